@@ -1,0 +1,1 @@
+"""Revisit: customer tiering and revisit system."""
