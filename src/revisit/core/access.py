@@ -1,0 +1,86 @@
+"""Who may see which customers. Every read of customer data goes through here.
+
+The scope of a staff member is the union of the scopes of their role assignments, always
+inside their own organization:
+
+  admin              every customer of the organization
+  region_supervisor  customers whose home store is in the region
+  store_manager      customers whose home store is the store
+  consultant         customers they own
+  caller             customers on their call lists (not cancelled tasks)
+  practitioner       customers they have served (order lines they performed)
+
+A record outside the scope is treated as missing: `get_customer_or_404` raises Http404
+for both, so that nobody can probe which codes exist.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from revisit.core.models import Role, Staff
+from revisit.customers.models import Customer
+from revisit.outreach.models import CallTask
+from revisit.sales.models import Order, OrderLine
+
+
+def _scope_filter(staff: Staff) -> Q | None:
+    """The customer filter for all of a staff member's roles, or None for no access."""
+    if not staff.is_authenticated or not staff.is_active or staff.organization_id is None:
+        return None
+    parts: list[Q] = []
+    for assignment in staff.role_assignments.all():
+        match assignment.role:
+            case Role.ADMIN:
+                return Q()  # the whole organization; nothing wider can be added
+            case Role.REGION_SUPERVISOR:
+                parts.append(Q(home_store__region_id=assignment.region_id))
+            case Role.STORE_MANAGER:
+                parts.append(Q(home_store_id=assignment.store_id))
+            case Role.CONSULTANT:
+                parts.append(Q(owner_id=staff.pk))
+            case Role.CALLER:
+                tasks = CallTask.objects.filter(assignee_id=staff.pk).exclude(
+                    status=CallTask.Status.CANCELLED
+                )
+                parts.append(Q(pk__in=tasks.values("customer_id")))
+            case Role.PRACTITIONER:
+                served = OrderLine.objects.filter(practitioner_id=staff.pk)
+                parts.append(Q(pk__in=served.values("customer_id")))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+def visible_customers(staff: Staff) -> QuerySet[Customer]:
+    """The customers `staff` may see."""
+    scope = _scope_filter(staff)
+    if scope is None:
+        return Customer.objects.none()
+    return Customer.objects.filter(scope, organization_id=staff.organization_id)
+
+
+def visible_orders(staff: Staff) -> QuerySet[Order]:
+    """The orders of the customers `staff` may see."""
+    return Order.objects.filter(
+        organization_id=staff.organization_id,
+        customer__in=visible_customers(staff).values("pk"),
+    )
+
+
+def visible_order_lines(staff: Staff) -> QuerySet[OrderLine]:
+    """The order lines of the customers `staff` may see."""
+    return OrderLine.objects.filter(
+        organization_id=staff.organization_id,
+        customer__in=visible_customers(staff).values("pk"),
+    )
+
+
+def get_customer_or_404(staff: Staff, **lookup) -> Customer:
+    """One visible customer; missing and forbidden both raise Http404."""
+    try:
+        return visible_customers(staff).get(**lookup)
+    except (Customer.DoesNotExist, Customer.MultipleObjectsReturned):
+        raise Http404 from None

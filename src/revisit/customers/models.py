@@ -1,0 +1,162 @@
+"""Customers: the people a business serves or has met, and what they agreed to."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from revisit.core.models import Organization, Store
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    UNKNOWN = "U", _("Unknown")
+
+
+class Channel(models.TextChoices):
+    SEARCH = "search", _("Search")
+    ECOMMERCE = "ecommerce", _("E-commerce")
+    SOCIAL = "social", _("Social media")
+    PHONE = "phone", _("Phone")
+    MINI_PROGRAM = "mini_program", _("Mini-program")
+    REFERRAL = "referral", _("Referral")
+    WALK_IN = "walk_in", _("Walk-in")
+    OTHER = "other", _("Other")
+
+
+class PhoneStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Not checked")
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Invalid format")
+    REVIEW = "review", _("Flagged for review")
+    DEAD = "dead", _("Dead number")
+
+
+class Satisfaction(models.TextChoices):
+    UNKNOWN = "", _("Not surveyed")
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class RiskFlag(models.TextChoices):
+    """Customers who need extra care before treatment."""
+
+    ANXIOUS = "anxious", _("Anxious or hesitant")
+    PERFECTIONIST = "perfectionist", _("Perfectionist expectations")
+    UNREALISTIC = "unrealistic", _("Unrealistic expectations")
+    MEDICAL = "medical", _("Medical condition to check")
+    COMPLAINT_HISTORY = "complaint_history", _("History of complaints")
+
+
+class Tag(models.Model):
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="tags", verbose_name=_("organization")
+    )
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_name_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="customers", verbose_name=_("organization")
+    )
+    code = models.CharField(_("customer code"), max_length=64)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday_is_lunar = models.BooleanField(_("lunar birthday"), default=False)
+    mobile = models.CharField(
+        _("mobile"), max_length=20, blank=True, help_text=_("Normalized, E.164 form.")
+    )
+    phone_status = models.CharField(
+        _("phone status"), max_length=10, choices=PhoneStatus.choices, default=PhoneStatus.UNKNOWN
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
+    first_visit = models.DateField(_("first visit"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+        verbose_name=_("owner"),
+    )
+    home_store = models.ForeignKey(
+        Store,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("home store"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    is_dispute = models.BooleanField(_("dispute"), default=False)
+    is_blacklisted = models.BooleanField(_("blacklisted"), default=False)
+    blacklist_reason = models.CharField(_("dispute / blacklist reason"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    potential_needs = models.TextField(_("potential needs"), blank=True)
+    risk_flags = models.JSONField(_("risk flags"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["organization", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="customer_code_per_org")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "mobile"]),
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["owner"]),
+            models.Index(fields=["home_store"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or '—'} ({self.code})"
+
+
+class MarketingConsent(models.Model):
+    """A customer's yes or no to marketing on one channel, with when and where it was given."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", _("Phone call")
+        SMS = "sms", _("SMS")
+        WECHAT = "wechat", _("WeChat")
+        EMAIL = "email", _("Email")
+
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("marketing consent")
+        verbose_name_plural = _("marketing consents")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="consent_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.get_channel_display()}: {self.granted}"
