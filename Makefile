@@ -1,0 +1,47 @@
+# Common commands. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format venv messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Set up, migrate, create the demo organization when the database is empty, serve.
+run: $(STAMP)
+	$(BIN)/revisit migrate --noinput
+	$(BIN)/revisit demo --if-empty
+	$(BIN)/revisit collectstatic --noinput --verbosity 0
+	$(BIN)/revisit serve
+
+## Set up and run the whole test suite (DATABASE_URL picks the database; SQLite by default).
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## Refresh the translation catalogue after changing user-facing strings.
+messages: $(STAMP)
+	cd src/revisit && ../../$(BIN)/revisit makemessages -l zh_Hans --no-obsolete
+	cd src/revisit && ../../$(BIN)/revisit compilemessages
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/import_orders.py
+	$(BIN)/python bench/engine_rfm.py
+
+clean:
+	rm -rf $(VENV) var
