@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "revisit.core",
     "revisit.customers",
     "revisit.sales",
+    "revisit.grading",
     "revisit.outreach",
     "revisit.imports",
     "revisit.web",

@@ -147,7 +147,8 @@ class Role(models.TextChoices):
     PRACTITIONER = "practitioner", _("Practitioner")
 
 
-STORE_ROLES = {Role.STORE_MANAGER, Role.CONSULTANT, Role.CALLER, Role.PRACTITIONER}
+# A list, not a set: its order is written into a migration and must not vary between runs.
+STORE_ROLES = [Role.CALLER, Role.PRACTITIONER, Role.CONSULTANT, Role.STORE_MANAGER]
 
 
 class RoleAssignment(models.Model):

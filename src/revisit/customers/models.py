@@ -50,6 +50,19 @@ class RiskFlag(models.TextChoices):
     COMPLAINT_HISTORY = "complaint_history", _("History of complaints")
 
 
+class Tier(models.TextChoices):
+    """Value tiers, highest first. `rank` orders them (0 is the top)."""
+
+    SVIP = "SVIP", _("SVIP")
+    A = "A", _("Tier A")
+    B = "B", _("Tier B")
+    C = "C", _("Tier C")
+
+    @classmethod
+    def rank(cls, tier: str) -> int:
+        return [t.value for t in cls].index(tier)
+
+
 class Tag(models.Model):
     organization = models.ForeignKey(
         Organization, models.CASCADE, related_name="tags", verbose_name=_("organization")
@@ -104,6 +117,14 @@ class Customer(models.Model):
         verbose_name=_("home store"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    tier = models.CharField(
+        _("tier"),
+        max_length=4,
+        choices=Tier.choices,
+        blank=True,
+        help_text=_("Changes through approved upgrades and rule-based downgrades."),
+    )
+    tier_changed_on = models.DateField(_("tier changed on"), null=True, blank=True)
     satisfaction = models.CharField(
         _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
     )

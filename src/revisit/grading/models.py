@@ -1,0 +1,190 @@
+"""Inventories (盘点): each grades every customer as of a date and keeps the result."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from revisit.core.models import Organization, Store
+from revisit.customers.models import Customer, Tier
+
+
+class GradingSettings(models.Model):
+    """An organization's grading rules. The defaults are the usual clinic practice;
+    every number here is the organization's to change."""
+
+    class TierBasis(models.TextChoices):
+        SPEND = "spend", _("Cumulative spend")
+        POINTS = "points", _("Points")
+        SHARE = "share", _("Share of customers by spend")
+
+    organization = models.OneToOneField(
+        Organization, models.CASCADE, related_name="grading_settings", verbose_name=_("organization")
+    )
+    window_months = models.PositiveIntegerField(
+        _("RFM window (months)"), null=True, blank=True, help_text=_("Empty: all history.")
+    )
+    thresholds = models.CharField(
+        _("RFM thresholds"),
+        max_length=30,
+        default="mean",
+        help_text=_("mean, median or quantile:Q (e.g. quantile:0.6)."),
+    )
+    tier_basis = models.CharField(
+        _("tier basis"), max_length=10, choices=TierBasis.choices, default=TierBasis.SPEND
+    )
+    svip_min_spend = models.DecimalField(
+        _("SVIP from spend"), max_digits=14, decimal_places=2, default=Decimal("100000")
+    )
+    a_min_spend = models.DecimalField(
+        _("tier A from spend"), max_digits=14, decimal_places=2, default=Decimal("30000")
+    )
+    b_min_spend = models.DecimalField(
+        _("tier B from spend"), max_digits=14, decimal_places=2, default=Decimal("10000")
+    )
+    a_above_points = models.PositiveIntegerField(_("tier A above points"), default=5000)
+    b_min_points = models.PositiveIntegerField(_("tier B from points"), default=2000)
+    a_top_share = models.DecimalField(
+        _("tier A: top share"), max_digits=4, decimal_places=3, default=Decimal("0.200")
+    )
+    downgrade_after_days = models.PositiveIntegerField(
+        _("downgrade after days without purchase"), default=365
+    )
+
+    class Meta:
+        verbose_name = _("grading settings")
+        verbose_name_plural = _("grading settings")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class Inventory(models.Model):
+    """One grading run as of a date: its configuration, thresholds and counts."""
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="inventories", verbose_name=_("organization")
+    )
+    as_of = models.DateField(_("as of"))
+    config = models.JSONField(_("configuration"), default=dict)
+    thresholds = models.JSONField(_("thresholds used"), default=dict)
+    customer_count = models.PositiveIntegerField(_("customers"), default=0)
+    graded_count = models.PositiveIntegerField(_("RFM-graded customers"), default=0)
+    segment_counts = models.JSONField(_("segment counts"), default=dict)
+    tier_counts = models.JSONField(_("tier counts"), default=dict)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name=_("run by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inventory")
+        verbose_name_plural = _("inventories")
+        ordering = ["-as_of", "-id"]
+        indexes = [models.Index(fields=["organization", "as_of"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.as_of}"
+
+
+class Segment(models.TextChoices):
+    A1 = "A1", _("A1 Important value")
+    A2 = "A2", _("A2 Important develop")
+    A3 = "A3", _("A3 Important retain")
+    A4 = "A4", _("A4 Important win-back")
+    B1 = "B1", _("B1 General value")
+    B2 = "B2", _("B2 General develop")
+    B3 = "B3", _("B3 General retain")
+    B4 = "B4", _("B4 General win-back")
+    NONE = "none", _("Not graded (no purchase)")
+
+
+class Grade(models.Model):
+    """One customer's grade in one inventory. Owner and store are kept as they were
+    then, so an old allocation table can be shown again exactly."""
+
+    inventory = models.ForeignKey(
+        Inventory, models.CASCADE, related_name="grades", verbose_name=_("inventory")
+    )
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="grades", verbose_name=_("customer")
+    )
+    segment = models.CharField(_("segment"), max_length=4, choices=Segment.choices)
+    tier = models.CharField(_("tier"), max_length=4, choices=Tier.choices)
+    score = models.FloatField(_("composite score"), null=True, blank=True)
+    recency_days = models.IntegerField(_("recency (days)"), null=True, blank=True)
+    frequency = models.PositiveIntegerField(_("frequency"), default=0)
+    monetary = models.DecimalField(_("monetary"), max_digits=14, decimal_places=2, default=0)
+    owner_id_then = models.BigIntegerField(_("owner then"), null=True, blank=True)
+    store_id_then = models.BigIntegerField(_("store then"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grade")
+        verbose_name_plural = _("grades")
+        constraints = [
+            models.UniqueConstraint(fields=["inventory", "customer"], name="grade_per_inventory")
+        ]
+        indexes = [models.Index(fields=["inventory", "segment"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.segment}/{self.tier}"
+
+
+class TierChange(models.Model):
+    """Tier history: every proposal, approval, rejection and rule-based change."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial tier")
+        UPGRADE = "upgrade", _("Upgrade")
+        DOWNGRADE = "downgrade", _("Downgrade")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        APPLIED = "applied", _("Applied by rule")
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="tier_changes", verbose_name=_("customer")
+    )
+    store = models.ForeignKey(
+        Store, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("store")
+    )
+    inventory = models.ForeignKey(
+        Inventory, models.SET_NULL, null=True, blank=True, related_name="tier_changes",
+        verbose_name=_("inventory"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    from_tier = models.CharField(_("from tier"), max_length=4, choices=Tier.choices, blank=True)
+    to_tier = models.CharField(_("to tier"), max_length=4, choices=Tier.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    rule = models.CharField(_("rule"), max_length=200, blank=True)
+    effective_on = models.DateField(_("effective on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one open proposal per customer: a new inventory refreshes it.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status="proposed"),
+                name="one_open_upgrade_proposal",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_tier or '—'} → {self.to_tier} ({self.status})"

@@ -1,0 +1,100 @@
+"""Read-side views of inventories: the tables pages, exports and the command line show."""
+
+from collections import defaultdict
+
+from django.db.models import Avg, Count, QuerySet
+
+from revisit.core.models import Staff, Store
+from revisit.grading.models import Grade, Inventory, Segment
+
+SEGMENT_CODES = [s.value for s in Segment]
+
+
+def segment_table(inventory: Inventory) -> list[dict]:
+    """One row per segment: code, label, count, share of all customers, mean R/F/M."""
+    rows = {
+        r["segment"]: r
+        for r in inventory.grades.values("segment").annotate(
+            count=Count("id"),
+            mean_recency=Avg("recency_days"),
+            mean_frequency=Avg("frequency"),
+            mean_monetary=Avg("monetary"),
+        )
+    }
+    total = inventory.customer_count or 1
+    table = []
+    for segment in Segment:
+        r = rows.get(segment.value, {})
+        count = r.get("count", 0)
+        table.append(
+            {
+                "segment": segment.value,
+                "label": segment.label,
+                "count": count,
+                "share": count / total,
+                "mean_recency": r.get("mean_recency"),
+                "mean_frequency": r.get("mean_frequency"),
+                "mean_monetary": r.get("mean_monetary"),
+            }
+        )
+    return table
+
+
+def _matrix(inventory: Inventory, column: str) -> dict[int | None, dict[str, int]]:
+    cells: dict[int | None, dict[str, int]] = defaultdict(dict)
+    for r in inventory.grades.values(column, "segment").annotate(n=Count("id")):
+        cells[r[column]][r["segment"]] = r["n"]
+    return cells
+
+
+def segment_owner_matrix(inventory: Inventory) -> list[dict]:
+    """Segment counts per owning staff member as of the inventory (the allocation table):
+    one row per owner (None = no owner), a count per segment and a total."""
+    cells = _matrix(inventory, "owner_id_then")
+    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in=[k for k in cells if k])}
+    return _rows(cells, names, key="owner")
+
+
+def segment_store_matrix(inventory: Inventory) -> list[dict]:
+    """Segment counts per home store as of the inventory."""
+    cells = _matrix(inventory, "store_id_then")
+    names = {s.pk: str(s) for s in Store.objects.filter(pk__in=[k for k in cells if k])}
+    return _rows(cells, names, key="store")
+
+
+def _rows(cells, names, *, key: str) -> list[dict]:
+    rows = []
+    for ident, counts in sorted(cells.items(), key=lambda kv: (kv[0] is None, names.get(kv[0], ""))):
+        row = {key + "_id": ident, key: names.get(ident, "—")}
+        row.update({code: counts.get(code, 0) for code in SEGMENT_CODES})
+        row["total"] = sum(counts.values())
+        rows.append(row)
+    return rows
+
+
+def migration_matrix(before: Inventory, after: Inventory, *, by: str = "segment") -> dict:
+    """From-class → to-class counts between two inventories of one organization.
+
+    Customers present in only one of them count under "—" on the other side.
+    """
+    if before.organization_id != after.organization_id:
+        raise ValueError("两次盘点不属于同一机构 (inventories of different organizations)")
+    if by not in {"segment", "tier"}:
+        raise ValueError("by must be 'segment' or 'tier'")
+    old = dict(before.grades.values_list("customer_id", by))
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for customer_id, new_class in after.grades.values_list("customer_id", by).iterator(10_000):
+        counts[(old.pop(customer_id, "—"), new_class)] += 1
+    for old_class in old.values():
+        counts[(old_class, "—")] += 1
+    return dict(counts)
+
+
+def migration_customers(
+    before: Inventory, after: Inventory, *, from_class: str, to_class: str, by: str = "segment"
+) -> QuerySet[Grade]:
+    """The grades (in `after`) of the customers who moved from `from_class` to `to_class`."""
+    moved_from = before.grades.filter(**{by: from_class}).values("customer_id")
+    return after.grades.filter(**{by: to_class}, customer_id__in=moved_from).select_related(
+        "customer"
+    )
