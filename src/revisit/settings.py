@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "revisit.sales",
     "revisit.grading",
     "revisit.outreach",
+    "revisit.appointments",
     "revisit.imports",
     "revisit.web",
 ]
