@@ -20,7 +20,10 @@ class GradingSettings(models.Model):
         SHARE = "share", _("Share of customers by spend")
 
     organization = models.OneToOneField(
-        Organization, models.CASCADE, related_name="grading_settings", verbose_name=_("organization")
+        Organization,
+        models.CASCADE,
+        related_name="grading_settings",
+        verbose_name=_("organization"),
     )
     window_months = models.PositiveIntegerField(
         _("RFM window (months)"), null=True, blank=True, help_text=_("Empty: all history.")
@@ -155,7 +158,11 @@ class TierChange(models.Model):
         Store, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("store")
     )
     inventory = models.ForeignKey(
-        Inventory, models.SET_NULL, null=True, blank=True, related_name="tier_changes",
+        Inventory,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tier_changes",
         verbose_name=_("inventory"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -165,7 +172,11 @@ class TierChange(models.Model):
     rule = models.CharField(_("rule"), max_length=200, blank=True)
     effective_on = models.DateField(_("effective on"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

@@ -64,7 +64,9 @@ def segment_store_matrix(inventory: Inventory) -> list[dict]:
 
 def _rows(cells, names, *, key: str) -> list[dict]:
     rows = []
-    for ident, counts in sorted(cells.items(), key=lambda kv: (kv[0] is None, names.get(kv[0], ""))):
+    for ident, counts in sorted(
+        cells.items(), key=lambda kv: (kv[0] is None, names.get(kv[0], ""))
+    ):
         row = {key + "_id": ident, key: names.get(ident, "—")}
         row.update({code: counts.get(code, 0) for code in SEGMENT_CODES})
         row["total"] = sum(counts.values())

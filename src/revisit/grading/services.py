@@ -1,0 +1,393 @@
+"""Inventory services: grade everyone as of a date, keep the result, move tiers.
+
+`run_inventory` is the one write path for grades; approvals and rejections of upgrade
+proposals are the one write path for tier rises. Downgrades follow the organization's
+rule and are applied during an inventory.
+"""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import polars as pl
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+
+from revisit import engine
+from revisit.core.audit import record_event
+from revisit.core.bulk import insert_rows
+from revisit.core.models import Organization, Role, Staff
+from revisit.customers.models import Customer, Tier
+from revisit.grading.frames import load_customers, load_order_lines
+from revisit.grading.models import Grade, GradingSettings, Inventory, TierChange
+
+TIER_RANK = {t.value: i for i, t in enumerate(Tier)}
+TIERS_TOP_DOWN = [t.value for t in Tier]
+
+
+@dataclass(frozen=True)
+class InventoryConfig:
+    """What an inventory was run with; stored on the inventory as JSON."""
+
+    window_months: int | None = None
+    thresholds: str = "mean"
+    tier_basis: str = "spend"
+    tier_levels: dict = field(default_factory=dict)
+    downgrade_after_days: int = 365
+
+    @classmethod
+    def from_settings(cls, s: GradingSettings, **overrides) -> "InventoryConfig":
+        levels = {
+            "svip_min_spend": str(s.svip_min_spend),
+            "a_min_spend": str(s.a_min_spend),
+            "b_min_spend": str(s.b_min_spend),
+            "a_above_points": s.a_above_points,
+            "b_min_points": s.b_min_points,
+            "a_top_share": str(s.a_top_share),
+        }
+        values = {
+            "window_months": s.window_months,
+            "thresholds": s.thresholds,
+            "tier_basis": s.tier_basis,
+            "tier_levels": levels,
+            "downgrade_after_days": s.downgrade_after_days,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def grading_settings(organization: Organization) -> GradingSettings:
+    """The organization's grading rules (created with the defaults on first use)."""
+    settings, _ = GradingSettings.objects.get_or_create(organization=organization)
+    return settings
+
+
+def run_inventory(
+    organization: Organization,
+    *,
+    as_of: date,
+    actor: Staff | None = None,
+    window_months: int | None = None,
+    thresholds: str | None = None,
+    now=None,
+) -> Inventory:
+    """Grade every customer of `organization` as of `as_of` and keep the snapshot.
+
+    Writes one grade per customer, sets first tiers, refreshes upgrade proposals (tier
+    rises wait for a store manager) and applies rule-based downgrades. Raises ValueError
+    for a bad thresholds mode.
+    """
+    now = now or timezone.now()
+    config = InventoryConfig.from_settings(
+        grading_settings(organization), window_months=window_months, thresholds=thresholds
+    )
+    engine.parse_thresholds(config.thresholds)  # fail before any work on a bad mode
+    customers = load_customers(organization)
+    lines = load_order_lines(organization, until=as_of)
+    result = engine.grade(
+        lines,
+        customers.select("customer_id"),
+        as_of=as_of,
+        window_months=config.window_months,
+        thresholds=config.thresholds,
+        tiers=_tier_config(config),
+    )
+    graded = result.frame.join(customers, on="customer_id", how="left")
+    graded = graded.join(_last_purchase(lines), on="customer_id", how="left")
+    with transaction.atomic():
+        inventory = Inventory.objects.create(
+            organization=organization,
+            as_of=as_of,
+            config=asdict(config),
+            thresholds={k: _jsonable(v) for k, v in result.thresholds.items()},
+            customer_count=graded.height,
+            graded_count=graded.filter(pl.col("segment") != "none").height,
+            segment_counts=_counts(graded, "segment"),
+            tier_counts=_counts(graded, "tier"),
+            run_by=actor,
+        )
+        _write_grades(inventory, graded)
+        initial = _set_initial_tiers(inventory, graded, now)
+        proposed = _refresh_upgrade_proposals(inventory, graded)
+        downgraded = _apply_downgrades(inventory, graded, config, actor, now)
+        record_event(
+            organization,
+            actor=actor,
+            action="inventory.run",
+            target=inventory,
+            as_of=as_of.isoformat(),
+            customers=inventory.customer_count,
+            initial_tiers=initial,
+            upgrade_proposals=proposed,
+            downgrades=downgraded,
+        )
+    return inventory
+
+
+def _last_purchase(lines: pl.DataFrame) -> pl.DataFrame:
+    """Last positive-amount order date over all history (the window does not apply:
+    the downgrade rule asks whether the customer bought at all)."""
+    return (
+        lines.filter(pl.col("amount") > 0)
+        .group_by("customer_id")
+        .agg(pl.col("order_date").max().alias("last_purchase"))
+    )
+
+
+def _tier_config(config: InventoryConfig) -> engine.TierConfig:
+    levels = config.tier_levels
+    return engine.TierConfig(
+        basis=config.tier_basis,
+        svip_min_spend=Decimal(levels["svip_min_spend"]),
+        a_min_spend=Decimal(levels["a_min_spend"]),
+        b_min_spend=Decimal(levels["b_min_spend"]),
+        a_above_points=int(levels["a_above_points"]),
+        b_min_points=int(levels["b_min_points"]),
+        shares={"A": Decimal(levels["a_top_share"])},
+    )
+
+
+def _jsonable(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _counts(graded: pl.DataFrame, column: str) -> dict[str, int]:
+    counts = graded.group_by(column).len()
+    return {row[0]: row[1] for row in counts.iter_rows()}
+
+
+def _write_grades(inventory: Inventory, graded: pl.DataFrame) -> None:
+    columns = [
+        "inventory_id",
+        "customer_id",
+        "segment",
+        "tier",
+        "score",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "owner_id_then",
+        "store_id_then",
+    ]
+    frame = graded.select(
+        pl.lit(inventory.pk).alias("inventory_id"),
+        "customer_id",
+        "segment",
+        pl.col("tier"),
+        pl.col("score") if "score" in graded.columns else pl.lit(None).alias("score"),
+        "recency_days",
+        pl.col("frequency").fill_null(0),
+        pl.col("monetary").fill_null(0),
+        "owner_id",
+        "store_id",
+    )
+    insert_rows(Grade._meta.db_table, columns, frame.iter_rows())
+
+
+def _set_initial_tiers(inventory: Inventory, graded: pl.DataFrame, now) -> int:
+    """Customers never tiered get their computed tier directly: nothing rises yet."""
+    first = graded.filter(pl.col("current_tier").fill_null("") == "")
+    if first.is_empty():
+        return 0
+    _insert_changes(inventory, first, kind="initial", status="applied", rule="", now=now)
+    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    grade_table = connection.ops.quote_name(Grade._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {customer_table} SET tier = (SELECT g.tier FROM {grade_table} g "
+            f"WHERE g.inventory_id = %s AND g.customer_id = {customer_table}.id), "
+            "tier_changed_on = %s WHERE organization_id = %s AND tier = ''",
+            [inventory.pk, inventory.as_of, inventory.organization_id],
+        )
+    return first.height
+
+
+def _insert_changes(
+    inventory: Inventory,
+    rows: pl.DataFrame,
+    *,
+    kind: str,
+    status: str,
+    rule: str,
+    now,
+    from_column: str = "current_tier",
+    to_column: str = "tier",
+) -> None:
+    columns = [
+        "organization_id",
+        "customer_id",
+        "store_id",
+        "inventory_id",
+        "kind",
+        "from_tier",
+        "to_tier",
+        "status",
+        "rule",
+        "effective_on",
+        "note",
+        "created_at",
+    ]
+    frame = rows.select(
+        pl.lit(inventory.organization_id).alias("organization_id"),
+        "customer_id",
+        "store_id",
+        pl.lit(inventory.pk).alias("inventory_id"),
+        pl.lit(kind).alias("kind"),
+        pl.col(from_column).fill_null("").alias("from_tier"),
+        pl.col(to_column).alias("to_tier"),
+        pl.lit(status).alias("status"),
+        pl.lit(rule).alias("rule"),
+        pl.lit(inventory.as_of).alias("effective_on"),
+        pl.lit("").alias("note"),
+    )
+    insert_rows(TierChange._meta.db_table, columns, (row + (now,) for row in frame.iter_rows()))
+
+
+def _rank(column: str) -> pl.Expr:
+    return pl.col(column).replace_strict(TIER_RANK, default=None, return_dtype=pl.Int8)
+
+
+def _refresh_upgrade_proposals(inventory: Inventory, graded: pl.DataFrame) -> int:
+    """A customer whose computed tier is above the current one gets (or keeps) one open
+    proposal; an open proposal is refreshed to the latest inventory's tier."""
+    rising = graded.filter(
+        (pl.col("current_tier").fill_null("") != "") & (_rank("tier") < _rank("current_tier"))
+    )
+    if rising.is_empty():
+        return 0
+    open_by_customer = {
+        p.customer_id: p
+        for p in TierChange.objects.filter(
+            organization_id=inventory.organization_id, status=TierChange.Status.PROPOSED
+        )
+    }
+    new, refreshed = [], []
+    for customer_id, store_id, current, target in rising.select(
+        "customer_id", "store_id", "current_tier", "tier"
+    ).iter_rows():
+        existing = open_by_customer.get(customer_id)
+        if existing is None:
+            new.append(
+                TierChange(
+                    organization_id=inventory.organization_id,
+                    customer_id=customer_id,
+                    store_id=store_id,
+                    inventory=inventory,
+                    kind=TierChange.Kind.UPGRADE,
+                    from_tier=current,
+                    to_tier=target,
+                    status=TierChange.Status.PROPOSED,
+                    effective_on=inventory.as_of,
+                )
+            )
+        elif existing.to_tier != target or existing.from_tier != current:
+            existing.to_tier, existing.from_tier = target, current
+            existing.inventory, existing.effective_on = inventory, inventory.as_of
+            refreshed.append(existing)
+    TierChange.objects.bulk_create(new, batch_size=5000)
+    TierChange.objects.bulk_update(
+        refreshed, ["to_tier", "from_tier", "inventory", "effective_on"], batch_size=5000
+    )
+    return len(new) + len(refreshed)
+
+
+def downgrade_rule_text(days: int) -> str:
+    return f"连续 {days} 天无消费降一级 (no purchase for {days} days: one tier down)"
+
+
+def _apply_downgrades(
+    inventory: Inventory, graded: pl.DataFrame, config: InventoryConfig, actor, now
+) -> int:
+    """One tier down for customers with no purchase (and no tier change) in the last
+    `downgrade_after_days` days. Counting from the last tier change too means that a
+    second inventory soon after does not drop the same customer again."""
+    days = config.downgrade_after_days
+    cutoff = inventory.as_of - timedelta(days=days)
+    lowest = TIERS_TOP_DOWN[-1]
+    candidates = graded.filter(
+        (pl.col("current_tier").fill_null("") != "")
+        & (pl.col("current_tier") != lowest)
+        & (pl.col("last_purchase").is_null() | (pl.col("last_purchase") <= cutoff))
+        & (pl.col("tier_changed_on").is_null() | (pl.col("tier_changed_on") <= cutoff))
+    ).with_columns(
+        (_rank("current_tier") + 1)
+        .replace_strict(dict(enumerate(TIERS_TOP_DOWN)), return_dtype=pl.String)
+        .alias("lower_tier")
+    )
+    if candidates.is_empty():
+        return 0
+    rule = downgrade_rule_text(days)
+    _insert_changes(
+        inventory,
+        candidates,
+        kind="downgrade",
+        status="applied",
+        rule=rule,
+        now=now,
+        to_column="lower_tier",
+    )
+    for (lower,), group in candidates.group_by(["lower_tier"]):
+        ids = group["customer_id"].to_list()
+        for start in range(0, len(ids), 5000):
+            Customer.objects.filter(pk__in=ids[start : start + 5000]).update(
+                tier=lower, tier_changed_on=inventory.as_of
+            )
+    record_event(
+        inventory.organization,
+        actor=actor,
+        action="tier.downgrade",
+        target=inventory,
+        rule=rule,
+        customers=candidates.height,
+    )
+    return candidates.height
+
+
+def _may_decide(actor: Staff, change: TierChange) -> bool:
+    if actor.organization_id != change.organization_id:
+        return False
+    for assignment in actor.role_assignments.all():
+        if assignment.role == Role.ADMIN:
+            return True
+        if assignment.role == Role.STORE_MANAGER and assignment.store_id == change.store_id:
+            return True
+    return False
+
+
+def _decide(change_id: int, *, actor: Staff, approve: bool, note: str, now) -> TierChange:
+    with transaction.atomic():
+        change = TierChange.objects.select_for_update().get(pk=change_id)
+        if not _may_decide(actor, change):
+            raise PermissionDenied(
+                "只有该门店店长或管理员可以审批升级 (store manager or admin only)"
+            )
+        if change.status != TierChange.Status.PROPOSED:
+            raise ValueError("该升级申请已处理 (this proposal has already been decided)")
+        change.status = TierChange.Status.APPROVED if approve else TierChange.Status.REJECTED
+        change.decided_by, change.decided_at, change.note = actor, now or timezone.now(), note
+        change.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        if approve:
+            Customer.objects.filter(pk=change.customer_id).update(
+                tier=change.to_tier, tier_changed_on=timezone.localdate(change.decided_at)
+            )
+        record_event(
+            change.organization,
+            actor=actor,
+            action="tier.upgrade.approve" if approve else "tier.upgrade.reject",
+            target=change.customer,
+            from_tier=change.from_tier,
+            to_tier=change.to_tier,
+            note=note,
+        )
+    return change
+
+
+def approve_upgrade(change_id: int, *, actor: Staff, note: str = "", now=None) -> TierChange:
+    """A store manager (of the customer's store) or an admin approves a tier rise."""
+    return _decide(change_id, actor=actor, approve=True, note=note, now=now)
+
+
+def reject_upgrade(change_id: int, *, actor: Staff, note: str = "", now=None) -> TierChange:
+    """A store manager or an admin rejects a tier rise; the tier stays as it was."""
+    return _decide(change_id, actor=actor, approve=False, note=note, now=now)
