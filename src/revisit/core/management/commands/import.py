@@ -1,0 +1,49 @@
+"""`revisit import customers|orders FILE [--org] [--store] [--map] [--dry-run]`."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from revisit.core.models import Store
+from revisit.core.services import resolve_organization
+from revisit.imports.services import ImportFileError, import_customers, import_orders
+
+IMPORTERS = {"customers": import_customers, "orders": import_orders}
+
+
+class Command(BaseCommand):
+    help = "Import customers or order lines from a .csv or .xlsx export."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("file")
+        parser.add_argument("--org", help="organization code (default: the only one)")
+        parser.add_argument("--store", help="store code for every row")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="源列=field",
+            help="name a column's field, e.g. --map 会员号=customer_code (repeatable)",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+
+    def handle(self, *args, **opts):
+        organization = resolve_organization(opts["org"])
+        store = None
+        if opts["store"]:
+            store = Store.objects.filter(organization=organization, code=opts["store"]).first()
+            if store is None:
+                raise CommandError(f"门店 {opts['store']!r} 不存在 (no such store)")
+        try:
+            report = IMPORTERS[opts["kind"]](
+                organization,
+                opts["file"],
+                store=store,
+                mapping=opts["map"],
+                dry_run=opts["dry_run"],
+            )
+        except ImportFileError as exc:
+            raise CommandError(f"导入失败，未写入任何数据 (nothing imported): {exc}") from None
+        self.stdout.write(report.summary())
+        if report.rejects_path:
+            self.stdout.write(f"被拒绝/警告的行 (rejected rows): {report.rejects_path}")
+        self.stdout.write(f"报告 (report): {report.report_path}")

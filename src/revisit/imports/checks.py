@@ -1,0 +1,82 @@
+"""Row checks shared by the importers: each check is (column, reason, failing-when)."""
+
+import polars as pl
+
+from revisit.customers.phones import normalize_phone
+from revisit.imports.parsing import clean_text
+
+
+def first_failure(checks: list[tuple[str, str, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
+    """Expressions for the column and reason of the first failing check (null if none)."""
+    column = pl.lit(None, pl.String)
+    reason = pl.lit(None, pl.String)
+    for name, why, failing in reversed(checks):
+        column = pl.when(failing.fill_null(False)).then(pl.lit(name)).otherwise(column)
+        reason = pl.when(failing.fill_null(False)).then(pl.lit(why)).otherwise(reason)
+    return column, reason
+
+
+def too_long(field: str, limit: int, label: str) -> tuple[str, str, pl.Expr]:
+    return (
+        field,
+        f"{label}超过 {limit} 个字符 ({field} longer than {limit} characters)",
+        pl.col(field).str.len_chars() > limit,
+    )
+
+
+def phone_or_none(value: str | None) -> str | None:
+    try:
+        return normalize_phone(value)
+    except ValueError:
+        return None
+
+
+def normalized_phones(frame: pl.DataFrame) -> pl.Series:
+    """E.164 phones for the `phone` column (null where missing or invalid)."""
+    return frame.get_column("phone").map_elements(phone_or_none, return_dtype=pl.String)
+
+
+def text(field: str) -> pl.Expr:
+    return clean_text(pl.col(field))
+
+
+GENDERS = {"女": "F", "f": "F", "female": "F", "男": "M", "m": "M", "male": "M"}
+CHANNELS = {
+    "搜索": "search",
+    "百度": "search",
+    "search": "search",
+    "电商": "ecommerce",
+    "美团": "ecommerce",
+    "大众点评": "ecommerce",
+    "新氧": "ecommerce",
+    "ecommerce": "ecommerce",
+    "社交": "social",
+    "小红书": "social",
+    "抖音": "social",
+    "微信": "social",
+    "social": "social",
+    "电话": "phone",
+    "phone": "phone",
+    "小程序": "mini_program",
+    "mini_program": "mini_program",
+    "老带新": "referral",
+    "转介绍": "referral",
+    "朋友介绍": "referral",
+    "referral": "referral",
+    "自然到院": "walk_in",
+    "直接来院": "walk_in",
+    "路过": "walk_in",
+    "walk_in": "walk_in",
+    "其他": "other",
+    "other": "other",
+}
+SATISFACTION = {
+    "非常满意": "very_satisfied",
+    "满意": "satisfied",
+    "一般": "neutral",
+    "不满意": "dissatisfied",
+    "very_satisfied": "very_satisfied",
+    "satisfied": "satisfied",
+    "neutral": "neutral",
+    "dissatisfied": "dissatisfied",
+}

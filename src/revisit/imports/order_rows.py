@@ -1,0 +1,386 @@
+"""Importing order lines: vectorized checks, natural keys, bulk writes.
+
+An order line's natural key is (order number, line number within that order in the
+file). A file without order numbers gets a key from each row's content (customer, date,
+item, amount, quantity), so importing it again finds the same keys.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.db.models import Q
+from django.utils import timezone
+
+from revisit.core.bulk import insert_rows
+from revisit.core.models import Organization, Store
+from revisit.customers.models import Customer
+from revisit.imports import checks
+from revisit.imports.checks import first_failure, text, too_long
+from revisit.imports.lookups import staff_ids, store_ids
+from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
+from revisit.imports.report import ImportReport, Rejection
+from revisit.sales.models import Item, Order, OrderLine
+
+OPTIONAL = [
+    "order_no",
+    "name",
+    "phone",
+    "item",
+    "category",
+    "quantity",
+    "consultant",
+    "practitioner",
+    "store",
+    "promo",
+]
+MAX_AMOUNT = 10**10  # the column holds 12 digits, 2 of them after the point
+CHUNK = 5000
+
+
+def _content_key(values: str) -> str:
+    return "H" + hashlib.sha1(values.encode("utf-8")).hexdigest()[:24]
+
+
+def _checked(frame: pl.DataFrame, organization: Organization, store: Store | None):
+    for name in OPTIONAL:
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+    staff = staff_ids(organization)
+    frame = frame.with_columns(
+        text("customer_code").alias("customer_code"),
+        text("order_no").alias("order_no"),
+        text("item").alias("item"),
+        text("category").alias("category"),
+        parse_date(pl.col("order_date")).alias("date"),
+        parse_amount(pl.col("amount")).alias("amount_value"),
+        parse_quantity(pl.col("quantity")).alias("qty"),
+        parse_flag(pl.col("promo")).alias("is_promo"),
+        text("store")
+        .replace_strict(store_ids(organization), default=None, return_dtype=pl.Int64)
+        .alias("store_id"),
+        text("consultant")
+        .replace_strict(staff, default=None, return_dtype=pl.Int64)
+        .alias("consultant_id"),
+        text("practitioner")
+        .replace_strict(staff, default=None, return_dtype=pl.Int64)
+        .alias("practitioner_id"),
+    )
+    rules = [
+        (
+            "customer_code",
+            "客户编号为空 (customer code is empty)",
+            pl.col("customer_code").is_null(),
+        ),
+        too_long("customer_code", 64, "客户编号"),
+        too_long("order_no", 60, "单号"),
+        ("order_date", "消费日期无法识别 (order date is not a date)", pl.col("date").is_null()),
+        ("amount", "金额无法识别 (amount is not a number)", pl.col("amount_value").is_null()),
+        (
+            "amount",
+            "金额超出范围 (amount out of range)",
+            pl.col("amount_value").cast(pl.Float64).abs() >= MAX_AMOUNT,
+        ),
+        (
+            "quantity",
+            "数量应为正数 (quantity must be a positive number)",
+            pl.col("qty").is_null() | (pl.col("qty") <= 0) | (pl.col("qty") >= 10**8),
+        ),
+        too_long("item", 200, "项目名称"),
+        too_long("category", 100, "项目类别"),
+        too_long("name", 100, "姓名"),
+    ]
+    if store is None:
+        rules.append(
+            (
+                "store",
+                "门店不存在 (unknown store)",
+                text("store").is_not_null() & pl.col("store_id").is_null(),
+            )
+        )
+    column, reason = first_failure(rules)
+    return frame.with_columns(column.alias("_column"), reason.alias("_reason"))
+
+
+def _reject(report: ImportReport, rows: pl.DataFrame) -> None:
+    for row in rows.iter_rows(named=True):
+        value = row.get(row["_column"])
+        report.rejections.append(
+            Rejection(row["row"], row["_column"], row["_reason"], str(value or "")[:100])
+        )
+
+
+@dataclass
+class OrderPlan:
+    organization: Organization
+    store: Store | None
+    lines: pl.DataFrame  # new lines with their order key and line number
+    orders: pl.DataFrame  # new orders: key, customer code, date, store, consultant
+    new_customers: pl.DataFrame
+    new_items: pl.DataFrame
+    updates: list = field(default_factory=list)  # (OrderLine, changed fields)
+
+    def apply(self) -> None:
+        org = self.organization
+        now = timezone.now()
+        Customer.objects.bulk_create(
+            [
+                Customer(
+                    organization=org,
+                    code=r["customer_code"],
+                    name=r["name"] or "",
+                    mobile=r["mobile"] or "",
+                    phone_status="valid" if r["mobile"] else "unknown",
+                    home_store_id=r["store_id"],
+                    created_at=now,
+                )
+                for r in self.new_customers.iter_rows(named=True)
+            ],
+            batch_size=CHUNK,
+        )
+        Item.objects.bulk_create(
+            [
+                Item(
+                    organization=org,
+                    code=r["item"][:64],
+                    name=r["item"],
+                    category=r["category"] or "",
+                )
+                for r in self.new_items.iter_rows(named=True)
+            ],
+            batch_size=CHUNK,
+        )
+        customer_ids = _ids_by(Customer, org, "code", self.orders.get_column("customer_code"))
+        item_ids = _item_ids(org)
+        insert_rows(
+            Order._meta.db_table,
+            [
+                "organization_id",
+                "order_no",
+                "customer_id",
+                "store_id",
+                "order_date",
+                "consultant_id",
+                "created_at",
+            ],
+            (
+                (org.pk, key, customer_ids[code], store_id, day, consultant, now)
+                for key, code, day, store_id, consultant in self.orders.select(
+                    "order_key", "customer_code", "date", "store_id", "consultant_id"
+                ).iter_rows()
+            ),
+        )
+        order_ids = _ids_by(Order, org, "order_no", self.orders.get_column("order_key"))
+        order_ids.update(_ids_by(Order, org, "order_no", self.lines.get_column("order_key")))
+        insert_rows(
+            OrderLine._meta.db_table,
+            [
+                "order_id",
+                "line_no",
+                "organization_id",
+                "customer_id",
+                "order_date",
+                "item_id",
+                "quantity",
+                "amount",
+                "practitioner_id",
+                "is_promo",
+            ],
+            (
+                (
+                    order_ids[key],
+                    line_no,
+                    org.pk,
+                    customer_ids.get(code) or _customer_id(org, code),
+                    day,
+                    item_ids.get(item),
+                    qty,
+                    amount,
+                    practitioner,
+                    promo,
+                )
+                for key, line_no, code, day, item, qty, amount, practitioner, promo in self.lines.select(
+                    "order_key",
+                    "line_no",
+                    "customer_code",
+                    "date",
+                    "item",
+                    "qty",
+                    "amount_value",
+                    "practitioner_id",
+                    "is_promo",
+                ).iter_rows()
+            ),
+        )
+        for line, fields in self.updates:
+            line.save(update_fields=fields)
+
+
+def _customer_id(org, code):
+    return Customer.objects.only("pk").get(organization=org, code=code).pk
+
+
+def _ids_by(model, org, column: str, values: pl.Series) -> dict[str, int]:
+    wanted = values.unique().drop_nulls().to_list()
+    ids = {}
+    for start in range(0, len(wanted), CHUNK):
+        ids.update(
+            model.objects.filter(
+                organization=org, **{f"{column}__in": wanted[start : start + CHUNK]}
+            ).values_list(column, "pk")
+        )
+    return ids
+
+
+def _item_ids(org) -> dict[str, int]:
+    ids = {}
+    for pk, code, name in Item.objects.filter(organization=org).values_list("pk", "code", "name"):
+        ids.setdefault(code, pk)
+        ids[name] = pk
+    return ids
+
+
+def plan_orders(
+    organization: Organization, frame: pl.DataFrame, report: ImportReport, *, store: Store | None
+) -> OrderPlan:
+    """Check rows, record rejections, duplicates and warnings, return what to write."""
+    frame = _checked(frame, organization, store)
+    _reject(report, frame.filter(pl.col("_reason").is_not_null()))
+    good = frame.filter(pl.col("_reason").is_null())
+    data_columns = [c for c in good.columns if c not in {"row", "_column", "_reason"}]
+    unique = good.filter(pl.struct(data_columns).is_first_distinct())
+    report.duplicates += good.height - unique.height
+    for name, label in (("consultant", "咨询师"), ("practitioner", "医生/美容师")):
+        unknown = unique.filter(text(name).is_not_null() & pl.col(f"{name}_id").is_null())
+        for row, value in unknown.select("row", name).iter_rows():
+            report.warnings.append(
+                Rejection(row, name, f"找不到该员工，{label}留空 (unknown staff member)", value)
+            )
+    if store is not None:
+        unique = unique.with_columns(pl.lit(store.pk, pl.Int64).alias("store_id"))
+    # Natural keys: the order number, or the row's content when there is none.
+    content = pl.concat_str(
+        [
+            pl.col("customer_code"),
+            pl.col("date").cast(pl.String),
+            pl.col("item").fill_null(""),
+            pl.col("amount_value").cast(pl.String),
+            pl.col("qty").cast(pl.String),
+        ],
+        separator="\x1f",
+    )
+    unique = unique.with_columns(
+        pl.when(pl.col("order_no").is_not_null())
+        .then(pl.col("order_no"))
+        .otherwise(content.map_elements(_content_key, return_dtype=pl.String))
+        .alias("order_key")
+    ).with_columns((pl.int_range(pl.len()).over("order_key") + 1).cast(pl.Int64).alias("line_no"))
+    # One order belongs to one customer on one date: later rows that disagree are refused.
+    header = unique.group_by("order_key", maintain_order=True).agg(
+        pl.col("customer_code").first().alias("order_customer"),
+        pl.col("date").first().alias("order_date_first"),
+    )
+    unique = unique.join(header, on="order_key", how="left")
+    conflict = (pl.col("customer_code") != pl.col("order_customer")) | (
+        pl.col("date") != pl.col("order_date_first")
+    )
+    bad = unique.filter(conflict).with_columns(
+        pl.lit("order_no").alias("_column"),
+        pl.lit("同一单号对应不同的客户或日期 (one order number, several customers or dates)").alias(
+            "_reason"
+        ),
+    )
+    _reject(report, bad)
+    unique = unique.filter(~conflict)
+    unique, existing_orders, updates = _against_database(organization, unique, report)
+    new_orders = (
+        unique.filter(~pl.col("order_key").is_in(list(existing_orders)))
+        .group_by("order_key", maintain_order=True)
+        .agg(pl.col("customer_code", "date", "store_id", "consultant_id").first())
+    )
+    known_customers = set(
+        _ids_by(Customer, organization, "code", unique.get_column("customer_code"))
+    )
+    unknown = unique.filter(~pl.col("customer_code").is_in(list(known_customers)))
+    phones = checks.normalized_phones(unknown) if unknown.height else pl.Series([], dtype=pl.String)
+    new_customers = (
+        unknown.with_columns(phones.alias("mobile"))
+        .group_by("customer_code", maintain_order=True)
+        .agg(pl.col("name", "mobile", "store_id").first())
+    )
+    known_items = set(_item_ids(organization))
+    new_items = (
+        unique.filter(pl.col("item").is_not_null() & ~pl.col("item").is_in(list(known_items)))
+        .group_by("item", maintain_order=True)
+        .agg(pl.col("category").first())
+    )
+    report.imported += unique.height
+    report.updated += len(updates)
+    report.created_customers = new_customers.height
+    report.created_items = new_items.height
+    return OrderPlan(organization, store, unique, new_orders, new_customers, new_items, updates)
+
+
+def _against_database(organization, unique: pl.DataFrame, report: ImportReport):
+    """Split off lines already in the database: identical ones are duplicates, changed
+    ones become updates; an order number owned by another customer is refused."""
+    keys = unique.get_column("order_key").unique().to_list()
+    existing: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), CHUNK):
+        for order_no, pk, code in Order.objects.filter(
+            organization=organization, order_no__in=keys[start : start + CHUNK]
+        ).values_list("order_no", "pk", "customer__code"):
+            existing[order_no] = (pk, code)
+    if not existing:
+        return unique, existing, []
+    owner = unique.get_column("order_key").replace_strict(
+        {k: v[1] for k, v in existing.items()}, default=None, return_dtype=pl.String
+    )
+    taken = (owner.is_not_null() & (owner != unique.get_column("customer_code"))).fill_null(False)
+    _reject(
+        report,
+        unique.filter(taken).with_columns(
+            pl.lit("order_no").alias("_column"),
+            pl.lit(
+                "单号已存在且属于其他客户 (order number already used for another customer)"
+            ).alias("_reason"),
+        ),
+    )
+    unique = unique.filter(~taken)
+    order_pks = [v[0] for v in existing.values()]
+    lines: dict[tuple[int, int], OrderLine] = {}
+    for start in range(0, len(order_pks), CHUNK):
+        for line in OrderLine.objects.filter(
+            Q(order_id__in=order_pks[start : start + CHUNK])
+        ).select_related("item"):
+            lines[(line.order_id, line.line_no)] = line
+    keep, updates = [], []
+    for row in unique.iter_rows(named=True):
+        order = existing.get(row["order_key"])
+        line = lines.get((order[0], row["line_no"])) if order else None
+        if line is None:
+            keep.append(True)
+            continue
+        keep.append(False)
+        changed = []
+        item_name = line.item.name if line.item else None
+        if line.amount != row["amount_value"]:
+            line.amount = row["amount_value"]
+            changed.append("amount")
+        if float(line.quantity) != row["qty"]:
+            line.quantity = row["qty"]
+            changed.append("quantity")
+        if row["item"] and item_name != row["item"]:
+            report.warnings.append(
+                Rejection(
+                    row["row"],
+                    "item",
+                    "已导入的明细项目不同，未修改 (item differs; kept)",
+                    row["item"],
+                )
+            )
+        if changed:
+            updates.append((line, changed))
+        else:
+            report.duplicates += 1
+    return unique.filter(pl.Series(keep, dtype=pl.Boolean)), existing, updates
