@@ -56,3 +56,24 @@ def test_home_requires_login_and_counts_visible_customers(client):
     client.force_login(manager)
     page = client.get("/").content.decode()
     assert "您可以查看 1 位客户" in page
+
+
+def test_every_model_is_in_the_admin_with_a_chinese_name(client):
+    from django.apps import apps
+    from django.contrib import admin as django_admin
+
+    ours = [m for m in apps.get_models() if m.__module__.startswith("revisit.")]
+    missing = [
+        m.__name__
+        for m in ours
+        if m not in django_admin.site._registry and not m._meta.auto_created
+    ]
+    assert missing == []
+    Staff.objects.create_superuser("root", password="pw-root-123")
+    client.login(username="root", password="pw-root-123")
+    index = client.get("/admin/").content.decode()
+    for label in ["客户盘点", "分级结果", "级别变更", "数据导入", "分级设置"]:
+        assert label in index
+    for model in ours:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url

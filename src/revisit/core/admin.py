@@ -95,3 +95,10 @@ class AuditEventAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(OrganizationScopedAdmin):
+    organization_path = "staff__organization"
+    list_display = ["staff", "role", "store", "region"]
+    list_filter = ["role"]

@@ -24,3 +24,11 @@ class CustomerAdmin(OrganizationScopedAdmin):
 class TagAdmin(OrganizationScopedAdmin):
     list_display = ["name", "organization"]
     search_fields = ["name"]
+
+
+@admin.register(MarketingConsent)
+class MarketingConsentAdmin(OrganizationScopedAdmin):
+    organization_path = "customer__organization"
+    list_display = ["customer", "channel", "granted", "recorded_at", "source"]
+    list_filter = ["channel", "granted"]
+    raw_id_fields = ["customer"]
