@@ -1,0 +1,281 @@
+"""Daily call lists: who calls whom today, within each person's quota."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
+
+from revisit.core.audit import record_event
+from revisit.core.clock import day_bounds
+from revisit.core.models import Organization, Role, RoleAssignment, Staff
+from revisit.customers.models import Customer, MarketingConsent, PhoneStatus
+from revisit.grading.models import Grade, Inventory
+from revisit.outreach.followups import outreach_settings
+from revisit.outreach.models import (
+    CallTask,
+    FollowUp,
+    OutreachState,
+    ScheduledContact,
+    Strategy,
+)
+from revisit.sales.models import Order
+
+
+@dataclass
+class Generated:
+    date: date
+    created: int = 0
+    carried_over: int = 0
+    per_staff: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class _Caller:
+    staff_id: int
+    roles: set
+    department: str | None
+    stores: set
+    quota: int
+    load: int = 0
+
+    def has_room(self) -> bool:
+        return self.load < self.quota
+
+
+def _callers(org: Organization, day: date, settings) -> dict[int, _Caller]:
+    """Consultants and callers with their quota and the tasks they already have that day."""
+    people: dict[int, _Caller] = {}
+    for a in RoleAssignment.objects.filter(
+        staff__organization=org, staff__is_active=True, role__in=[Role.CONSULTANT, Role.CALLER]
+    ).select_related("staff__department"):
+        staff = a.staff
+        caller = people.setdefault(
+            staff.pk,
+            _Caller(
+                staff.pk,
+                set(),
+                staff.department.kind if staff.department else None,
+                set(),
+                staff.daily_call_quota if staff.daily_call_quota is not None else -1,
+            ),
+        )
+        caller.roles.add(a.role)
+        caller.stores.add(a.store_id)
+    for caller in people.values():
+        if caller.quota < 0:  # no personal quota: the role's default
+            caller.quota = (
+                settings.consultant_daily_quota
+                if Role.CONSULTANT in caller.roles
+                else settings.caller_daily_quota
+            )
+    for staff_id, n in (
+        CallTask.objects.filter(organization=org, due_date=day)
+        .values_list("assignee")
+        .annotate(n=Count("id"))
+    ):
+        if staff_id in people:
+            people[staff_id].load = n
+    return people
+
+
+def _eligible(org: Organization, day: date, settings):
+    """Customers who may be called today: not excluded by any rule."""
+    start, _ = day_bounds(org, day)
+    cool_off_start = start - timedelta(days=settings.cool_off_days - 1)
+    capped_start = start - timedelta(days=settings.capped_interval_days - 1)
+    last_order = (
+        Order.objects.filter(customer=OuterRef("pk"))
+        .values("customer")
+        .annotate(last=Max("order_date"))
+        .values("last")
+    )
+    return (
+        Customer.objects.filter(organization=org, is_blacklisted=False, is_dispute=False)
+        .exclude(mobile="")
+        .exclude(phone_status__in=[PhoneStatus.DEAD, PhoneStatus.REVIEW, PhoneStatus.INVALID])
+        .exclude(
+            Exists(
+                MarketingConsent.objects.filter(
+                    customer=OuterRef("pk"), channel="call", granted=False
+                )
+            )
+        )
+        .exclude(
+            Exists(CallTask.objects.filter(customer=OuterRef("pk"), status=CallTask.Status.OPEN))
+        )
+        .exclude(
+            Exists(
+                FollowUp.objects.filter(customer=OuterRef("pk"), contacted_at__gte=cool_off_start)
+            )
+        )
+        .exclude(
+            Exists(
+                OutreachState.objects.filter(
+                    customer=OuterRef("pk"), queue=OutreachState.Queue.REVISIT_TEAM
+                )
+            )
+        )
+        .annotate(
+            last_contact=Max("followups__contacted_at"),
+            recent_contacts=Count("followups", filter=Q(followups__contacted_at__gte=capped_start)),
+            last_order=last_order,
+        )
+    )
+
+
+def _contacts_since_purchase(customer_ids: list[int]) -> dict[int, int]:
+    """How many follow-ups each customer had since her last order."""
+    counts: dict[int, int] = {}
+    last_orders = dict(
+        Order.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id")
+        .annotate(last=Max("order_date"))
+        .values_list("customer_id", "last")
+    )
+    for customer_id, contacted_at in FollowUp.objects.filter(
+        customer_id__in=customer_ids
+    ).values_list("customer_id", "contacted_at"):
+        last = last_orders.get(customer_id)
+        if last is None or contacted_at.date() > last:
+            counts[customer_id] = counts.get(customer_id, 0) + 1
+    return counts
+
+
+def _pick(candidates: list[_Caller]) -> _Caller | None:
+    open_ = [c for c in candidates if c.has_room()]
+    return min(open_, key=lambda c: (c.load, c.staff_id)) if open_ else None
+
+
+def _assignee(customer, department: str, people: dict[int, _Caller]) -> _Caller | None:
+    """The owner when the department is hers (a consultant for on-site work, or staff of
+    that department); otherwise the least-loaded caller of the department's pool,
+    preferring the customer's store."""
+    owner = people.get(customer.owner_id)
+    if owner and (
+        (department == "onsite" and Role.CONSULTANT in owner.roles)
+        or owner.department == department
+    ):
+        return owner if owner.has_room() else None
+    pool = [c for c in people.values() if Role.CALLER in c.roles and c.department == department]
+    pool = pool or [c for c in people.values() if Role.CALLER in c.roles]
+    local = [c for c in pool if customer.home_store_id in c.stores]
+    return _pick(local) or _pick(pool)
+
+
+def generate_call_lists(
+    organization: Organization,
+    *,
+    date: date,
+    inventory: Inventory | None = None,
+    actor: Staff | None = None,
+    now=None,
+) -> Generated:
+    """Allocate today's calls: open tasks from earlier days first (moved to today), then
+    due scheduled contacts, then the customers of worked segments by strategy priority and
+    longest time since the last contact, each to her owner or the department's pool,
+    never past anyone's quota. Running it again for the same day adds nothing."""
+    now = now or timezone.now()
+    settings = outreach_settings(organization)
+    inventory = (
+        inventory
+        or Inventory.objects.filter(organization=organization, as_of__lte=date)
+        .order_by("-as_of", "-id")
+        .first()
+    )
+    result = Generated(date=date)
+    with transaction.atomic():
+        result.carried_over = CallTask.objects.filter(
+            organization=organization,
+            status=CallTask.Status.OPEN,
+            due_date__lt=date,
+        ).update(due_date=date)
+        people = _callers(organization, date, settings)
+        strategies = {s.target: s for s in Strategy.objects.filter(organization=organization)}
+        eligible = _eligible(organization, date, settings)
+        due = dict(
+            ScheduledContact.objects.filter(
+                organization=organization, status=ScheduledContact.Status.PENDING, due_on__lte=date
+            ).values_list("customer_id", "reason")
+        )
+        graded = {}
+        if inventory is not None:
+            graded = dict(
+                Grade.objects.filter(inventory=inventory).values_list("customer_id", "segment")
+            )
+        worked = {t for t, s in strategies.items() if s.is_worked}
+        wanted = {cid for cid, seg in graded.items() if seg in worked} | set(due)
+        if "SVIP" in worked:
+            wanted |= set(eligible.filter(tier="SVIP").values_list("pk", flat=True))
+        rows = list(eligible.filter(pk__in=wanted))
+        capped = _contacts_since_purchase([c.pk for c in rows if c.recent_contacts])
+        queue = []
+        for customer in rows:
+            if capped.get(customer.pk, 0) >= settings.contact_cap and customer.recent_contacts:
+                continue  # past the contact cap: only once a quarter
+            segment = graded.get(customer.pk, "")
+            strategy = strategies.get(segment)
+            if customer.tier == "SVIP" and "SVIP" in worked:
+                strategy = strategies["SVIP"]
+            scheduled = customer.pk in due
+            if not scheduled and (strategy is None or not strategy.is_worked):
+                continue
+            priority = 0 if scheduled else strategy.priority
+            last = customer.last_contact.timestamp() if customer.last_contact else 0
+            queue.append((priority, last, customer.pk, customer, segment, strategy, scheduled))
+        queue.sort(key=lambda q: q[:3])
+        tasks = []
+        for _, _, _, customer, segment, strategy, scheduled in queue:
+            department = strategy.department if strategy else "customer_service"
+            caller = _assignee(customer, department, people)
+            if caller is None:
+                continue
+            caller.load += 1
+            result.per_staff[caller.staff_id] += 1
+            tasks.append(
+                CallTask(
+                    organization=organization,
+                    customer=customer,
+                    assignee_id=caller.staff_id,
+                    due_date=date,
+                    first_due_date=date,
+                    segment=segment,
+                    strategy=strategy,
+                    source=CallTask.Source.SCHEDULED if scheduled else CallTask.Source.SEGMENT,
+                )
+            )
+        CallTask.objects.bulk_create(tasks, batch_size=2000)
+        result.created = len(tasks)
+        record_event(
+            organization,
+            actor=actor,
+            action="calllists.generate",
+            date=date.isoformat(),
+            created=result.created,
+            carried_over=result.carried_over,
+            inventory=inventory.pk if inventory else None,
+        )
+    return result
+
+
+def allocation_table(organization: Organization, day: date) -> list[dict]:
+    """Tasks of the day per staff member and segment (the allocation table), with totals."""
+    cells: dict[int, Counter] = defaultdict(Counter)
+    for staff_id, segment, n in (
+        CallTask.objects.filter(organization=organization, due_date=day)
+        .values_list("assignee", "segment")
+        .annotate(n=Count("id"))
+    ):
+        cells[staff_id][segment or "—"] += n
+    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in=cells)}
+    return [
+        {
+            "staff_id": sid,
+            "staff": names.get(sid, "—"),
+            **dict(counts),
+            "total": sum(counts.values()),
+        }
+        for sid, counts in sorted(cells.items(), key=lambda kv: names.get(kv[0], ""))
+    ]

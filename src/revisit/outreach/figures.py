@@ -1,0 +1,94 @@
+"""Daily figures per staff member: what the daily report is made of."""
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Sum
+
+from revisit.appointments.models import Appointment
+from revisit.core.clock import day_bounds
+from revisit.core.models import Organization, Role, RoleAssignment
+from revisit.outreach.followups import outreach_settings
+from revisit.outreach.models import FollowUp, Outcome
+from revisit.sales.models import OrderLine
+
+VALID = [Outcome.VALID_1, Outcome.VALID_2, Outcome.VALID_3, Outcome.VALID_4]
+ATTRIBUTION_DAYS = 30  # orders count for whoever contacted the customer in this many days
+
+
+def daily_figures(organization: Organization, day: date) -> list[dict]:
+    """Per consultant and caller on `day` (the organization's local day): calls made
+    against quota, customers reached, valid outcomes by code, appointments made for the
+    next day against target, arrivals, and orders and amount from customers they had
+    contacted in the last 30 days."""
+    settings = outreach_settings(organization)
+    start, end = day_bounds(organization, day)
+    next_start, next_end = day_bounds(organization, day + timedelta(days=1))
+    staff = {}
+    for a in RoleAssignment.objects.filter(
+        staff__organization=organization,
+        staff__is_active=True,
+        role__in=[Role.CONSULTANT, Role.CALLER],
+    ).select_related("staff"):
+        default = (
+            settings.consultant_daily_quota
+            if a.role == Role.CONSULTANT
+            else settings.caller_daily_quota
+        )
+        row = staff.setdefault(
+            a.staff_id,
+            {
+                "staff_id": a.staff_id,
+                "staff": str(a.staff),
+                "role": a.role,
+                "quota": a.staff.daily_call_quota or default,
+                "calls": 0,
+                "reached": 0,
+                **{code: 0 for code in Outcome.values},
+                "appointments_next_day": 0,
+                "appointment_target": settings.next_day_appointment_target,
+                "arrivals": 0,
+                "orders": 0,
+                "amount": 0,
+            },
+        )
+        row["quota"] = max(row["quota"], a.staff.daily_call_quota or default)
+    today = FollowUp.objects.filter(
+        organization=organization, contacted_at__gte=start, contacted_at__lt=end, actor_id__in=staff
+    )
+    for actor_id, outcome, n in today.values_list("actor_id", "outcome").annotate(n=Count("id")):
+        staff[actor_id]["calls"] += n
+        staff[actor_id][outcome] += n
+        if outcome in VALID:
+            staff[actor_id]["reached"] += n
+    for staff_id, n in (
+        Appointment.objects.filter(
+            organization=organization,
+            created_at__gte=start,
+            created_at__lt=end,
+            starts_at__gte=next_start,
+            starts_at__lt=next_end,
+            staff_id__in=staff,
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .values_list("staff_id")
+        .annotate(n=Count("id"))
+    ):
+        staff[staff_id]["appointments_next_day"] = n
+    for staff_id, n in (
+        Appointment.objects.filter(
+            organization=organization, arrived_at__gte=start, arrived_at__lt=end, staff_id__in=staff
+        )
+        .values_list("staff_id")
+        .annotate(n=Count("id"))
+    ):
+        staff[staff_id]["arrivals"] = n
+    window_start, _ = day_bounds(organization, day - timedelta(days=ATTRIBUTION_DAYS - 1))
+    for staff_id, row in staff.items():
+        contacted = FollowUp.objects.filter(
+            actor_id=staff_id, contacted_at__gte=window_start, contacted_at__lt=end
+        ).values("customer_id")
+        sold = OrderLine.objects.filter(
+            organization=organization, order_date=day, customer_id__in=contacted
+        ).aggregate(orders=Count("order", distinct=True), amount=Sum("amount"))
+        row["orders"], row["amount"] = sold["orders"], sold["amount"] or 0
+    return sorted(staff.values(), key=lambda r: (r["role"], r["staff"]))

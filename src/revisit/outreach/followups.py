@@ -1,0 +1,286 @@
+"""Follow-ups: claim a task, record what the customer said, schedule what comes next."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from revisit.appointments.services import book_appointment
+from revisit.core.audit import record_event
+from revisit.core.clock import local_date
+from revisit.core.models import Role, Staff
+from revisit.customers.models import Customer, PhoneStatus
+from revisit.outreach.cadences import next_contact
+from revisit.outreach.models import (
+    Cadence,
+    CallTask,
+    FollowUp,
+    Outcome,
+    OutreachSettings,
+    OutreachState,
+    ScheduledContact,
+)
+
+
+class FollowUpError(ValueError):
+    """A follow-up that cannot be recorded as given; the message is for the user."""
+
+
+def outreach_settings(organization) -> OutreachSettings:
+    settings, _ = OutreachSettings.objects.get_or_create(organization=organization)
+    return settings
+
+
+def claim_task(task_id: int, *, actor: Staff, now=None) -> bool:
+    """Take a task to work it. Atomic: of two people claiming at once, one wins; the
+    assignee may claim again (a page reload) without effect."""
+    now = now or timezone.now()
+    won = CallTask.objects.filter(
+        pk=task_id, status=CallTask.Status.OPEN, claimed_by__isnull=True
+    ).update(claimed_by=actor, claimed_at=now)
+    if won:
+        return True
+    return CallTask.objects.filter(pk=task_id, claimed_by=actor).exists()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    followup: FollowUp
+    created: bool
+
+
+def record_followup(
+    target: CallTask | Customer,
+    *,
+    actor: Staff,
+    channel: str,
+    outcome: str,
+    intent: int | None = None,
+    decline_reason: str = "",
+    note: str = "",
+    appointment_at: datetime | None = None,
+    event_on: date | None = None,
+    next_campaign_on: date | None = None,
+    now=None,
+) -> Recorded:
+    """Record one contact and apply what its outcome means:
+
+    - valid_1 (arrival confirmed): needs `appointment_at`; books the appointment and
+      schedules a re-confirmation the day before;
+    - valid_2 (interested, time open): next contact by the intent cadence when an intent
+      is given, else in `interested_next_days` (10) days, or 3 days before `event_on`;
+    - valid_3 (declined): needs `decline_reason`; next contact at `next_campaign_on` or in
+      `declined_next_days` (90) days;
+    - valid_4 (bought elsewhere): needs `note`; the customer leaves call lists for the
+      revisit team's queue;
+    - invalid_1 (unreachable): a retry after `unreachable_retry_days`, at most
+      `unreachable_max_retries` times in a row;
+    - invalid_2 (number dead): the phone is flagged for a manager to confirm.
+
+    Recording on a task that already has its follow-up returns that one (a double click
+    stores one follow-up).
+    """
+    now = now or timezone.now()
+    task = target if isinstance(target, CallTask) else None
+    customer = task.customer if task else target
+    if customer.organization_id != actor.organization_id:
+        raise PermissionDenied
+    _validate(outcome, intent, decline_reason, note, appointment_at)
+    if task is not None:
+        existing = FollowUp.objects.filter(task=task).first()
+        if existing:
+            return Recorded(existing, False)
+        if not claim_task(task.pk, actor=actor, now=now):
+            raise FollowUpError("该任务正由其他同事处理 (another colleague is working this task)")
+    org = customer.organization
+    today = local_date(org, now)
+    settings = outreach_settings(org)
+    try:
+        with transaction.atomic():
+            followup = FollowUp.objects.create(
+                organization=org,
+                customer=customer,
+                task=task,
+                actor=actor,
+                channel=channel,
+                outcome=outcome,
+                intent=intent,
+                decline_reason=decline_reason,
+                note=note,
+                contacted_at=now,
+            )
+            if task is not None:
+                CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.DONE)
+            ScheduledContact.objects.filter(
+                customer=customer, status=ScheduledContact.Status.PENDING, due_on__lte=today
+            ).update(status=ScheduledContact.Status.DONE)
+            _apply_outcome(followup, settings, today, appointment_at, event_on, next_campaign_on)
+            followup.save()
+            record_event(
+                org,
+                actor=actor,
+                action="followup.record",
+                target=customer,
+                outcome=outcome,
+                intent=intent,
+                task=task.pk if task else None,
+            )
+    except IntegrityError:
+        # The same task recorded at the same moment by a second request.
+        return Recorded(FollowUp.objects.get(task=task), False)
+    return Recorded(followup, True)
+
+
+def _validate(outcome, intent, decline_reason, note, appointment_at) -> None:
+    if outcome not in Outcome.values:
+        raise FollowUpError(f"未知的回访结果 {outcome!r} (unknown outcome)")
+    if intent not in (None, 1, 2, 3):
+        raise FollowUpError("意向等级应为 1、2 或 3 (intent must be 1, 2 or 3)")
+    if outcome == Outcome.VALID_1 and appointment_at is None:
+        raise FollowUpError("有效一级需要填写到院时间 (valid_1 needs the appointment time)")
+    if outcome == Outcome.VALID_3 and not decline_reason:
+        raise FollowUpError("有效三级需要填写拒绝原因 (valid_3 needs a reason)")
+    if outcome == Outcome.VALID_4 and not note.strip():
+        raise FollowUpError("有效四级需要填写备注 (valid_4 needs a note)")
+
+
+def _schedule(
+    followup: FollowUp,
+    due_on: date | None,
+    reason: str,
+    *,
+    cadence=None,
+    anchor=None,
+    cancel_others: bool = True,
+) -> None:
+    if cancel_others:
+        ScheduledContact.objects.filter(
+            customer=followup.customer, status=ScheduledContact.Status.PENDING
+        ).update(status=ScheduledContact.Status.CANCELLED)
+    if due_on is not None:
+        ScheduledContact.objects.create(
+            organization=followup.organization,
+            customer=followup.customer,
+            due_on=due_on,
+            reason=reason,
+            cadence=cadence,
+            anchor_on=anchor,
+        )
+    followup.next_contact_on = due_on
+
+
+def _intent_next(followup: FollowUp, today: date) -> tuple[date | None, Cadence | None, date]:
+    cadence = Cadence.objects.filter(
+        organization=followup.organization, key=f"intent_{followup.intent}"
+    ).first()
+    if cadence is None:
+        return None, None, today
+    # Keep counting from where this intent's cadence started, so days 7 and 20 stay put.
+    previous = (
+        ScheduledContact.objects.filter(customer=followup.customer, cadence=cadence)
+        .exclude(anchor_on=None)
+        .order_by("-created_at")
+        .first()
+    )
+    anchor = previous.anchor_on if previous else today
+    return next_contact(cadence, anchor, after=today), cadence, anchor
+
+
+def _apply_outcome(followup, settings, today, appointment_at, event_on, next_campaign_on):
+    state, _ = OutreachState.objects.get_or_create(customer=followup.customer)
+    outcome = followup.outcome
+    if outcome != Outcome.INVALID_1:
+        state.unreachable_count = 0
+    if outcome == Outcome.VALID_1:
+        appointment = book_appointment(
+            followup.customer,
+            starts_at=appointment_at,
+            actor=followup.actor,
+            now=followup.contacted_at,
+        )
+        followup.appointment = appointment
+        day_before = local_date(followup.organization, appointment_at) - timedelta(days=1)
+        _schedule(followup, max(day_before, today), "confirm_appointment")
+    elif outcome == Outcome.VALID_2:
+        due, cadence, anchor = (None, None, None)
+        if followup.intent:
+            due, cadence, anchor = _intent_next(followup, today)
+        if due is None:
+            due = today + timedelta(days=settings.interested_next_days)
+            if event_on is not None:
+                due = min(due, event_on - timedelta(days=3))
+            due = max(due, today + timedelta(days=1))
+        _schedule(
+            followup,
+            due,
+            f"intent_{followup.intent}" if cadence else "interested",
+            cadence=cadence,
+            anchor=anchor,
+        )
+    elif outcome == Outcome.VALID_3:
+        due = next_campaign_on or today + timedelta(days=settings.declined_next_days)
+        _schedule(followup, due, "declined")
+    elif outcome == Outcome.VALID_4:
+        state.queue = OutreachState.Queue.REVISIT_TEAM
+        _schedule(followup, None, "")
+    elif outcome == Outcome.INVALID_1:
+        state.unreachable_count += 1
+        if state.unreachable_count <= settings.unreachable_max_retries:
+            _schedule(followup, today + timedelta(days=settings.unreachable_retry_days), "retry")
+        else:
+            _schedule(followup, None, "")
+    elif outcome == Outcome.INVALID_2:
+        _schedule(followup, None, "")
+        _set_phone_status(followup.customer, PhoneStatus.REVIEW, actor=followup.actor)
+    state.save()
+
+
+def _set_phone_status(customer: Customer, status: str, *, actor: Staff) -> None:
+    before = customer.phone_status
+    Customer.objects.filter(pk=customer.pk).update(phone_status=status)
+    customer.phone_status = status
+    record_event(
+        customer.organization,
+        actor=actor,
+        action="phone.status",
+        target=customer,
+        before=before,
+        after=status,
+    )
+
+
+def confirm_dead_number(customer: Customer, *, actor: Staff, dead: bool = True) -> None:
+    """A store manager (or admin) confirms a flagged number dead (or valid after all)."""
+    allowed = any(
+        a.role == Role.ADMIN
+        or (a.role == Role.STORE_MANAGER and a.store_id == customer.home_store_id)
+        for a in actor.role_assignments.all()
+    )
+    if not allowed or actor.organization_id != customer.organization_id:
+        raise PermissionDenied("只有店长或管理员可以确认空号 (store manager or admin only)")
+    if customer.phone_status != PhoneStatus.REVIEW:
+        raise FollowUpError("该号码没有待核实的标记 (the number is not flagged)")
+    with transaction.atomic():
+        _set_phone_status(customer, PhoneStatus.DEAD if dead else PhoneStatus.VALID, actor=actor)
+
+
+def reassign_task(task: CallTask, *, to: Staff, actor: Staff) -> CallTask:
+    """Hand an open, unclaimed task to someone else (audited)."""
+    with transaction.atomic():
+        moved = CallTask.objects.filter(
+            pk=task.pk, status=CallTask.Status.OPEN, claimed_by__isnull=True
+        ).update(assignee=to)
+        if not moved:
+            raise FollowUpError("任务已在处理或已完成，不能转派 (task is being worked or done)")
+        record_event(
+            task.organization,
+            actor=actor,
+            action="calltask.reassign",
+            target=task,
+            from_staff=task.assignee_id,
+            to_staff=to.pk,
+        )
+    task.refresh_from_db()
+    return task

@@ -1,0 +1,80 @@
+"""`revisit calllists generate|show|table`."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from revisit.core.models import Staff
+from revisit.core.services import resolve_organization
+from revisit.customers.phones import mask_phone
+from revisit.outreach.calllists import allocation_table, generate_call_lists
+from revisit.outreach.models import CallTask
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"日期格式应为 YYYY-MM-DD: {text!r} (expected YYYY-MM-DD)") from None
+
+
+class Command(BaseCommand):
+    help = "Generate and show the day's call lists."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        gen = sub.add_parser("generate")
+        gen.add_argument("--date", type=_date, required=True)
+        gen.add_argument("--org")
+        show = sub.add_parser("show")
+        show.add_argument("--staff", required=True, help="username")
+        show.add_argument("--date", type=_date, required=True)
+        show.add_argument("--org")
+        table = sub.add_parser("table", help="tasks per staff member and segment")
+        table.add_argument("--date", type=_date, required=True)
+        table.add_argument("--org")
+
+    def handle(self, *args, **opts):
+        org = resolve_organization(opts.get("org"))
+        if opts["action"] == "generate":
+            result = generate_call_lists(org, date=opts["date"])
+            self.stdout.write(
+                f"{result.date}: 新建任务 {result.created}，顺延 {result.carried_over} "
+                f"(created {result.created}, carried over {result.carried_over})"
+            )
+            self._table(org, opts["date"])
+        elif opts["action"] == "table":
+            self._table(org, opts["date"])
+        else:
+            self._show(org, opts)
+
+    def _table(self, org, day):
+        rows = allocation_table(org, day)
+        segments = sorted({k for r in rows for k in r} - {"staff_id", "staff", "total"})
+        self.stdout.write(
+            "员工 staff".ljust(14) + "".join(f"{s:>6}" for s in segments) + f"{'合计':>6}"
+        )
+        for r in rows:
+            self.stdout.write(
+                f"{r['staff']:<14}"
+                + "".join(f"{r.get(s, 0):>6}" for s in segments)
+                + f"{r['total']:>6}"
+            )
+
+    def _show(self, org, opts):
+        staff = Staff.objects.filter(organization=org, username=opts["staff"]).first()
+        if staff is None:
+            raise CommandError(f"没有员工 {opts['staff']!r} (no such staff member)")
+        tasks = (
+            CallTask.objects.filter(assignee=staff, due_date=opts["date"])
+            .select_related("customer", "strategy")
+            .order_by("status", "id")
+        )
+        self.stdout.write(f"{staff} {opts['date']}: {tasks.count()} 个任务 (tasks)")
+        for t in tasks:
+            offer = t.strategy.name if t.strategy else ""
+            self.stdout.write(
+                f"  [{t.get_status_display()}] {t.customer.code} {t.customer.name} "
+                f"{mask_phone(t.customer.mobile)} {t.segment or '-'} {offer} "
+                f"({t.get_source_display()})"
+            )

@@ -1,0 +1,165 @@
+"""Segment strategies: defaults for a clinic, and the upgrade price rule."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from revisit.core.audit import record_event
+from revisit.core.models import Organization
+from revisit.core.money import round_money
+from revisit.outreach.models import Strategy
+
+ONSITE, SERVICE, MEMBER = "onsite", "customer_service", "member_center"
+
+# (target, name, department, invitation type, priority, worked, policy, offer, discount)
+DEFAULT_STRATEGIES = [
+    (
+        "SVIP",
+        "稳定打卡 尊享服务",
+        ONSITE,
+        "expert_event",
+        1,
+        True,
+        "最高价值顾客：专属顾问跟进，活动月到院赠送高端护理一次。",
+        "到院赠高端护理 1 次；赠 2 张亲情卡（本人不可用，可转赠好友）",
+        None,
+    ),
+    (
+        "A1",
+        "稳定打卡 尊享服务",
+        ONSITE,
+        "expert_event",
+        1,
+        True,
+        "时间近、频次高、金额大：保持活跃，会员权益与核心项目深挖升级。",
+        "到院赠体验项目 1 次；老带新：好友首次消费额 10% 返美丽金；赠 3 张亲情卡",
+        None,
+    ),
+    (
+        "A2",
+        "消费升级",
+        ONSITE,
+        "new_product",
+        2,
+        True,
+        "时间近、金额高、频次低：特价体验中高端项目，关联开发提高频次，转化为重要价值客户。",
+        "到院免费体验中高端项目 1 次；赠 3 张亲情卡",
+        None,
+    ),
+    (
+        "A3",
+        "消费升级",
+        ONSITE,
+        "special_price",
+        2,
+        True,
+        "忠诚但近期未到院：主动保持联系，会员升级或半价入会，日常问候。",
+        "免费体验嫩肤 1 次；老带新礼；赠亲情卡与除皱体验卡",
+        None,
+    ),
+    (
+        "A4",
+        "休眠激活",
+        ONSITE,
+        "free_trial",
+        1,
+        True,
+        "金额大、频次低、久未到院：满意度回访找出流失原因，到院专人接待，不强推销售。",
+        "半价体验价项目；嫌贵者推荐活动美肤卡；服务不满者赠护理一次",
+        None,
+    ),
+    (
+        "B1",
+        "消费升级",
+        SERVICE,
+        "special_price",
+        3,
+        True,
+        "频次高、时间近、金额低：同品类加价升级换购，升级价按当月执行价的 8 折减已购项目价。",
+        "升级换购：当月价 × 0.8 − 已购项目价",
+        Decimal("0.80"),
+    ),
+    (
+        "B2",
+        "大促刺激 活动裂变",
+        SERVICE,
+        "special_price",
+        4,
+        True,
+        "频次低、金额低：低价秒杀激活与裂变，疗程卡锁客，推动升级。",
+        "多重项目低价秒杀；疗程卡",
+        None,
+    ),
+    (
+        "B3",
+        "积分优惠 重建联系",
+        SERVICE,
+        "free_trial",
+        4,
+        True,
+        "久未购买、频次高金额低：积分、优惠、折扣，重新建立联系。",
+        "院庆到院领取大礼包 1 个",
+        None,
+    ),
+    (
+        "B4",
+        "减少投入",
+        SERVICE,
+        "",
+        9,
+        False,
+        "三值都低：减少营销和服务投入，可不主动拨打。",
+        "",
+        None,
+    ),
+]
+
+
+def install_default_strategies(organization: Organization) -> int:
+    """Give the organization the default strategy for every segment and SVIP it lacks;
+    existing strategies are left as the organization edited them. Returns how many were
+    added."""
+    with transaction.atomic():
+        existing = set(
+            Strategy.objects.filter(organization=organization).values_list("target", flat=True)
+        )
+        new = [
+            Strategy(
+                organization=organization,
+                target=target,
+                name=name,
+                department=dept,
+                invitation_type=invitation,
+                priority=priority,
+                is_worked=worked,
+                policy=policy,
+                offer=offer,
+                upgrade_discount=discount,
+            )
+            for target, name, dept, invitation, priority, worked, policy, offer, discount in DEFAULT_STRATEGIES
+            if target not in existing
+        ]
+        Strategy.objects.bulk_create(new)
+        if new:
+            record_event(
+                organization,
+                actor=None,
+                action="strategy.install_defaults",
+                targets=[s.target for s in new],
+            )
+    return len(new)
+
+
+def upgrade_price(
+    current_price: Decimal, stored_value: Decimal, discount: Decimal = Decimal("0.80")
+) -> Decimal:
+    """What the customer adds to trade a stored item up: this month's price of the better
+    item times the discount, minus what the stored item is worth (never below zero).
+
+    >>> upgrade_price(Decimal("1980"), Decimal("980"))
+    Decimal('604.00')
+    """
+    return max(
+        round_money(Decimal(current_price) * Decimal(discount) - Decimal(stored_value)),
+        Decimal("0.00"),
+    )
