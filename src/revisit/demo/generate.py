@@ -19,6 +19,8 @@ from revisit.core.bulk import insert_rows
 from revisit.core.models import Department, Organization, Region, Role, RoleAssignment, Staff, Store
 from revisit.customers.models import Customer, MarketingConsent, Tag
 from revisit.demo import catalog, people
+from revisit.outreach.cadences import install_default_cadences
+from revisit.outreach.strategies import install_default_strategies
 from revisit.sales.models import Item, Order, OrderLine
 
 DEMO_PASSWORD = "demo12345"
@@ -87,6 +89,8 @@ def build_demo(
         items = _catalog(org)
         customer_ids, cust = _customers(org, rng, customers, years, as_of, stores, staff)
         orders, lines = _orders(org, rng, cust, customer_ids, as_of, stores, staff, items)
+        install_default_strategies(org)
+        install_default_cadences(org)
         record_event(
             org,
             actor=None,

@@ -81,17 +81,9 @@ def _callers(org: Organization, day: date, settings) -> dict[int, _Caller]:
     return people
 
 
-def _eligible(org: Organization, day: date, settings):
-    """Customers who may be called today: not excluded by any rule."""
-    start, _ = day_bounds(org, day)
-    cool_off_start = start - timedelta(days=settings.cool_off_days - 1)
-    capped_start = start - timedelta(days=settings.capped_interval_days - 1)
-    last_order = (
-        Order.objects.filter(customer=OuterRef("pk"))
-        .values("customer")
-        .annotate(last=Max("order_date"))
-        .values("last")
-    )
+def _reachable(org: Organization):
+    """Customers who may be called at all: not blacklisted or in dispute, with a working
+    number, not opted out of calls, without an open task, not in the revisit team's queue."""
     return (
         Customer.objects.filter(organization=org, is_blacklisted=False, is_dispute=False)
         .exclude(mobile="")
@@ -108,21 +100,25 @@ def _eligible(org: Organization, day: date, settings):
         )
         .exclude(
             Exists(
-                FollowUp.objects.filter(customer=OuterRef("pk"), contacted_at__gte=cool_off_start)
-            )
-        )
-        .exclude(
-            Exists(
                 OutreachState.objects.filter(
                     customer=OuterRef("pk"), queue=OutreachState.Queue.REVISIT_TEAM
                 )
             )
         )
-        .annotate(
-            last_contact=Max("followups__contacted_at"),
-            recent_contacts=Count("followups", filter=Q(followups__contacted_at__gte=capped_start)),
-            last_order=last_order,
-        )
+        .annotate(last_contact=Max("followups__contacted_at"))
+    )
+
+
+def _not_recently_contacted(customers, org: Organization, day: date, settings):
+    """Segment work leaves alone whoever was contacted within the cool-off. (A scheduled
+    contact, such as a retry tomorrow, was asked for and is not held back by it.)"""
+    start, _ = day_bounds(org, day)
+    cool_off_start = start - timedelta(days=settings.cool_off_days - 1)
+    capped_start = start - timedelta(days=settings.capped_interval_days - 1)
+    return customers.exclude(
+        Exists(FollowUp.objects.filter(customer=OuterRef("pk"), contacted_at__gte=cool_off_start))
+    ).annotate(
+        recent_contacts=Count("followups", filter=Q(followups__contacted_at__gte=capped_start))
     )
 
 
@@ -194,7 +190,7 @@ def generate_call_lists(
         ).update(due_date=date)
         people = _callers(organization, date, settings)
         strategies = {s.target: s for s in Strategy.objects.filter(organization=organization)}
-        eligible = _eligible(organization, date, settings)
+        reachable = _reachable(organization)
         due = dict(
             ScheduledContact.objects.filter(
                 organization=organization, status=ScheduledContact.Status.PENDING, due_on__lte=date
@@ -208,13 +204,23 @@ def generate_call_lists(
         worked = {t for t, s in strategies.items() if s.is_worked}
         wanted = {cid for cid, seg in graded.items() if seg in worked} | set(due)
         if "SVIP" in worked:
-            wanted |= set(eligible.filter(tier="SVIP").values_list("pk", flat=True))
-        rows = list(eligible.filter(pk__in=wanted))
+            wanted |= set(reachable.filter(tier="SVIP").values_list("pk", flat=True))
+        rows = list(
+            _not_recently_contacted(reachable, organization, date, settings).filter(
+                pk__in=wanted - set(due)
+            )
+        )
         capped = _contacts_since_purchase([c.pk for c in rows if c.recent_contacts])
+        rows = [
+            c
+            for c in rows
+            if not (c.recent_contacts and capped.get(c.pk, 0) >= settings.contact_cap)
+        ]
+        # Past the contact cap a customer is only called once a quarter; scheduled
+        # contacts were asked for, so neither the cap nor the cool-off holds them back.
+        rows += list(reachable.filter(pk__in=due))
         queue = []
         for customer in rows:
-            if capped.get(customer.pk, 0) >= settings.contact_cap and customer.recent_contacts:
-                continue  # past the contact cap: only once a quarter
             segment = graded.get(customer.pk, "")
             strategy = strategies.get(segment)
             if customer.tier == "SVIP" and "SVIP" in worked:
