@@ -99,64 +99,58 @@ def build(customers: int, lines: int, seed: int) -> dict:
             ),
         )
         first_id = (
-            Customer.objects.filter(organization=org)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        # Heavy tail: a few customers place most orders.
+            Customer.objects.filter(organization=org).order_by("pk").values_list("pk", flat=True)
+        ).first()
+        # Heavy tail: a few customers place most orders; about three lines per order.
+        n_orders = max(1, lines // 3)
         weights = rng.pareto(1.2, customers) + 1
-        owners = rng.choice(customers, size=lines, p=weights / weights.sum()) + first_id
-        days = rng.integers(0, 3 * 365, size=lines)
-        cents = np.round(rng.lognormal(7.5, 1.1, size=lines) * 100).astype(np.int64)
-        cents[rng.random(lines) < 0.02] *= -1
-        base = date(2022, 1, 1)
-        n_orders = lines  # one line per order keeps the order table honest
+        order_customer = (
+            rng.choice(customers, size=n_orders, p=weights / weights.sum()) + first_id
+        ).tolist()
+        order_day = rng.integers(0, 3 * 365, size=n_orders).tolist()
+        days = [date(2022, 1, 1) + timedelta(days=d) for d in range(3 * 365)]
+        stamp = "2024-01-01 00:00:00+00:00"
         insert_rows(
             Order._meta.db_table,
             ["organization_id", "order_no", "customer_id", "store_id", "order_date", "created_at"],
             (
-                (
-                    org.pk,
-                    f"O{i}",
-                    int(owners[i]),
-                    store.pk,
-                    base + timedelta(days=int(days[i])),
-                    "2024-01-01 00:00:00+00:00",
-                )
+                (org.pk, f"O{i}", order_customer[i], store.pk, days[order_day[i]], stamp)
                 for i in range(n_orders)
             ),
         )
         first_order = (
-            Order.objects.filter(organization=org)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
+            Order.objects.filter(organization=org).order_by("pk").values_list("pk", flat=True)
+        ).first()
+        line_order = np.sort(rng.integers(0, n_orders, size=lines))
+        line_no = (np.arange(lines) - np.searchsorted(line_order, line_order) + 1).tolist()
+        cents = np.round(rng.lognormal(7.5, 1.1, size=lines) * 100).astype(np.int64)
+        cents[rng.random(lines) < 0.02] *= -1
+        amounts = [f"{c / 100:.2f}" for c in cents.tolist()]
+        columns = [
+            "order_id",
+            "line_no",
+            "organization_id",
+            "customer_id",
+            "order_date",
+            "quantity",
+            "amount",
+            "is_promo",
+        ]
         insert_rows(
             OrderLine._meta.db_table,
-            [
-                "order_id",
-                "line_no",
-                "organization_id",
-                "customer_id",
-                "order_date",
-                "quantity",
-                "amount",
-                "is_promo",
-            ],
+            columns,
             (
                 (
-                    first_order + i,
-                    1,
+                    first_order + k,
+                    line_no[j],
                     org.pk,
-                    int(owners[i]),
-                    base + timedelta(days=int(days[i])),
+                    order_customer[k],
+                    days[order_day[k]],
                     1,
-                    f"{cents[i] / 100:.2f}",
+                    amounts[j],
                     False,
                 )
-                for i in range(lines)
+                for j, k in enumerate(line_order.tolist())
             ),
         )
     return {
