@@ -78,7 +78,7 @@ class Strategy(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("e.g. 0.80: upgrade at 80% of the price minus the stored item."),
+        help_text=_("e.g. 0.80: upgrade at 0.8 × the price minus the stored item."),
     )
     script = models.TextField(_("call script"), blank=True)
     priority = models.PositiveSmallIntegerField(

@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
                 ('invitation_type', models.CharField(blank=True, choices=[('expert_event', 'Expert event'), ('new_product', 'New product launch'), ('special_price', 'Special price'), ('free_trial', 'Free trial')], max_length=20, verbose_name='invitation type')),
                 ('policy', models.TextField(blank=True, verbose_name='policy')),
                 ('offer', models.TextField(blank=True, verbose_name='offer')),
-                ('upgrade_discount', models.DecimalField(blank=True, decimal_places=2, help_text='e.g. 0.80: upgrade at 80% of the price minus the stored item.', max_digits=4, null=True, verbose_name="upgrade price: share of this month's price")),
+                ('upgrade_discount', models.DecimalField(blank=True, decimal_places=2, help_text='e.g. 0.80: upgrade at 0.8 × the price minus the stored item.', max_digits=4, null=True, verbose_name="upgrade price: share of this month's price")),
                 ('script', models.TextField(blank=True, verbose_name='call script')),
                 ('priority', models.PositiveSmallIntegerField(default=5, help_text='1 is first.', verbose_name='priority')),
                 ('is_worked', models.BooleanField(default=True, verbose_name='worked')),
