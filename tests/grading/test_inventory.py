@@ -17,13 +17,19 @@ from revisit.core.models import AuditEvent, Role
 from revisit.customers.models import Customer
 from revisit.grading.models import Grade, TierChange
 from revisit.grading.reads import (
+    explain_grade,
     migration_customers,
     migration_matrix,
     segment_owner_matrix,
     segment_store_matrix,
     segment_table,
 )
-from revisit.grading.services import approve_upgrade, reject_upgrade, run_inventory
+from revisit.grading.services import (
+    approve_upgrade,
+    grading_settings,
+    reject_upgrade,
+    run_inventory,
+)
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +246,44 @@ def test_bad_thresholds_mode_is_refused_before_anything_is_written(clinic):
     with pytest.raises(ValueError):
         run_inventory(clinic["org"], as_of=AS_OF, thresholds="avg")
     assert not Grade.objects.exists()
+
+
+def test_every_grade_explains_itself_in_one_sentence(clinic):
+    inventory = run_inventory(clinic["org"], as_of=AS_OF)
+    got = grades(inventory)
+    text = explain_grade(got["c8"])
+    assert "20 天前" in text and "2 次" in text and "¥60,000.00" in text
+    assert "¥28,457.14" in text and "A2 重要发展客户" in text
+    assert "未参与" in explain_grade(got["c6"])
+
+
+def test_composite_score_and_custom_classes_from_the_settings(clinic):
+    settings = grading_settings(clinic["org"])
+    settings.score_weights = {"monetary": 3, "frequency": 1}
+    settings.band_rules = [
+        {"code": "K1", "name": "核心", "bounds": {"spend": {"min": 50000}}},
+        {
+            "code": "K2",
+            "name": "活跃",
+            "bounds": {"recency_days": {"max": 30, "max_inclusive": True}},
+        },
+    ]
+    settings.save()
+    got = grades(run_inventory(clinic["org"], as_of=AS_OF))
+    assert got["c8"].score > got["c1"].score > got["c5"].score
+    assert got["c6"].score == 0.0  # never bought: the bottom
+    assert {code: g.band for code, g in got.items()} == {
+        "c1": "K2",
+        "c2": "K2",
+        "c3": "",
+        "c4": "",
+        "c5": "K2",
+        "c6": "",
+        "c7": "",
+        "c8": "K1",
+        "c9": "K1",
+    }
+    settings.band_rules = [{"code": "X", "bounds": {"age": {"min": 1}}}]
+    settings.save()
+    with pytest.raises(ValueError, match="age"):
+        run_inventory(clinic["org"], as_of=AS_OF)

@@ -15,6 +15,7 @@ EXPORT_COLUMNS = [
     ("segment", "segment"),
     ("tier", "tier"),
     ("score", "score"),
+    ("band", "band"),
     ("owner", "customer__owner__display_name"),
     ("store", "customer__home_store__code"),
 ]

@@ -10,6 +10,10 @@ from revisit.core.models import Organization, Store
 from revisit.customers.models import Customer, Tier
 
 
+def default_score_weights() -> dict:
+    return {"recency_days": 1, "frequency": 1, "monetary": 1}
+
+
 class GradingSettings(models.Model):
     """An organization's grading rules. The defaults are the usual clinic practice;
     every number here is the organization's to change."""
@@ -53,6 +57,20 @@ class GradingSettings(models.Model):
     )
     downgrade_after_days = models.PositiveIntegerField(
         _("downgrade after days without purchase"), default=365
+    )
+    score_weights = models.JSONField(
+        _("composite score weights"),
+        default=default_score_weights,
+        blank=True,
+        help_text=_('Feature → weight, e.g. {"recency_days": 1, "frequency": 1, "monetary": 2}.'),
+    )
+    band_rules = models.JSONField(
+        _("custom classes"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Band rules on recency_days, frequency, monetary, spend or score; first match wins."
+        ),
     )
 
     class Meta:
@@ -116,6 +134,7 @@ class Grade(models.Model):
     segment = models.CharField(_("segment"), max_length=4, choices=Segment.choices)
     tier = models.CharField(_("tier"), max_length=4, choices=Tier.choices)
     score = models.FloatField(_("composite score"), null=True, blank=True)
+    band = models.CharField(_("custom class"), max_length=30, blank=True)
     recency_days = models.IntegerField(_("recency (days)"), null=True, blank=True)
     frequency = models.PositiveIntegerField(_("frequency"), default=0)
     monetary = models.DecimalField(_("monetary"), max_digits=14, decimal_places=2, default=0)

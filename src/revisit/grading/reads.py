@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.db.models import Avg, Count, QuerySet
 
 from revisit.core.models import Staff, Store
+from revisit.engine import explain_segment
 from revisit.grading.models import Grade, Inventory, Segment
 
 SEGMENT_CODES = [s.value for s in Segment]
@@ -99,4 +100,22 @@ def migration_customers(
     moved_from = before.grades.filter(**{by: from_class}).values("customer_id")
     return after.grades.filter(**{by: to_class}, customer_id__in=moved_from).select_related(
         "customer"
+    )
+
+
+def explain_grade(grade: Grade) -> str:
+    """The one-sentence reason for a customer's segment in an inventory."""
+    t = grade.inventory.thresholds
+    if grade.segment == Segment.NONE or t.get("recency_days") is None:
+        return explain_segment({"segment": "none"})
+    return explain_segment(
+        {
+            "segment": grade.segment,
+            "recency_days": grade.recency_days,
+            "frequency": grade.frequency,
+            "monetary": grade.monetary,
+            "r_threshold": float(t["recency_days"]),
+            "f_threshold": float(t["frequency"]),
+            "m_threshold": t["monetary"],
+        }
     )

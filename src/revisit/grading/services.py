@@ -35,6 +35,8 @@ class InventoryConfig:
     tier_basis: str = "spend"
     tier_levels: dict = field(default_factory=dict)
     downgrade_after_days: int = 365
+    score_weights: dict = field(default_factory=dict)
+    band_rules: list = field(default_factory=list)
 
     @classmethod
     def from_settings(cls, s: GradingSettings, **overrides) -> "InventoryConfig":
@@ -52,6 +54,8 @@ class InventoryConfig:
             "tier_basis": s.tier_basis,
             "tier_levels": levels,
             "downgrade_after_days": s.downgrade_after_days,
+            "score_weights": s.score_weights or {},
+            "band_rules": s.band_rules or [],
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -83,6 +87,8 @@ def run_inventory(
         grading_settings(organization), window_months=window_months, thresholds=thresholds
     )
     engine.parse_thresholds(config.thresholds)  # fail before any work on a bad mode
+    if config.band_rules:
+        engine.validate_band_rules(config.band_rules)
     customers = load_customers(organization)
     lines = load_order_lines(organization, until=as_of)
     result = engine.grade(
@@ -92,8 +98,11 @@ def run_inventory(
         window_months=config.window_months,
         thresholds=config.thresholds,
         tiers=_tier_config(config),
+        score_weights=config.score_weights or None,
     )
     graded = result.frame.join(customers, on="customer_id", how="left")
+    if config.band_rules:
+        graded = engine.assign_bands(graded, config.band_rules, default="")
     graded = graded.join(_last_purchase(lines), on="customer_id", how="left")
     with transaction.atomic():
         inventory = Inventory.objects.create(
@@ -164,6 +173,7 @@ def _write_grades(inventory: Inventory, graded: pl.DataFrame) -> None:
         "segment",
         "tier",
         "score",
+        "band",
         "recency_days",
         "frequency",
         "monetary",
@@ -176,6 +186,7 @@ def _write_grades(inventory: Inventory, graded: pl.DataFrame) -> None:
         "segment",
         pl.col("tier"),
         pl.col("score") if "score" in graded.columns else pl.lit(None).alias("score"),
+        pl.col("band") if "band" in graded.columns else pl.lit("").alias("band"),
         "recency_days",
         pl.col("frequency").fill_null(0),
         pl.col("monetary").fill_null(0),
