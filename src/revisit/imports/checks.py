@@ -4,6 +4,7 @@ import polars as pl
 
 from revisit.customers.phones import normalize_phone
 from revisit.imports.parsing import clean_text
+from revisit.imports.report import ImportReport, Rejection
 
 
 def first_failure(checks: list[tuple[str, str, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
@@ -80,3 +81,12 @@ SATISFACTION = {
     "neutral": "neutral",
     "dissatisfied": "dissatisfied",
 }
+
+
+def record_rejections(report: ImportReport, rows: pl.DataFrame) -> None:
+    """List rows that failed a check (columns `row`, `_column`, `_reason`) in the report."""
+    for row in rows.iter_rows(named=True):
+        value = row.get(row["_column"])
+        report.rejections.append(
+            Rejection(row["row"], row["_column"], row["_reason"], str(value or "")[:100])
+        )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from revisit.core.models import Organization, Store
 from revisit.customers.models import Customer
 from revisit.imports import checks
-from revisit.imports.checks import first_failure, text, too_long
+from revisit.imports.checks import first_failure, record_rejections, text, too_long
 from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_date
 from revisit.imports.report import ImportReport, Rejection
@@ -114,11 +114,7 @@ def plan_customers(
     """Check rows, record rejections and duplicates in `report`, return what to write."""
     mapped = set(frame.columns) - {"row"}
     frame = _checked(frame, organization, store)
-    for row in frame.filter(pl.col("_reason").is_not_null()).iter_rows(named=True):
-        value = row.get(row["_column"])
-        report.rejections.append(
-            Rejection(row["row"], row["_column"], row["_reason"], str(value or "")[:100])
-        )
+    record_rejections(report, frame.filter(pl.col("_reason").is_not_null()))
     good = frame.filter(pl.col("_reason").is_null())
     first = good.filter(pl.col("customer_code").is_first_distinct())
     report.duplicates += good.height - first.height

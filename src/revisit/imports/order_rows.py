@@ -16,7 +16,7 @@ from revisit.core.bulk import insert_rows
 from revisit.core.models import Organization, Store
 from revisit.customers.models import Customer
 from revisit.imports import checks
-from revisit.imports.checks import first_failure, text, too_long
+from revisit.imports.checks import first_failure, record_rejections, text, too_long
 from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
 from revisit.imports.report import ImportReport, Rejection
@@ -100,14 +100,6 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
         )
     column, reason = first_failure(rules)
     return frame.with_columns(column.alias("_column"), reason.alias("_reason"))
-
-
-def _reject(report: ImportReport, rows: pl.DataFrame) -> None:
-    for row in rows.iter_rows(named=True):
-        value = row.get(row["_column"])
-        report.rejections.append(
-            Rejection(row["row"], row["_column"], row["_reason"], str(value or "")[:100])
-        )
 
 
 @dataclass
@@ -245,7 +237,7 @@ def plan_orders(
 ) -> OrderPlan:
     """Check rows, record rejections, duplicates and warnings, return what to write."""
     frame = _checked(frame, organization, store)
-    _reject(report, frame.filter(pl.col("_reason").is_not_null()))
+    record_rejections(report, frame.filter(pl.col("_reason").is_not_null()))
     good = frame.filter(pl.col("_reason").is_null())
     data_columns = [c for c in good.columns if c not in {"row", "_column", "_reason"}]
     unique = good.filter(pl.struct(data_columns).is_first_distinct())
@@ -290,7 +282,7 @@ def plan_orders(
             "_reason"
         ),
     )
-    _reject(report, bad)
+    record_rejections(report, bad)
     unique = unique.filter(~conflict)
     unique, existing_orders, updates = _against_database(organization, unique, report)
     new_orders = (
@@ -337,7 +329,7 @@ def _against_database(organization, unique: pl.DataFrame, report: ImportReport):
         {k: v[1] for k, v in existing.items()}, default=None, return_dtype=pl.String
     )
     taken = (owner.is_not_null() & (owner != unique.get_column("customer_code"))).fill_null(False)
-    _reject(
+    record_rejections(
         report,
         unique.filter(taken).with_columns(
             pl.lit("order_no").alias("_column"),

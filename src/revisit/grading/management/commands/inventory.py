@@ -1,22 +1,15 @@
 """`revisit inventory run|export|compare|list`."""
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from revisit.core.management.dates import iso_date
 from revisit.core.services import resolve_organization
 from revisit.grading.exports import write_inventory_export
 from revisit.grading.models import Inventory
 from revisit.grading.reads import migration_matrix, segment_table
 from revisit.grading.services import run_inventory
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"日期格式应为 YYYY-MM-DD: {text!r} (expected YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -25,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser("run", help="grade every customer as of a date")
-        run.add_argument("--as-of", required=True, type=_date)
+        run.add_argument("--as-of", required=True, type=iso_date)
         run.add_argument("--window-months", type=int)
         run.add_argument("--thresholds", help="mean | median | quantile:Q")
         run.add_argument("--org")

@@ -1,21 +1,13 @@
 """`revisit calllists generate|show|table`."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
+from revisit.core.management.dates import iso_date
 from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.phones import mask_phone
 from revisit.outreach.calllists import allocation_table, generate_call_lists
 from revisit.outreach.models import CallTask
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"日期格式应为 YYYY-MM-DD: {text!r} (expected YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -24,14 +16,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         gen = sub.add_parser("generate")
-        gen.add_argument("--date", type=_date, required=True)
+        gen.add_argument("--date", type=iso_date, required=True)
         gen.add_argument("--org")
         show = sub.add_parser("show")
         show.add_argument("--staff", required=True, help="username")
-        show.add_argument("--date", type=_date, required=True)
+        show.add_argument("--date", type=iso_date, required=True)
         show.add_argument("--org")
         table = sub.add_parser("table", help="tasks per staff member and segment")
-        table.add_argument("--date", type=_date, required=True)
+        table.add_argument("--date", type=iso_date, required=True)
         table.add_argument("--org")
 
     def handle(self, *args, **opts):

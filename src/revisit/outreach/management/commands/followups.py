@@ -1,10 +1,11 @@
 """`revisit followups due --date D`: contacts scheduled up to a day."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from revisit.core.clock import org_zone
+from revisit.core.management.dates import iso_date
 from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.phones import mask_phone
@@ -44,10 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["action"] == "record":
             return self._record(opts)
-        try:
-            day = date.fromisoformat(opts["date"])
-        except ValueError:
-            raise CommandError("日期格式应为 YYYY-MM-DD (expected YYYY-MM-DD)") from None
+        day = iso_date(opts["date"])
         org = resolve_organization(opts.get("org"))
         due = (
             ScheduledContact.objects.filter(
