@@ -178,3 +178,14 @@ def test_bad_values_are_refused_with_a_message(clinic, task):
     with pytest.raises(FollowUpError, match="意向"):
         record(task, clinic["consultant"], "valid_2", intent=5)
     assert not FollowUp.objects.exists()
+
+
+def test_a_double_click_without_a_task_stores_one_follow_up(clinic):
+    customer = graded(clinic, "B4", 1)[0]
+    first = record(customer, clinic["consultant"], "valid_2", when=at(DAY, 10))
+    again = record(
+        customer, clinic["consultant"], "valid_2", when=at(DAY, 10) + timedelta(seconds=3)
+    )
+    later = record(customer, clinic["consultant"], "valid_2", when=at(DAY, 15))
+    assert not again.created and again.followup == first.followup
+    assert later.created and FollowUp.objects.filter(customer=customer).count() == 2

@@ -23,6 +23,8 @@ from revisit.outreach.models import (
     ScheduledContact,
 )
 
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
+
 
 class FollowUpError(ValueError):
     """A follow-up that cannot be recorded as given; the message is for the user."""
@@ -90,10 +92,19 @@ def record_followup(
     _validate(outcome, intent, decline_reason, note, appointment_at)
     if task is not None:
         existing = FollowUp.objects.filter(task=task).first()
-        if existing:
-            return Recorded(existing, False)
-        if not claim_task(task.pk, actor=actor, now=now):
-            raise FollowUpError("该任务正由其他同事处理 (another colleague is working this task)")
+    else:
+        # Without a task, the same outcome by the same person moments ago is a double click.
+        existing = FollowUp.objects.filter(
+            customer=customer,
+            actor=actor,
+            outcome=outcome,
+            contacted_at__gte=now - DOUBLE_SUBMIT_WINDOW,
+            contacted_at__lte=now,
+        ).first()
+    if existing:
+        return Recorded(existing, False)
+    if task is not None and not claim_task(task.pk, actor=actor, now=now):
+        raise FollowUpError("该任务正由其他同事处理 (another colleague is working this task)")
     org = customer.organization
     today = local_date(org, now)
     settings = outreach_settings(org)
