@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Max, Min, Sum
+from django.utils import timezone
 
 from revisit.core.access import visible_customers
 from revisit.core.models import Organization, Role, Staff
@@ -118,3 +119,18 @@ def test_command_prints_the_logins():
     for username in ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]:
         assert username in text
     assert DEMO_PASSWORD in text
+
+
+def test_the_demo_opens_with_two_inventories_last_visits_and_todays_call_lists():
+    from revisit.grading.models import Inventory
+    from revisit.outreach.models import CallTask
+
+    today = timezone.localdate()
+    org = build_demo(customers=800, as_of=today).organization
+    inventories = list(Inventory.objects.filter(organization=org).order_by("as_of"))
+    assert [i.as_of for i in inventories] == [date.fromordinal(today.toordinal() - 91), today]
+    paid = OrderLine.objects.filter(organization=org, amount__gt=0)
+    latest = dict(paid.values_list("customer_id").annotate(day=Max("order_date")))
+    customers = Customer.objects.filter(organization=org)
+    assert dict(customers.exclude(last_visit=None).values_list("pk", "last_visit")) == latest
+    assert CallTask.objects.filter(organization=org, due_date=today).count() > 0

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.models import Organization, Store
@@ -95,11 +96,23 @@ class Customer(models.Model):
     mobile = models.CharField(
         _("mobile"), max_length=20, blank=True, help_text=_("Normalized, E.164 form.")
     )
+    phone_last4 = models.GeneratedField(
+        expression=Right("mobile", 4),
+        output_field=models.CharField(max_length=4),
+        db_persist=True,
+        verbose_name=_("last 4 digits"),
+    )
     phone_status = models.CharField(
         _("phone status"), max_length=10, choices=PhoneStatus.choices, default=PhoneStatus.UNKNOWN
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
     first_visit = models.DateField(_("first visit"), null=True, blank=True)
+    last_visit = models.DateField(
+        _("last visit"),
+        null=True,
+        blank=True,
+        help_text=_("Date of the latest paid order line; kept up to date by order imports."),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -147,6 +160,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["organization", "mobile"]),
             models.Index(fields=["organization", "name"]),
+            models.Index(fields=["organization", "phone_last4"]),
+            models.Index(fields=["organization", "last_visit"]),
+            models.Index(fields=["organization", "tier"]),
             models.Index(fields=["owner"]),
             models.Index(fields=["home_store"]),
         ]

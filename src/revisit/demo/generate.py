@@ -19,9 +19,12 @@ from revisit.core.bulk import insert_rows
 from revisit.core.models import Department, Organization, Region, Role, RoleAssignment, Staff, Store
 from revisit.customers.models import Customer, MarketingConsent, Tag
 from revisit.demo import catalog, people
+from revisit.grading.services import run_inventory
 from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.strategies import install_default_strategies
+from revisit.outreach.tasks import prepare_day
 from revisit.sales.models import Item, Order, OrderLine
+from revisit.sales.services import refresh_last_visits
 
 DEMO_PASSWORD = "demo12345"
 DEFAULT_CODE = "demo"
@@ -89,6 +92,7 @@ def build_demo(
         items = _catalog(org)
         customer_ids, cust = _customers(org, rng, customers, years, as_of, stores, staff)
         orders, lines = _orders(org, rng, cust, customer_ids, as_of, stores, staff, items)
+        refresh_last_visits(org)
         install_default_strategies(org)
         install_default_cadences(org)
         record_event(
@@ -102,7 +106,17 @@ def build_demo(
             lines=lines,
             as_of=as_of.isoformat(),
         )
+    _first_inventories(org, as_of)
     return DemoSummary(org, customers, orders, lines)
+
+
+def _first_inventories(org: Organization, as_of: date) -> None:
+    """Two inventories a quarter apart (so movements show) and today's call lists, so
+    every page has something to show on first login."""
+    run_inventory(org, as_of=as_of - timedelta(days=91))
+    run_inventory(org, as_of=as_of)
+    if as_of == timezone.localdate():
+        prepare_day(org.pk)
 
 
 def ensure_demo(**options) -> DemoSummary | None:

@@ -21,6 +21,7 @@ from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
 from revisit.imports.report import ImportReport, Rejection
 from revisit.sales.models import Item, Order, OrderLine
+from revisit.sales.services import refresh_last_visits
 
 OPTIONAL = [
     "order_no",
@@ -206,6 +207,10 @@ class OrderPlan:
         )
         for line, fields in self.updates:
             line.save(update_fields=fields)
+        touched = set(customer_ids.get(code) for code in self.lines.get_column("customer_code"))
+        touched.update(line.customer_id for line, _ in self.updates)
+        touched.discard(None)
+        refresh_last_visits(org, touched)
 
 
 def _customer_id(org, code):
