@@ -18,6 +18,7 @@ from revisit.customers.phones import normalize_phone
 from revisit.demo import DEMO_PASSWORD, build_demo, ensure_demo
 from revisit.grading.services import run_inventory
 from revisit.sales.models import Order, OrderLine
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 6, 30)
@@ -50,7 +51,7 @@ def test_structure_and_one_working_login_per_role(client):
     assert roles == {r.value for r in Role}
     for role in [Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER, Role.CONSULTANT]:
         member = Staff.objects.filter(organization=org, role_assignments__role=role).first()
-        assert client.login(username=member.username, password=DEMO_PASSWORD)
+        assert log_in(client, member.username, DEMO_PASSWORD)
         assert visible_customers(member).exists()
     admin = Staff.objects.get(username="admin")
     assert visible_customers(admin).count() == 300 and admin.is_staff

@@ -20,6 +20,21 @@ def safe_cell(value):
     return value
 
 
+def write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Write an .xlsx workbook to `target` (a path or a binary file object); return the
+    row count. Text never becomes a formula."""
+    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, [safe_cell(h) for h in header])
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        sheet.write_row(
+            count, 0, [float(v) if isinstance(v, Decimal) else safe_cell(v) for v in row]
+        )
+    book.close()
+    return count
+
+
 def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Write `rows` under `header` to a .csv (UTF-8 with BOM) or .xlsx file; return the
     row count."""
@@ -27,17 +42,7 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     if path.suffix.lower() == ".xlsx":
-        book = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_formulas": False}
-        )
-        sheet = book.add_worksheet()
-        sheet.write_row(0, 0, [safe_cell(h) for h in header])
-        for count, row in enumerate(rows, start=1):
-            sheet.write_row(
-                count, 0, [float(v) if isinstance(v, Decimal) else safe_cell(v) for v in row]
-            )
-        book.close()
-        return count
+        return write_xlsx(str(path), header, rows)
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow([safe_cell(h) for h in header])

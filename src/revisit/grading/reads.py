@@ -11,18 +11,31 @@ from revisit.grading.models import Grade, Inventory, Segment
 SEGMENT_CODES = [s.value for s in Segment]
 
 
-def segment_table(inventory: Inventory) -> list[dict]:
+def scoped_grades(inventory: Inventory, scope: QuerySet | None = None) -> QuerySet[Grade]:
+    """The inventory's grades, limited to the customers in `scope` (a customer queryset
+    from the access module) when one is given."""
+    grades = inventory.grades.all()
+    if scope is not None:
+        grades = grades.filter(customer_id__in=scope.values("pk"))
+    return grades
+
+
+def segment_table(inventory: Inventory, scope: QuerySet | None = None) -> list[dict]:
     """One row per segment: code, label, count, share of all customers, mean R/F/M."""
     rows = {
         r["segment"]: r
-        for r in inventory.grades.values("segment").annotate(
+        for r in scoped_grades(inventory, scope)
+        .values("segment")
+        .annotate(
             count=Count("id"),
             mean_recency=Avg("recency_days"),
             mean_frequency=Avg("frequency"),
             mean_monetary=Avg("monetary"),
         )
     }
-    total = inventory.customer_count or 1
+    total = (
+        inventory.customer_count if scope is None else sum(r["count"] for r in rows.values())
+    ) or 1
     table = []
     for segment in Segment:
         r = rows.get(segment.value, {})
@@ -41,24 +54,24 @@ def segment_table(inventory: Inventory) -> list[dict]:
     return table
 
 
-def _matrix(inventory: Inventory, column: str) -> dict[int | None, dict[str, int]]:
+def _matrix(inventory: Inventory, column: str, scope) -> dict[int | None, dict[str, int]]:
     cells: dict[int | None, dict[str, int]] = defaultdict(dict)
-    for r in inventory.grades.values(column, "segment").annotate(n=Count("id")):
+    for r in scoped_grades(inventory, scope).values(column, "segment").annotate(n=Count("id")):
         cells[r[column]][r["segment"]] = r["n"]
     return cells
 
 
-def segment_owner_matrix(inventory: Inventory) -> list[dict]:
+def segment_owner_matrix(inventory: Inventory, scope: QuerySet | None = None) -> list[dict]:
     """Segment counts per owning staff member as of the inventory (the allocation table):
     one row per owner (None = no owner), a count per segment and a total."""
-    cells = _matrix(inventory, "owner_id_then")
+    cells = _matrix(inventory, "owner_id_then", scope)
     names = {s.pk: str(s) for s in Staff.objects.filter(pk__in=[k for k in cells if k])}
     return _rows(cells, names, key="owner")
 
 
-def segment_store_matrix(inventory: Inventory) -> list[dict]:
+def segment_store_matrix(inventory: Inventory, scope: QuerySet | None = None) -> list[dict]:
     """Segment counts per home store as of the inventory."""
-    cells = _matrix(inventory, "store_id_then")
+    cells = _matrix(inventory, "store_id_then", scope)
     names = {s.pk: str(s) for s in Store.objects.filter(pk__in=[k for k in cells if k])}
     return _rows(cells, names, key="store")
 
@@ -75,7 +88,9 @@ def _rows(cells, names, *, key: str) -> list[dict]:
     return rows
 
 
-def migration_matrix(before: Inventory, after: Inventory, *, by: str = "segment") -> dict:
+def migration_matrix(
+    before: Inventory, after: Inventory, *, by: str = "segment", scope: QuerySet | None = None
+) -> dict:
     """From-class → to-class counts between two inventories of one organization.
 
     Customers present in only one of them count under "—" on the other side.
@@ -84,9 +99,10 @@ def migration_matrix(before: Inventory, after: Inventory, *, by: str = "segment"
         raise ValueError("两次盘点不属于同一机构 (inventories of different organizations)")
     if by not in {"segment", "tier"}:
         raise ValueError("by must be 'segment' or 'tier'")
-    old = dict(before.grades.values_list("customer_id", by))
+    old = dict(scoped_grades(before, scope).values_list("customer_id", by))
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for customer_id, new_class in after.grades.values_list("customer_id", by).iterator(10_000):
+    new = scoped_grades(after, scope).values_list("customer_id", by)
+    for customer_id, new_class in new.iterator(10_000):
         counts[(old.pop(customer_id, "—"), new_class)] += 1
     for old_class in old.values():
         counts[(old_class, "—")] += 1
@@ -94,12 +110,20 @@ def migration_matrix(before: Inventory, after: Inventory, *, by: str = "segment"
 
 
 def migration_customers(
-    before: Inventory, after: Inventory, *, from_class: str, to_class: str, by: str = "segment"
+    before: Inventory,
+    after: Inventory,
+    *,
+    from_class: str,
+    to_class: str,
+    by: str = "segment",
+    scope: QuerySet | None = None,
 ) -> QuerySet[Grade]:
     """The grades (in `after`) of the customers who moved from `from_class` to `to_class`."""
     moved_from = before.grades.filter(**{by: from_class}).values("customer_id")
-    return after.grades.filter(**{by: to_class}, customer_id__in=moved_from).select_related(
-        "customer"
+    return (
+        scoped_grades(after, scope)
+        .filter(**{by: to_class}, customer_id__in=moved_from)
+        .select_related("customer")
     )
 
 

@@ -15,20 +15,25 @@ VALID = [Outcome.VALID_1, Outcome.VALID_2, Outcome.VALID_3, Outcome.VALID_4]
 ATTRIBUTION_DAYS = 30  # orders count for whoever contacted the customer in this many days
 
 
-def daily_figures(organization: Organization, day: date) -> list[dict]:
+def daily_figures(
+    organization: Organization, day: date, *, staff_ids: list[int] | None = None
+) -> list[dict]:
     """Per consultant and caller on `day` (the organization's local day): calls made
     against quota, customers reached, valid outcomes by code, appointments made for the
     next day against target, arrivals, and orders and amount from customers they had
-    contacted in the last 30 days."""
+    contacted in the last 30 days. `staff_ids` limits the rows to those people."""
     settings = outreach_settings(organization)
     start, end = day_bounds(organization, day)
     next_start, next_end = day_bounds(organization, day + timedelta(days=1))
     staff = {}
-    for a in RoleAssignment.objects.filter(
+    assignments = RoleAssignment.objects.filter(
         staff__organization=organization,
         staff__is_active=True,
         role__in=[Role.CONSULTANT, Role.CALLER],
-    ).select_related("staff"):
+    ).select_related("staff", "store__region")
+    if staff_ids is not None:
+        assignments = assignments.filter(staff_id__in=staff_ids)
+    for a in assignments:
         default = (
             settings.consultant_daily_quota
             if a.role == Role.CONSULTANT
@@ -40,6 +45,10 @@ def daily_figures(organization: Organization, day: date) -> list[dict]:
                 "staff_id": a.staff_id,
                 "staff": str(a.staff),
                 "role": a.role,
+                "store_id": a.store_id,
+                "store": str(a.store) if a.store else "",
+                "region_id": a.store.region_id if a.store else None,
+                "region": str(a.store.region) if a.store and a.store.region else "",
                 "quota": a.staff.daily_call_quota or default,
                 "calls": 0,
                 "reached": 0,

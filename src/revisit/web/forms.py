@@ -1,0 +1,105 @@
+"""Forms of the pages. Services validate the business rules; forms parse what people type."""
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from revisit.core.clock import org_zone
+from revisit.outreach.models import ContactChannel, DeclineReason, Outcome, Strategy
+
+# Which extra fields each outcome asks for (the service refuses the outcome without the
+# required ones; the page only shows what matters).
+OUTCOME_FIELDS = {
+    Outcome.VALID_1: ["appointment_at", "note"],
+    Outcome.VALID_2: ["intent", "event_on", "note"],
+    Outcome.VALID_3: ["decline_reason", "next_campaign_on", "note"],
+    Outcome.VALID_4: ["note"],
+    Outcome.INVALID_1: ["note"],
+    Outcome.INVALID_2: ["note"],
+}
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=ContactChannel.choices, initial=ContactChannel.CALL
+    )
+    appointment_at = forms.DateTimeField(
+        label=_("Arrival time"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    intent = forms.TypedChoiceField(
+        label=_("Intent"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), (1, _("1 strong")), (2, _("2 medium")), (3, _("3 weak"))],
+    )
+    event_on = forms.DateField(label=_("Event date"), required=False, widget=DATE)
+    decline_reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", "—"), *DeclineReason.choices]
+    )
+    next_campaign_on = forms.DateField(label=_("Next campaign"), required=False, widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = org_zone(organization)
+
+    def visible_fields_for(self, outcome: str):
+        wanted = OUTCOME_FIELDS.get(outcome, ["note"])
+        return [self[name] for name in wanted]
+
+    def clean_appointment_at(self):
+        value: datetime | None = self.cleaned_data.get("appointment_at")
+        if value is None:
+            return None
+        # The browser sends a wall-clock time: it is the organization's local time.
+        return timezone.make_aware(value.replace(tzinfo=None), self.zone)
+
+
+class InventoryForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), widget=DATE)
+    window_months = forms.IntegerField(
+        label=_("Window (months, empty = all history)"), required=False, min_value=1, max_value=120
+    )
+    thresholds = forms.CharField(
+        label=_("Thresholds"),
+        required=False,
+        max_length=100,
+        help_text=_("mean, median, quantile:0.6 or fixed:R,F,M"),
+    )
+
+
+class StrategyForm(forms.ModelForm):
+    class Meta:
+        model = Strategy
+        fields = [
+            "name",
+            "department",
+            "invitation_type",
+            "policy",
+            "offer",
+            "upgrade_discount",
+            "script",
+            "priority",
+            "is_worked",
+        ]
+        widgets = {
+            "policy": forms.Textarea(attrs={"rows": 2}),
+            "offer": forms.Textarea(attrs={"rows": 2}),
+            "script": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[("customers", _("Customers")), ("orders", _("Orders"))],
+    )
+    file = forms.FileField(label=_("File (.csv or .xlsx)"))

@@ -1,0 +1,41 @@
+"""The navigation bar: only the pages the user's roles may use."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from revisit.web import permissions as perm
+
+
+@dataclass(frozen=True)
+class Entry:
+    url_name: str
+    label: str
+    roles: set[str] | None  # None: every signed-in staff member
+
+
+ENTRIES = [
+    Entry("queue", _("My call queue"), perm.QUEUE_ROLES),
+    Entry("customers", _("Customers"), None),
+    Entry("inventories", _("Inventories"), perm.INVENTORY_VIEW_ROLES),
+    Entry("daily_report", _("Daily report"), perm.REPORT_ROLES),
+    Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
+    Entry("imports", _("Imports"), perm.IMPORT_ROLES),
+]
+
+
+def menu(request) -> list[dict]:
+    items = []
+    for entry in ENTRIES:
+        if entry.roles is None or perm.has_any(request.user, entry.roles):
+            url = reverse(entry.url_name)
+            items.append({"url": url, "label": entry.label, "active": request.path.startswith(url)})
+    return items
+
+
+def navigation(request) -> dict:
+    """Template context processor."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {"nav": menu(request)}

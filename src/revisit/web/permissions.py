@@ -1,0 +1,53 @@
+"""What each role may do in the pages and the API. Which customers it may see is the
+access module's business; this module answers "may this person use this feature"."""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from revisit.core.models import Role, Staff
+
+# Who may see a full phone number (after a click that is audited) and export it.
+REVEAL_PHONE_ROLES = {Role.ADMIN, Role.STORE_MANAGER, Role.CONSULTANT, Role.CALLER}
+QUEUE_ROLES = {Role.CONSULTANT, Role.CALLER}
+INVENTORY_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
+INVENTORY_RUN_ROLES = {Role.ADMIN}
+IMPORT_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
+STRATEGY_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
+STRATEGY_EDIT_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
+REPORT_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
+
+
+def roles_of(staff: Staff) -> set[str]:
+    """The roles a staff member holds (read once per request object)."""
+    if not staff.is_authenticated or not staff.is_active or staff.organization_id is None:
+        return set()
+    cached = getattr(staff, "_revisit_roles", None)
+    if cached is None:
+        cached = {a.role for a in staff.role_assignments.all()}
+        staff._revisit_roles = cached
+    return cached
+
+
+def has_any(staff: Staff, roles: set[str]) -> bool:
+    return bool(roles_of(staff) & roles)
+
+
+def may_reveal_phones(staff: Staff) -> bool:
+    return has_any(staff, REVEAL_PHONE_ROLES)
+
+
+def require_roles(roles: set[str]):
+    """View decorator: 403 unless the user holds one of `roles` (login is checked by the
+    login-required middleware)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_any(request.user, roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,97 @@
+"""Customer search and filters for the customers page and the API, over the access
+module's scope. Built so each filter uses an index on 1,000,000 customers."""
+
+import re
+from datetime import date
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from revisit.customers.models import Channel, Tier
+from revisit.grading.models import Grade, Inventory, Segment
+
+PAGE_SIZE = 50
+_DIGITS = re.compile(r"\d+")
+
+
+def latest_inventory(organization_id: int) -> Inventory | None:
+    return (
+        Inventory.objects.filter(organization_id=organization_id).order_by("-as_of", "-id").first()
+    )
+
+
+class CustomerFilter(forms.Form):
+    q = forms.CharField(label=_("Name, code or phone"), required=False, max_length=64)
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    visited_after = forms.DateField(label=_("Last visit from"), required=False)
+    visited_before = forms.DateField(label=_("Last visit until"), required=False)
+
+    def __init__(self, data, *, staff, scope: QuerySet):
+        super().__init__(data)
+        blank = [("", "—")]
+        self.fields["segment"].choices = blank + list(Segment.choices)
+        self.fields["tier"].choices = blank + list(Tier.choices)
+        self.fields["channel"].choices = blank + list(Channel.choices)
+        org = staff.organization
+        self.fields["owner"].choices = blank + [
+            (s.pk, str(s)) for s in org.staff.filter(is_active=True).order_by("display_name")
+        ]
+        self.fields["store"].choices = blank + [(s.pk, str(s)) for s in org.stores.order_by("code")]
+        self.fields["tag"].choices = blank + [(t.pk, t.name) for t in org.tags.order_by("name")]
+        self.scope = scope
+        self.organization_id = staff.organization_id
+
+    def customers(self) -> QuerySet:
+        """The filtered customers (the scope when the form is invalid)."""
+        qs = self.scope
+        if not self.is_valid():
+            return qs.none()
+        d = self.cleaned_data
+        if d["q"]:
+            qs = qs.filter(text_query(d["q"].strip()))
+        if d["segment"]:
+            inventory = latest_inventory(self.organization_id)
+            if inventory is None:
+                return qs.none()
+            graded = Grade.objects.filter(inventory=inventory, segment=d["segment"])
+            qs = qs.filter(pk__in=graded.values("customer_id"))
+        for field in ("tier", "channel"):
+            if d[field]:
+                qs = qs.filter(**{field: d[field]})
+        if d["owner"]:
+            qs = qs.filter(owner_id=d["owner"])
+        if d["store"]:
+            qs = qs.filter(home_store_id=d["store"])
+        if d["tag"]:
+            qs = qs.filter(tags__id=d["tag"])
+        if d["visited_after"]:
+            qs = qs.filter(last_visit__gte=d["visited_after"])
+        if d["visited_before"]:
+            qs = qs.filter(last_visit__lte=d["visited_before"])
+        return qs
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("visited_after"), data.get("visited_before")
+        if isinstance(after, date) and isinstance(before, date) and after > before:
+            raise forms.ValidationError(_("The first date is after the second."))
+        return data
+
+
+def text_query(text: str) -> Q:
+    """Name prefix, exact code, last four digits of the phone or a whole phone number."""
+    digits = "".join(_DIGITS.findall(text))
+    if digits and len(digits) == len(text.replace(" ", "").replace("-", "").lstrip("+")):
+        if len(digits) == 4:
+            return Q(phone_last4=digits) | Q(code=text)
+        if len(digits) >= 11:
+            return Q(mobile="+86" + digits[-11:]) | Q(mobile="+" + digits) | Q(code=text)
+        return Q(code=text)
+    # A prefix as a range, so that a plain b-tree index serves it on both databases.
+    return Q(code=text) | Q(name__gte=text, name__lt=text + "\U0010ffff")

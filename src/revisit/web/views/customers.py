@@ -1,0 +1,125 @@
+"""Customers: search with filters, one customer's page, and the audited phone reveal."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from revisit.core.access import get_customer_or_404, visible_customers, visible_order_lines
+from revisit.core.audit import record_event
+from revisit.grading.reads import explain_grade
+from revisit.web.exports import wants_xlsx, xlsx_response
+from revisit.web.permissions import may_reveal_phones
+from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
+
+EXPORT_LIMIT = 100_000
+
+
+def customer_list(request):
+    scope = visible_customers(request.user)
+    form = CustomerFilter(request.GET or None, staff=request.user, scope=scope)
+    customers = form.customers() if form.is_bound else scope
+    customers = customers.select_related("owner", "home_store").order_by("code")
+    if wants_xlsx(request):
+        return xlsx_response(
+            request,
+            name="customers",
+            header=[
+                _("Code"),
+                _("Name"),
+                _("Mobile"),
+                _("Tier"),
+                _("Owner"),
+                _("Store"),
+                _("Channel"),
+                _("Last visit"),
+            ],
+            rows=(
+                [
+                    c.code,
+                    c.name,
+                    c.mobile,
+                    c.tier,
+                    str(c.owner or ""),
+                    str(c.home_store or ""),
+                    c.get_channel_display(),
+                    c.last_visit,
+                ]
+                for c in customers[:EXPORT_LIMIT].iterator(2000)
+            ),
+            phone_column=2,
+        )
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(customers[start : start + PAGE_SIZE + 1])
+    inventory = latest_inventory(request.user.organization_id)
+    segments = {}
+    if inventory and rows:
+        segments = dict(
+            inventory.grades.filter(customer_id__in=[c.pk for c in rows]).values_list(
+                "customer_id", "segment"
+            )
+        )
+    for c in rows:
+        c.segment = segments.get(c.pk, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "customers": rows[:PAGE_SIZE],
+        "page": page,
+        "has_next": len(rows) > PAGE_SIZE,
+        "query": query.urlencode(),
+        "may_reveal": may_reveal_phones(request.user),
+    }
+    template = "web/customers/_results.html" if request.htmx else "web/customers/list.html"
+    return render(request, template, context)
+
+
+def customer_detail(request, pk: int):
+    customer = get_customer_or_404(request.user, pk=pk)
+    grades = list(
+        customer.grades.select_related("inventory").order_by("-inventory__as_of", "-inventory_id")
+    )
+    current = grades[0] if grades else None
+    lines = (
+        visible_order_lines(request.user)
+        .filter(customer=customer)
+        .select_related("order", "item", "practitioner")
+        .order_by("-order_date", "-order_id", "line_no")[:100]
+    )
+    context = {
+        "customer": customer,
+        "grades": grades,
+        "current": current,
+        "explanation": explain_grade(current) if current else "",
+        "lines": lines,
+        "followups": customer.followups.select_related("actor").order_by("-contacted_at")[:50],
+        "appointments": customer.appointments.select_related("staff", "store").order_by(
+            "-starts_at"
+        )[:30],
+        "scheduled": customer.scheduled_contacts.filter(status="pending").order_by("due_on")[:10],
+        "consents": customer.consents.all(),
+        "may_reveal": may_reveal_phones(request.user),
+    }
+    return render(request, "web/customers/detail.html", context)
+
+
+@require_POST
+def reveal_phone(request, pk: int):
+    """Show one customer's full number to a role that may see it; the reveal is audited."""
+    customer = get_customer_or_404(request.user, pk=pk)
+    if not may_reveal_phones(request.user):
+        raise PermissionDenied
+    record_event(
+        request.user.organization, actor=request.user, action="phone.reveal", target=customer
+    )
+    national = customer.mobile.removeprefix("+86")
+    return HttpResponse(
+        format_html('<a class="phone" href="tel:{}">{}</a>', customer.mobile, national)
+    )

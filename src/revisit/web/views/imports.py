@@ -1,0 +1,163 @@
+"""Imports through the browser: upload, check the detected columns on a preview, adjust
+the mapping, confirm, then read the counts and download the rejected rows."""
+
+import csv
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from revisit.core.audit import record_event
+from revisit.imports.columns import FIELDS
+from revisit.imports.models import ImportRun
+from revisit.imports.services import ImportFileError, import_customers, import_orders, preview
+from revisit.web.forms import UploadForm
+from revisit.web.permissions import IMPORT_ROLES, require_roles
+
+ALLOWED_SUFFIXES = {".csv", ".xlsx"}
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+REJECTS_SHOWN = 500
+
+
+def _upload_dir(request) -> Path:
+    return Path(settings.MEDIA_ROOT) / "uploads" / request.user.organization.code
+
+
+@require_roles(IMPORT_ROLES)
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        suffix = Path(file.name).suffix.lower()
+        if suffix not in ALLOWED_SUFFIXES:
+            form.add_error("file", _("Only .csv and .xlsx files can be imported."))
+        elif file.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is larger than 200 MB."))
+        else:
+            token = uuid.uuid4().hex
+            folder = _upload_dir(request)
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / f"{token}{suffix}").open("wb") as out:
+                for chunk in file.chunks():
+                    out.write(chunk)
+            uploads = request.session.setdefault("uploads", {})
+            uploads[token] = {
+                "name": Path(file.name).name,
+                "suffix": suffix,
+                "kind": form.cleaned_data["kind"],
+            }
+            request.session.modified = True
+            return redirect("import_preview", token=token)
+    runs = ImportRun.objects.filter(organization=request.user.organization).select_related("actor")
+    return render(
+        request,
+        "web/imports/upload.html",
+        {"form": form, "runs": runs.order_by("-started_at")[:30]},
+    )
+
+
+def _mapping(request, headers: list[str]) -> dict[str, str] | None:
+    """The user's choice per column, from `col_<n>` fields (empty = ignore)."""
+    source = request.POST if request.method == "POST" else request.GET
+    if not any(key.startswith("col_") for key in source):
+        return None
+    return {h: source.get(f"col_{i}", "") for i, h in enumerate(headers)}
+
+
+@require_roles(IMPORT_ROLES)
+def confirm(request, token: str):
+    upload = request.session.get("uploads", {}).get(token)
+    if upload is None:
+        raise Http404
+    path = _upload_dir(request) / f"{token}{upload['suffix']}"
+    kind = upload["kind"]
+    headers = request.session.get("upload_headers", {}).get(token)
+    mapping = _mapping(request, headers) if headers else None
+    error = None
+    try:
+        shown = preview(path, kind, mapping, name=upload["name"])
+    except ImportFileError as exc:
+        shown, error = None, str(exc)
+    if shown is not None and headers is None:
+        headers = list(shown["columns"]) + list(shown["unmapped"])
+        request.session.setdefault("upload_headers", {})[token] = headers
+        request.session.modified = True
+    if request.method == "POST" and error is None:
+        run = import_customers if kind == "customers" else import_orders
+        try:
+            report = run(
+                request.user.organization,
+                path,
+                actor=request.user,
+                mapping=mapping,
+                dry_run=False,
+                name=upload["name"],
+            )
+        except ImportFileError as exc:
+            error = str(exc)
+        else:
+            path.unlink(missing_ok=True)
+            request.session["uploads"].pop(token, None)
+            request.session.modified = True
+            messages.success(request, report.summary().splitlines()[0])
+            return redirect("import_run", pk=report.run_id)
+    chosen = shown["columns"] if shown else {}
+    columns = [
+        {"index": i, "header": h, "field": chosen.get(h, "")} for i, h in enumerate(headers or [])
+    ]
+    return render(
+        request,
+        "web/imports/preview.html",
+        {
+            "upload": upload,
+            "kind": kind,
+            "error": error,
+            "preview": shown,
+            "columns": columns,
+            "fields": FIELDS[kind],
+            "field_order": [f.name for f in FIELDS[kind]],
+        },
+    )
+
+
+def _run(request, pk: int) -> ImportRun:
+    return get_object_or_404(ImportRun, pk=pk, organization=request.user.organization)
+
+
+@require_roles(IMPORT_ROLES)
+def run_detail(request, pk: int):
+    run = _run(request, pk)
+    rejects = []
+    if run.rejects_path and Path(run.rejects_path).exists():
+        with open(run.rejects_path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            for i, row in enumerate(reader):
+                if i >= REJECTS_SHOWN:
+                    break
+                rejects.append(row)
+    return render(request, "web/imports/run.html", {"run": run, "rejects": rejects})
+
+
+@require_roles(IMPORT_ROLES)
+def run_rejects(request, pk: int):
+    run = _run(request, pk)
+    if not run.rejects_path or not Path(run.rejects_path).exists():
+        raise Http404
+    record_event(
+        run.organization,
+        actor=request.user,
+        action="export",
+        target=run,
+        table="import-rejects",
+        rows=run.rejected,
+    )
+    return FileResponse(
+        open(run.rejects_path, "rb"),
+        as_attachment=True,
+        filename=f"rejects-{Path(run.file_name).stem}.csv",
+    )

@@ -1,0 +1,287 @@
+"""Inventories: run one, the segment table with its chart, the segment × owner table,
+movements between two inventories, and upgrade approvals. Every count is limited to the
+customers the user may see."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from revisit.core.access import visible_customers
+from revisit.core.clock import local_date
+from revisit.grading.models import Inventory, TierChange
+from revisit.grading.reads import (
+    SEGMENT_CODES,
+    explain_grade,
+    migration_customers,
+    migration_matrix,
+    segment_owner_matrix,
+    segment_store_matrix,
+    segment_table,
+)
+from revisit.grading.services import approve_upgrade, reject_upgrade, run_inventory
+from revisit.web.exports import wants_xlsx, xlsx_response
+from revisit.web.forms import InventoryForm
+from revisit.web.permissions import (
+    INVENTORY_RUN_ROLES,
+    INVENTORY_VIEW_ROLES,
+    has_any,
+    require_roles,
+    roles_of,
+)
+
+
+def _scope(request):
+    """None (no filter: the whole organization) for an admin, else the visible customers."""
+    if "admin" in roles_of(request.user):
+        return None
+    return visible_customers(request.user)
+
+
+def _inventory(request, pk: int) -> Inventory:
+    return get_object_or_404(Inventory, pk=pk, organization=request.user.organization)
+
+
+def _thresholds(text: str):
+    text = (text or "").strip()
+    if text.lower().startswith("fixed:"):
+        parts = text.split(":", 1)[1].split(",")
+        if len(parts) != 3:
+            raise ValueError(_("Fixed thresholds are three numbers: R,F,M"))
+        return dict(zip(["recency_days", "frequency", "monetary"], parts, strict=True))
+    return text or None
+
+
+@require_roles(INVENTORY_VIEW_ROLES)
+def inventory_list(request):
+    org = request.user.organization
+    inventories = Inventory.objects.filter(organization=org).select_related("run_by")
+    inventories = inventories.order_by("-as_of", "-id")
+    may_run = has_any(request.user, INVENTORY_RUN_ROLES)
+    form = InventoryForm(request.POST or None, initial={"as_of": local_date(org)})
+    if request.method == "POST":
+        if not may_run:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                inventory = run_inventory(
+                    org,
+                    as_of=d["as_of"],
+                    actor=request.user,
+                    window_months=d["window_months"],
+                    thresholds=_thresholds(d["thresholds"]),
+                )
+            except ValueError as exc:
+                form.add_error("thresholds", str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Inventory of %(day)s done: %(n)s customers graded.")
+                    % {"day": inventory.as_of, "n": inventory.customer_count},
+                )
+                return redirect("inventory", pk=inventory.pk)
+    latest = inventories.first()
+    return render(
+        request,
+        "web/inventories/list.html",
+        {
+            "inventories": inventories[:50],
+            "form": form,
+            "may_run": may_run,
+            "latest": latest,
+            "proposals": _proposals(request)[:200],
+        },
+    )
+
+
+@require_roles(INVENTORY_VIEW_ROLES)
+def inventory_detail(request, pk: int):
+    inventory = _inventory(request, pk)
+    scope = _scope(request)
+    segments = segment_table(inventory, scope)
+    owners = segment_owner_matrix(inventory, scope)
+    export = request.GET.get("table")
+    if wants_xlsx(request) and export == "owners":
+        return xlsx_response(
+            request,
+            name=f"inventory-{inventory.as_of}-owners",
+            header=[_("Owner"), *SEGMENT_CODES, _("Total")],
+            rows=([r["owner"], *(r[c] for c in SEGMENT_CODES), r["total"]] for r in owners),
+        )
+    if wants_xlsx(request):
+        return xlsx_response(
+            request,
+            name=f"inventory-{inventory.as_of}-segments",
+            header=[_("Segment"), _("Label"), _("Customers"), _("Share"), "R", "F", "M"],
+            rows=(
+                [
+                    r["segment"],
+                    str(r["label"]),
+                    r["count"],
+                    round(r["share"], 4),
+                    r["mean_recency"],
+                    r["mean_frequency"],
+                    r["mean_monetary"],
+                ]
+                for r in segments
+            ),
+        )
+    others = Inventory.objects.filter(organization=inventory.organization).exclude(pk=pk)
+    chart = {
+        "labels": [f"{r['segment']} {r['label']}" for r in segments],
+        "counts": [r["count"] for r in segments],
+    }
+    return render(
+        request,
+        "web/inventories/detail.html",
+        {
+            "inventory": inventory,
+            "segments": segments,
+            "owners": owners,
+            "stores": segment_store_matrix(inventory, scope),
+            "codes": SEGMENT_CODES,
+            "chart": json.dumps(chart, ensure_ascii=False),
+            "others": others.order_by("-as_of")[:20],
+        },
+    )
+
+
+@require_roles(INVENTORY_VIEW_ROLES)
+def migration(request, pk: int):
+    after = _inventory(request, pk)
+    before_id = request.GET.get("from")
+    candidates = Inventory.objects.filter(
+        organization=after.organization, as_of__lte=after.as_of
+    ).exclude(pk=after.pk)
+    before = (
+        get_object_or_404(candidates, pk=before_id)
+        if before_id
+        else candidates.order_by("-as_of", "-id").first()
+    )
+    if before is None:
+        messages.info(request, _("A movement needs an earlier inventory."))
+        return redirect("inventory", pk=after.pk)
+    by = "tier" if request.GET.get("by") == "tier" else "segment"
+    counts = migration_matrix(before, after, by=by, scope=_scope(request))
+    classes = sorted({c for pair in counts for c in pair}, key=_class_order)
+    matrix = [{"from": a, "cells": [(b, counts.get((a, b), 0)) for b in classes]} for a in classes]
+    if wants_xlsx(request):
+        return xlsx_response(
+            request,
+            name=f"movement-{before.as_of}-{after.as_of}",
+            header=[_("From \\ to"), *classes],
+            rows=([row["from"], *(n for _, n in row["cells"])] for row in matrix),
+        )
+    sankey = {
+        "nodes": [{"name": f"{c} ·{before.as_of}"} for c in classes]
+        + [{"name": f"{c} ·{after.as_of}"} for c in classes],
+        "links": [
+            {"source": f"{a} ·{before.as_of}", "target": f"{b} ·{after.as_of}", "value": n}
+            for (a, b), n in counts.items()
+            if n
+        ],
+    }
+    return render(
+        request,
+        "web/inventories/migration.html",
+        {
+            "before": before,
+            "after": after,
+            "by": by,
+            "classes": classes,
+            "matrix": matrix,
+            "sankey": json.dumps(sankey, ensure_ascii=False),
+            "candidates": candidates.order_by("-as_of")[:20],
+        },
+    )
+
+
+def _class_order(code: str):
+    order = [*SEGMENT_CODES, "SVIP", "A", "B", "C", "—"]
+    return order.index(code) if code in order else len(order)
+
+
+@require_roles(INVENTORY_VIEW_ROLES)
+def moved_customers(request, pk: int):
+    after = _inventory(request, pk)
+    before = _inventory(request, int(request.GET.get("from", 0) or 0))
+    by = "tier" if request.GET.get("by") == "tier" else "segment"
+    from_class, to_class = request.GET.get("from_class", ""), request.GET.get("to_class", "")
+    grades = migration_customers(
+        before,
+        after,
+        from_class=from_class,
+        to_class=to_class,
+        by=by,
+        scope=visible_customers(request.user),
+    ).select_related("customer__owner", "inventory")
+    if wants_xlsx(request):
+        return xlsx_response(
+            request,
+            name=f"movement-{from_class}-{to_class}",
+            header=[_("Code"), _("Name"), _("Mobile"), _("Owner"), _("Segment"), _("Tier")],
+            rows=(
+                [
+                    g.customer.code,
+                    g.customer.name,
+                    g.customer.mobile,
+                    str(g.customer.owner or ""),
+                    g.segment,
+                    g.tier,
+                ]
+                for g in grades.iterator(2000)
+            ),
+            phone_column=2,
+        )
+    page = list(grades.order_by("customer__code")[:500])
+    for g in page:
+        g.explanation = explain_grade(g)
+    return render(
+        request,
+        "web/inventories/moved.html",
+        {
+            "before": before,
+            "after": after,
+            "from_class": from_class,
+            "to_class": to_class,
+            "grades": page,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _proposals(request):
+    return (
+        TierChange.objects.filter(
+            organization=request.user.organization,
+            status=TierChange.Status.PROPOSED,
+            customer__in=visible_customers(request.user).values("pk"),
+        )
+        .select_related("customer", "store", "inventory")
+        .order_by("store__code", "customer__code")
+    )
+
+
+@require_roles(INVENTORY_VIEW_ROLES)
+@require_POST
+def decide_upgrade(request, pk: int):
+    change = get_object_or_404(_proposals(request), pk=pk)
+    note = request.POST.get("note", "")[:200]
+    decide = approve_upgrade if request.POST.get("decision") == "approve" else reject_upgrade
+    try:
+        change = decide(change.pk, actor=request.user, note=note)
+    except PermissionDenied:
+        messages.error(request, _("Only the store's manager or an admin can decide this."))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(customer)s: %(status)s")
+            % {"customer": change.customer, "status": change.get_status_display()},
+        )
+    return redirect("inventories")

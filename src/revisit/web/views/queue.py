@@ -1,0 +1,131 @@
+"""My call queue: today's tasks, recording an outcome in place, quota progress."""
+
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from revisit.core.clock import local_date
+from revisit.outreach.figures import daily_figures
+from revisit.outreach.followups import FollowUpError, record_followup
+from revisit.outreach.models import CallTask, FollowUp, Outcome
+from revisit.web.forms import FollowUpForm
+from revisit.web.permissions import QUEUE_ROLES, may_reveal_phones, require_roles
+from revisit.web.search import latest_inventory
+
+
+def progress(request) -> dict:
+    """Calls against quota and next-day appointments against target, for today."""
+    org = request.user.organization
+    rows = daily_figures(org, local_date(org), staff_ids=[request.user.pk])
+    return rows[0] if rows else {}
+
+
+def _my_tasks(request):
+    org = request.user.organization
+    today = local_date(org)
+    return (
+        CallTask.objects.filter(assignee=request.user, organization=org, due_date__lte=today)
+        .exclude(status=CallTask.Status.CANCELLED)
+        .exclude(status=CallTask.Status.DONE, due_date__lt=today)
+        .select_related("customer", "strategy", "customer__owner")
+        .order_by("status", "strategy__priority", "due_date", "id")
+    )
+
+
+def _with_history(tasks: list[CallTask], request) -> list[CallTask]:
+    ids = [t.customer_id for t in tasks]
+    history: dict[int, list] = {}
+    for f in (
+        FollowUp.objects.filter(customer_id__in=ids)
+        .select_related("actor")
+        .order_by("-contacted_at")
+    ):
+        if len(history.setdefault(f.customer_id, [])) < 3:
+            history[f.customer_id].append(f)
+    done = dict(
+        FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
+    )
+    for t in tasks:
+        t.history = history.get(t.customer_id, [])
+        t.recorded_outcome = done.get(t.pk)
+    return tasks
+
+
+@require_roles(QUEUE_ROLES)
+def queue(request):
+    tasks = _with_history(list(_my_tasks(request)), request)
+    org = request.user.organization
+    context = {
+        "tasks": tasks,
+        "progress": progress(request),
+        "form": FollowUpForm(organization=org),
+        "outcomes": Outcome.choices,
+        "may_reveal": may_reveal_phones(request.user),
+        "inventory": latest_inventory(org.pk),
+        "today": local_date(org),
+    }
+    return render(request, "web/queue/queue.html", context)
+
+
+def _task(request, pk: int) -> CallTask:
+    return get_object_or_404(
+        CallTask.objects.select_related("customer", "strategy"),
+        pk=pk,
+        assignee=request.user,
+        organization=request.user.organization,
+    )
+
+
+@require_roles(QUEUE_ROLES)
+def outcome_fields(request, pk: int):
+    """The fields the chosen outcome asks for (swapped into the task's form)."""
+    task = _task(request, pk)
+    form = FollowUpForm(organization=request.user.organization)
+    outcome = request.GET.get("outcome", Outcome.VALID_2)
+    return render(
+        request,
+        "web/queue/_fields.html",
+        {"task": task, "fields": form.visible_fields_for(outcome)},
+    )
+
+
+@require_roles(QUEUE_ROLES)
+@require_POST
+def record(request, pk: int):
+    task = _task(request, pk)
+    org = request.user.organization
+    form = FollowUpForm(request.POST, organization=org)
+    error = None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            record_followup(
+                task,
+                actor=request.user,
+                channel=d["channel"],
+                outcome=d["outcome"],
+                intent=d["intent"],
+                decline_reason=d["decline_reason"],
+                note=d["note"],
+                appointment_at=d["appointment_at"],
+                event_on=d["event_on"],
+                next_campaign_on=d["next_campaign_on"],
+            )
+        except FollowUpError as exc:
+            error = str(exc)
+    else:
+        error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    task.refresh_from_db()
+    [task] = _with_history([task], request)
+    return render(
+        request,
+        "web/queue/_task.html",
+        {
+            "task": task,
+            "form": form if error else FollowUpForm(organization=org),
+            "error": error,
+            "outcomes": Outcome.choices,
+            "may_reveal": may_reveal_phones(request.user),
+            "progress": progress(request),
+            "oob": True,
+        },
+    )

@@ -1,0 +1,79 @@
+"""Every page, as every role: what the navigation offers opens, what it does not is
+refused, and nothing outside a role's scope is ever shown."""
+
+import pytest
+
+from revisit.core.access import visible_customers
+from revisit.customers.models import Customer
+from revisit.grading.models import Inventory
+from tests.factories import make_customer, make_org
+
+pytestmark = pytest.mark.django_db
+
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+PAGES = {
+    "/queue/": {"consultant1", "caller1"},
+    "/customers/": set(ROLE_USERS),
+    "/inventories/": {"admin", "supervisor", "manager1"},
+    "/reports/daily/": {"admin", "supervisor", "manager1"},
+    "/strategies/": {"admin", "supervisor", "manager1"},
+    "/imports/": {"admin", "manager1"},
+}
+
+
+def test_pages_need_a_login(client, demo):
+    for url in [*PAGES, "/", "/customers/1/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_each_role_opens_its_pages_and_is_refused_the_others(client, demo, username):
+    client.force_login(demo[username])
+    home = client.get("/", follow=True)
+    assert home.status_code == 200
+    nav = [item["url"] for item in home.context["nav"]]
+    assert set(nav) == {url for url, users in PAGES.items() if username in users}
+    for url, users in PAGES.items():
+        response = client.get(url)
+        assert response.status_code == (200 if username in users else 403), url
+
+
+def test_consultants_and_callers_land_on_their_queue(client, demo):
+    client.force_login(demo["consultant1"])
+    assert client.get("/")["Location"] == "/queue/"
+    client.force_login(demo["manager1"])
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_customers_outside_the_scope_are_404_on_every_page(client, demo, username):
+    staff = demo[username]
+    client.force_login(staff)
+    outside = Customer.objects.filter(organization=demo["org"]).exclude(
+        pk__in=visible_customers(staff).values("pk")
+    )
+    inside = visible_customers(staff).first()
+    if inside is not None:
+        assert client.get(f"/customers/{inside.pk}/").status_code == 200
+    other_org = make_customer(make_org(), "X-1", name="别家客户", mobile="+8613900000000")
+    strangers = [other_org, *outside.order_by("?")[:3]]
+    assert len(strangers) > (1 if username != "admin" else 0)
+    for stranger in strangers:
+        assert client.get(f"/customers/{stranger.pk}/").status_code == 404
+        assert client.post(f"/customers/{stranger.pk}/phone/").status_code == 404
+        listing = client.get("/customers/", {"q": stranger.code}).content.decode()
+        assert f">{stranger.code}<" not in listing
+    assert client.get("/customers/999999999/").status_code == 404
+
+
+def test_inventory_pages_render_for_the_demo(client, demo):
+    client.force_login(demo["admin"])
+    earlier, latest = Inventory.objects.filter(organization=demo["org"]).order_by("as_of")
+    page = client.get(f"/inventories/{latest.pk}/").content.decode()
+    assert 'id="segment-chart"' in page and "A1" in page
+    movement = client.get(f"/inventories/{latest.pk}/movements/", {"from": earlier.pk})
+    assert movement.status_code == 200
+    matrix = movement.context["matrix"]
+    total = sum(n for row in matrix for _, n in row["cells"])
+    assert total == latest.customer_count
