@@ -34,3 +34,8 @@ def mask_phone(e164: str) -> str:
     if len(national) < 7:
         return "*" * len(national)
     return f"{national[:3]}****{national[-4:]}"
+
+
+def display_phone(e164: str) -> str:
+    """The number as people dial it at home: 13812345678 for a mainland mobile."""
+    return e164.removeprefix("+86") if e164 else ""

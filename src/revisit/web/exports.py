@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from revisit.core.audit import record_event
 from revisit.core.spreadsheets import write_xlsx
-from revisit.customers.phones import mask_phone
+from revisit.customers.phones import display_phone, mask_phone
 from revisit.web.permissions import may_reveal_phones
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,9 +29,10 @@ def xlsx_response(
 ) -> HttpResponse:
     """The table as a download named `name`-DATE.xlsx."""
     reveal = phone_column is not None and may_reveal_phones(request.user)
-    if phone_column is not None and not reveal:
+    if phone_column is not None:
+        shown = display_phone if reveal else mask_phone
         rows = (
-            [mask_phone(v) if i == phone_column and v else v for i, v in enumerate(row)]
+            [shown(v) if i == phone_column and v else v for i, v in enumerate(row)]
             for row in rows
         )
     buffer = io.BytesIO()

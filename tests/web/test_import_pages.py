@@ -1,0 +1,97 @@
+"""Imports through the browser: upload, check the columns, adjust, confirm, read the
+counts and download the rejected rows."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from revisit.core.models import AuditEvent, Role
+from revisit.customers.models import Customer
+from tests.factories import make_org, make_staff, make_store
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "客户编号,姓名,手机,生日,备用字段\n"
+    "K001,王小美,13812345678,1990-05-01,x\n"
+    "K002,李小红,12345,1991/6/2,y\n"
+    "K003,张三,13912345678,1992年7月3日,z\n"
+).encode("gbk")
+
+
+@pytest.fixture
+def manager(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_REPORT_DIR = tmp_path / "reports"
+    org = make_org()
+    store = make_store(org)
+    return make_staff(org, Role.STORE_MANAGER, store=store)
+
+
+def upload(client, content=CSV, name="会员.csv", kind="customers"):
+    return client.post("/imports/", {"kind": kind, "file": SimpleUploadedFile(name, content)})
+
+
+def test_upload_preview_confirm_and_the_rejected_row_is_listed(client, manager):
+    client.force_login(manager)
+    response = upload(client)
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    columns = {c["header"]: c["field"] for c in preview.context["columns"]}
+    assert columns == {
+        "客户编号": "customer_code",
+        "姓名": "name",
+        "手机": "phone",
+        "生日": "birthday",
+        "备用字段": "",
+    }
+    assert preview.context["preview"]["total"] == 3
+    assert not Customer.objects.exists()  # nothing written before the confirmation
+    mapping = {f"col_{c['index']}": c["field"] for c in preview.context["columns"]}
+    done = client.post(response["Location"], mapping)
+    assert done.status_code == 302
+    run_page = client.get(done["Location"])
+    run = run_page.context["run"]
+    assert (run.read, run.imported, run.rejected) == (3, 2, 1)
+    html = run_page.content.decode()
+    assert 'id="rejects"' in html and "<td>3</td>" in html  # row 3 of the file: K002
+    assert set(Customer.objects.values_list("code", flat=True)) == {"K001", "K003"}
+    rejects = client.get(f"{done['Location']}rejects/")
+    body = b"".join(rejects.streaming_content).decode("utf-8-sig")
+    assert "K002" in body or "12345" in body
+    assert AuditEvent.objects.filter(action="export", data__table="import-rejects").exists()
+
+
+def test_the_mapping_can_be_changed_before_importing(client, manager):
+    client.force_login(manager)
+    location = upload(client)["Location"]
+    columns = client.get(location).context["columns"]
+    mapping = {f"col_{c['index']}": c["field"] for c in columns}
+    name_index = next(c["index"] for c in columns if c["header"] == "姓名")
+    mapping[f"col_{name_index}"] = ""  # ignore the name column
+    preview = client.get(location, mapping)
+    assert "name" not in preview.context["preview"]["columns"].values()
+    client.post(location, mapping)
+    assert set(Customer.objects.values_list("name", flat=True)) == {""}
+
+
+def test_a_file_missing_a_required_column_explains_itself_and_imports_nothing(client, manager):
+    client.force_login(manager)
+    location = upload(client, "姓名,手机\n王小美,13812345678\n".encode())["Location"]
+    page = client.get(location)
+    assert "缺少必需的列" in page.content.decode()
+    client.post(location, {})
+    assert not Customer.objects.exists()
+
+
+def test_other_files_are_refused(client, manager):
+    client.force_login(manager)
+    response = upload(client, b"MZ\x90\x00", name="virus.exe")
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+
+
+def test_a_consultant_cannot_import(client, manager):
+    consultant = make_staff(
+        manager.organization, Role.CONSULTANT, store=manager.organization.stores.get()
+    )
+    client.force_login(consultant)
+    assert upload(client).status_code == 403
