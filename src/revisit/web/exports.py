@@ -32,8 +32,7 @@ def xlsx_response(
     if phone_column is not None:
         shown = display_phone if reveal else mask_phone
         rows = (
-            [shown(v) if i == phone_column and v else v for i, v in enumerate(row)]
-            for row in rows
+            [shown(v) if i == phone_column and v else v for i, v in enumerate(row)] for row in rows
         )
     buffer = io.BytesIO()
     count = write_xlsx(buffer, [str(h) for h in header], rows)

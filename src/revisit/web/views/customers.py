@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from revisit.core.access import get_customer_or_404, visible_customers, visible_order_lines
 from revisit.core.audit import record_event
-from revisit.customers.phones import display_phone
 from revisit.grading.reads import explain_grade
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.permissions import may_reveal_phones
