@@ -16,6 +16,8 @@ from revisit.outreach.cadences import next_contact
 from revisit.outreach.models import (
     Cadence,
     CallTask,
+    ContactChannel,
+    DeclineReason,
     FollowUp,
     Outcome,
     OutreachSettings,
@@ -89,7 +91,16 @@ def record_followup(
     customer = task.customer if task else target
     if customer.organization_id != actor.organization_id:
         raise PermissionDenied
-    _validate(outcome, intent, decline_reason, note, appointment_at)
+    _validate(
+        outcome,
+        channel,
+        intent,
+        decline_reason,
+        note,
+        appointment_at,
+        [event_on, next_campaign_on],
+        local_date(customer.organization, now),
+    )
     if task is not None:
         existing = FollowUp.objects.filter(task=task).first()
     else:
@@ -144,9 +155,16 @@ def record_followup(
     return Recorded(followup, True)
 
 
-def _validate(outcome, intent, decline_reason, note, appointment_at) -> None:
+MAX_DAYS_AHEAD = 3 * 366  # no appointment or planned contact further out than this
+
+
+def _validate(outcome, channel, intent, decline_reason, note, appointment_at, dates, today) -> None:
     if outcome not in Outcome.values:
         raise FollowUpError(f"未知的回访结果 {outcome!r} (unknown outcome)")
+    if channel not in ContactChannel.values:
+        raise FollowUpError(f"未知的联系方式 {channel!r} (unknown channel)")
+    if decline_reason and decline_reason not in DeclineReason.values:
+        raise FollowUpError(f"未知的拒绝原因 {decline_reason!r} (unknown reason)")
     if intent not in (None, 1, 2, 3):
         raise FollowUpError("意向等级应为 1、2 或 3 (intent must be 1, 2 or 3)")
     if outcome == Outcome.VALID_1 and appointment_at is None:
@@ -155,6 +173,14 @@ def _validate(outcome, intent, decline_reason, note, appointment_at) -> None:
         raise FollowUpError("有效三级需要填写拒绝原因 (valid_3 needs a reason)")
     if outcome == Outcome.VALID_4 and not note.strip():
         raise FollowUpError("有效四级需要填写备注 (valid_4 needs a note)")
+    if appointment_at is not None and timezone.is_naive(appointment_at):
+        raise FollowUpError("到院时间需要带时区 (the appointment time needs a time zone)")
+    latest = today + timedelta(days=MAX_DAYS_AHEAD)
+    for day in [appointment_at.date() if appointment_at else None, *dates]:
+        if day is not None and not today - timedelta(days=1) <= day <= latest:
+            raise FollowUpError(
+                f"日期 {day} 应在今天到三年内 (dates must be between today and three years ahead)"
+            )
 
 
 def _schedule(
