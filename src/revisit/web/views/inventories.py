@@ -176,13 +176,14 @@ def migration(request, pk: int):
             header=[_("From \\ to"), *classes],
             rows=([row["from"], *(n for _, n in row["cells"])] for row in matrix),
         )
+    # Left and right nodes carry different marks so that the same class on both sides
+    # (and two inventories of the same date) never make a cycle.
+    left = {c: f"{c} · {before.as_of}" for c in classes}
+    right = {c: f"{c} → {after.as_of}" for c in classes}
     sankey = {
-        "nodes": [{"name": f"{c} ·{before.as_of}"} for c in classes]
-        + [{"name": f"{c} ·{after.as_of}"} for c in classes],
+        "nodes": [{"name": n} for n in [*left.values(), *right.values()]],
         "links": [
-            {"source": f"{a} ·{before.as_of}", "target": f"{b} ·{after.as_of}", "value": n}
-            for (a, b), n in counts.items()
-            if n
+            {"source": left[a], "target": right[b], "value": n} for (a, b), n in counts.items() if n
         ],
     }
     return render(

@@ -27,7 +27,8 @@ def _my_tasks(request):
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
         .select_related("customer", "strategy", "customer__owner")
-        .order_by("status", "strategy__priority", "due_date", "id")
+        # Open tasks first (by the strategy's priority), what is done today below them.
+        .order_by("-status", "strategy__priority", "due_date", "id")
     )
 
 
