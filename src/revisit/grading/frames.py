@@ -4,10 +4,12 @@ Amounts leave the database as integer cents and dates as day numbers, so that no
 Decimal or date object is built per row; both are converted back in Polars.
 """
 
+import io
 from datetime import date
 
 import polars as pl
 from django.db import connection
+from psycopg import sql as psycopg_sql
 
 from revisit.core.models import Organization
 from revisit.customers.models import Customer
@@ -24,6 +26,8 @@ def _day_number(column: str) -> str:
 
 
 def _fetch(sql: str, params: list, schema: dict) -> pl.DataFrame:
+    if connection.vendor == "postgresql":
+        return _copy_out(sql, params, schema)
     frames = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -32,6 +36,22 @@ def _fetch(sql: str, params: list, schema: dict) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames, rechunk=True)
+
+
+def _copy_out(sql: str, params: list, schema: dict) -> pl.DataFrame:
+    """PostgreSQL: stream the query's rows out as CSV through COPY and parse them in
+    Polars, instead of building a Python tuple per row."""
+    query = psycopg_sql.SQL("COPY ({}) TO STDOUT (FORMAT CSV)").format(
+        psycopg_sql.SQL(sql.replace("%s", "{}")).format(*map(psycopg_sql.Literal, params))
+    )
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.cursor.copy(query) as copy:
+        for data in copy:
+            buffer.write(data)
+    if not buffer.tell():
+        return pl.DataFrame(schema=schema)
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, schema=schema)
 
 
 def load_order_lines(organization: Organization, *, until: date) -> pl.DataFrame:
@@ -72,6 +92,7 @@ def load_customers(organization: Organization) -> pl.DataFrame:
             "changed_day": pl.Int32,
         },
     )
-    return raw.with_columns(pl.col("changed_day").cast(pl.Date).alias("tier_changed_on")).drop(
-        "changed_day"
-    )
+    return raw.with_columns(
+        pl.col("current_tier").fill_null(""),
+        pl.col("changed_day").cast(pl.Date).alias("tier_changed_on"),
+    ).drop("changed_day")

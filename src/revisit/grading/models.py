@@ -121,15 +121,27 @@ class Segment(models.TextChoices):
     NONE = "none", _("Not graded (no purchase)")
 
 
+# Grades and tier changes are snapshots written by one service, in one transaction,
+# from ids it has just read; an inventory writes a million of them at once. Their
+# foreign keys are therefore kept by Django (deletes still cascade through the ORM)
+# rather than by database constraints, whose per-row checks at commit would cost more
+# than the whole grading.
+SNAPSHOT_KEY = {"db_constraint": False}
+
+
 class Grade(models.Model):
     """One customer's grade in one inventory. Owner and store are kept as they were
     then, so an old allocation table can be shown again exactly."""
 
     inventory = models.ForeignKey(
-        Inventory, models.CASCADE, related_name="grades", verbose_name=_("inventory")
+        Inventory,
+        models.CASCADE,
+        related_name="grades",
+        verbose_name=_("inventory"),
+        **SNAPSHOT_KEY,
     )
     customer = models.ForeignKey(
-        Customer, models.CASCADE, related_name="grades", verbose_name=_("customer")
+        Customer, models.CASCADE, related_name="grades", verbose_name=_("customer"), **SNAPSHOT_KEY
     )
     segment = models.CharField(_("segment"), max_length=4, choices=Segment.choices)
     tier = models.CharField(_("tier"), max_length=4, choices=Tier.choices)
@@ -168,13 +180,27 @@ class TierChange(models.Model):
         APPLIED = "applied", _("Applied by rule")
 
     organization = models.ForeignKey(
-        Organization, models.CASCADE, related_name="+", verbose_name=_("organization")
+        Organization,
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+        **SNAPSHOT_KEY,
     )
     customer = models.ForeignKey(
-        Customer, models.CASCADE, related_name="tier_changes", verbose_name=_("customer")
+        Customer,
+        models.CASCADE,
+        related_name="tier_changes",
+        verbose_name=_("customer"),
+        **SNAPSHOT_KEY,
     )
     store = models.ForeignKey(
-        Store, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("store")
+        Store,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("store"),
+        **SNAPSHOT_KEY,
     )
     inventory = models.ForeignKey(
         Inventory,
@@ -183,6 +209,7 @@ class TierChange(models.Model):
         blank=True,
         related_name="tier_changes",
         verbose_name=_("inventory"),
+        **SNAPSHOT_KEY,
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     from_tier = models.CharField(_("from tier"), max_length=4, choices=Tier.choices, blank=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from revisit import engine
 from revisit.core.audit import record_event
-from revisit.core.bulk import insert_rows
+from revisit.core.bulk import insert_frame
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
 from revisit.grading.frames import load_customers, load_order_lines
@@ -185,7 +185,7 @@ def _write_grades(inventory: Inventory, graded: pl.DataFrame) -> None:
         "customer_id",
         "segment",
         pl.col("tier"),
-        pl.col("score") if "score" in graded.columns else pl.lit(None).alias("score"),
+        pl.col("score") if "score" in graded.columns else pl.lit(None, pl.Float64).alias("score"),
         pl.col("band") if "band" in graded.columns else pl.lit("").alias("band"),
         "recency_days",
         pl.col("frequency").fill_null(0),
@@ -193,7 +193,7 @@ def _write_grades(inventory: Inventory, graded: pl.DataFrame) -> None:
         "owner_id",
         "store_id",
     )
-    insert_rows(Grade._meta.db_table, columns, frame.iter_rows())
+    insert_frame(Grade._meta.db_table, frame.rename(dict(zip(frame.columns, columns, strict=True))))
 
 
 def _set_initial_tiers(inventory: Inventory, graded: pl.DataFrame, now) -> int:
@@ -205,11 +205,14 @@ def _set_initial_tiers(inventory: Inventory, graded: pl.DataFrame, now) -> int:
     customer_table = connection.ops.quote_name(Customer._meta.db_table)
     grade_table = connection.ops.quote_name(Grade._meta.db_table)
     with connection.cursor() as cursor:
+        # UPDATE … FROM joins once instead of a subquery per customer (PostgreSQL, and
+        # SQLite since 3.33).
         cursor.execute(
-            f"UPDATE {customer_table} SET tier = (SELECT g.tier FROM {grade_table} g "
-            f"WHERE g.inventory_id = %s AND g.customer_id = {customer_table}.id), "
-            "tier_changed_on = %s WHERE organization_id = %s AND tier = ''",
-            [inventory.pk, inventory.as_of, inventory.organization_id],
+            f"UPDATE {customer_table} SET tier = g.tier, tier_changed_on = %s "
+            f"FROM {grade_table} g WHERE g.inventory_id = %s "
+            f"AND g.customer_id = {customer_table}.id "
+            f"AND {customer_table}.organization_id = %s AND {customer_table}.tier = ''",
+            [inventory.as_of, inventory.pk, inventory.organization_id],
         )
     return first.height
 
@@ -251,8 +254,11 @@ def _insert_changes(
         pl.lit(rule).alias("rule"),
         pl.lit(inventory.as_of).alias("effective_on"),
         pl.lit("").alias("note"),
+        pl.lit(now).alias("created_at"),
     )
-    insert_rows(TierChange._meta.db_table, columns, (row + (now,) for row in frame.iter_rows()))
+    insert_frame(
+        TierChange._meta.db_table, frame.rename(dict(zip(frame.columns, columns, strict=True)))
+    )
 
 
 def _rank(column: str) -> pl.Expr:
