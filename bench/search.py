@@ -13,14 +13,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from databases import fresh_database, run_child  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "revisit_bench_search"
 REPEATS = 30  # requests per query kind and user
 TARGET_MS = 200
@@ -230,37 +230,12 @@ def measure() -> dict:
 
 
 def run_one(database: str, customers: int, seed: int) -> dict:
-    env = dict(os.environ)
-    tmp = tempfile.mkdtemp(prefix="revisit-search-")
-    env["REVISIT_VAR"] = tmp
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(
-            PG_SERVER.replace("postgres://", "postgresql://") + "/postgres", autocommit=True
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    result = {"database": database}
-    for step in (["build", str(customers), str(seed)], ["measure"]):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", *step],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        result.update(
-            {
-                "build" if step[0] == "build" else "queries": json.loads(
-                    out.stdout.strip().splitlines()[-1]
-                )
-            }
-        )
-    return result
+    env = fresh_database(database, PG_DB)
+    return {
+        "database": database,
+        "build": run_child(__file__, ["build", str(customers), str(seed)], env),
+        "queries": run_child(__file__, ["measure"], env),
+    }
 
 
 def main() -> None:
