@@ -94,7 +94,7 @@ def list_customers(request, filters: Query[CustomerQuery]):
     form = CustomerFilter(params, staff=staff, scope=visible_customers(staff))
     if not form.is_valid():
         return visible_customers(staff).none()
-    return form.customers().order_by("code")
+    return form.customers().order_by(*form.ordering())
 
 
 @api.get("/customers/{customer_id}", response={200: CustomerOut, 404: Message}, tags=["customers"])

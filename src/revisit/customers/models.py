@@ -163,8 +163,9 @@ class Customer(models.Model):
             models.Index(fields=["organization", "phone_last4"]),
             models.Index(fields=["organization", "last_visit"]),
             models.Index(fields=["organization", "tier"]),
-            models.Index(fields=["owner"]),
-            models.Index(fields=["home_store"]),
+            # Owner and store come with the page order, so a filtered page is one range.
+            models.Index(fields=["owner", "code"]),
+            models.Index(fields=["home_store", "code"]),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from revisit.customers.models import Channel, Tier
@@ -47,8 +47,16 @@ class CustomerFilter(forms.Form):
         self.scope = scope
         self.organization_id = staff.organization_id
 
+    def ordering(self) -> list[str]:
+        """Page order: by last visit when filtering on it (its index gives that order),
+        otherwise by customer code."""
+        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if d.get("visited_after") or d.get("visited_before"):
+            return ["-last_visit", "-id"]
+        return ["code"]
+
     def customers(self) -> QuerySet:
-        """The filtered customers (the scope when the form is invalid)."""
+        """The filtered customers (none when the form is invalid)."""
         qs = self.scope
         if not self.is_valid():
             return qs.none()
@@ -59,8 +67,13 @@ class CustomerFilter(forms.Form):
             inventory = latest_inventory(self.organization_id)
             if inventory is None:
                 return qs.none()
-            graded = Grade.objects.filter(inventory=inventory, segment=d["segment"])
-            qs = qs.filter(pk__in=graded.values("customer_id"))
+            # EXISTS, not IN: walking customers in page order and probing the grade's
+            # (inventory, customer) key stops after one page instead of first collecting
+            # every customer of the segment.
+            graded = Grade.objects.filter(
+                inventory=inventory, segment=d["segment"], customer_id=OuterRef("pk")
+            )
+            qs = qs.filter(Exists(graded))
         for field in ("tier", "channel"):
             if d[field]:
                 qs = qs.filter(**{field: d[field]})

@@ -21,7 +21,7 @@ def customer_list(request):
     scope = visible_customers(request.user)
     form = CustomerFilter(request.GET or None, staff=request.user, scope=scope)
     customers = form.customers() if form.is_bound else scope
-    customers = customers.select_related("owner", "home_store").order_by("code")
+    customers = customers.select_related("owner", "home_store").order_by(*form.ordering())
     if wants_xlsx(request):
         return xlsx_response(
             request,
