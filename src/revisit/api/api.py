@@ -25,7 +25,12 @@ from revisit.api.schemas import (
     OrderOut,
     PhoneOut,
 )
-from revisit.core.access import get_customer_or_404, visible_customers, visible_orders
+from revisit.core.access import (
+    aggregate_scope,
+    get_customer_or_404,
+    visible_customers,
+    visible_orders,
+)
 from revisit.core.audit import record_event
 from revisit.core.clock import local_date, org_zone
 from revisit.customers.phones import display_phone
@@ -141,14 +146,6 @@ def _inventory(request, inventory_id: ID) -> Inventory:
     return get_object_or_404(Inventory, pk=inventory_id, organization=request.auth.organization)
 
 
-def _scope(request):
-    return (
-        None
-        if "admin" in {a.role for a in request.auth.role_assignments.all()}
-        else (visible_customers(request.auth))
-    )
-
-
 @api.get("/inventories", response={200: list[InventoryOut], 403: Message}, tags=["grading"])
 @paginate(Pages)
 def list_inventories(request):
@@ -166,7 +163,8 @@ def list_inventories(request):
 def get_inventory(request, inventory_id: ID):
     inventory = _inventory(request, inventory_id)
     inventory.segments = [
-        {**r, "label": str(r["label"])} for r in segment_table(inventory, _scope(request))
+        {**r, "label": str(r["label"])}
+        for r in segment_table(inventory, aggregate_scope(request.auth))
     ]
     return inventory
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from revisit.core.access import visible_customers
+from revisit.core.access import aggregate_scope, visible_customers
 from revisit.core.clock import local_date
 from revisit.grading.models import Inventory, TierChange
 from revisit.grading.reads import (
@@ -30,15 +30,7 @@ from revisit.web.permissions import (
     INVENTORY_VIEW_ROLES,
     has_any,
     require_roles,
-    roles_of,
 )
-
-
-def _scope(request):
-    """None (no filter: the whole organization) for an admin, else the visible customers."""
-    if "admin" in roles_of(request.user):
-        return None
-    return visible_customers(request.user)
 
 
 def _inventory(request, pk: int) -> Inventory:
@@ -101,7 +93,7 @@ def inventory_list(request):
 @require_roles(INVENTORY_VIEW_ROLES)
 def inventory_detail(request, pk: int):
     inventory = _inventory(request, pk)
-    scope = _scope(request)
+    scope = aggregate_scope(request.user)
     segments = segment_table(inventory, scope)
     owners = segment_owner_matrix(inventory, scope)
     export = request.GET.get("table")
@@ -166,7 +158,7 @@ def migration(request, pk: int):
         messages.info(request, _("A movement needs an earlier inventory."))
         return redirect("inventory", pk=after.pk)
     by = "tier" if request.GET.get("by") == "tier" else "segment"
-    counts = migration_matrix(before, after, by=by, scope=_scope(request))
+    counts = migration_matrix(before, after, by=by, scope=aggregate_scope(request.user))
     classes = sorted({c for pair in counts for c in pair}, key=_class_order)
     matrix = [{"from": a, "cells": [(b, counts.get((a, b), 0)) for b in classes]} for a in classes]
     if wants_xlsx(request):
