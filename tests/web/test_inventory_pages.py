@@ -18,12 +18,21 @@ def test_an_admin_runs_an_inventory_and_lands_on_its_tables(client, demo):
     response = client.post(
         "/inventories/", {"as_of": "2025-06-30", "window_months": "24", "thresholds": "median"}
     )
+    assert response["Location"].startswith("/inventories/running/")
     inventory = Inventory.objects.latest("id")
     assert Inventory.objects.count() == before + 1
-    assert response["Location"] == f"/inventories/{inventory.pk}/"
+    done = client.get(response["Location"])
+    assert done["Location"] == f"/inventories/{inventory.pk}/"
+    polled = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert polled["HX-Redirect"] == f"/inventories/{inventory.pk}/"
+    # Nobody else can follow someone's job.
+    other = client.session
+    other["inventory_jobs"] = []
+    other.save()
+    assert client.get(response["Location"]).status_code == 404
     assert inventory.config["thresholds"] == "median" and inventory.config["window_months"] == 24
-    page = client.get(response["Location"]).content.decode()
-    assert "2025-06-30" in page and 'id="owners"' in page
+    page = client.get(done["Location"]).content.decode()
+    assert "2025年6月30日" in page and 'id="owners"' in page
 
 
 def test_a_bad_thresholds_mode_is_explained_and_runs_nothing(client, demo):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/<int:pk>/phone/", customers.reveal_phone, name="reveal_phone"),
     path("inventories/", inventories.inventory_list, name="inventories"),
     path("inventories/<int:pk>/", inventories.inventory_detail, name="inventory"),
+    path("inventories/running/<str:job>/", inventories.inventory_running, name="inventory_running"),
     path("inventories/<int:pk>/movements/", inventories.migration, name="inventory_migration"),
     path("inventories/<int:pk>/moved/", inventories.moved_customers, name="inventory_moved"),
     path("upgrades/<int:pk>/decide/", inventories.decide_upgrade, name="decide_upgrade"),

@@ -6,10 +6,15 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from huey.contrib.djhuey import HUEY
+from huey.exceptions import TaskException
 
+from revisit import engine
 from revisit.core.access import aggregate_scope, visible_customers
 from revisit.core.clock import local_date
 from revisit.grading.models import Inventory, TierChange
@@ -22,7 +27,8 @@ from revisit.grading.reads import (
     segment_store_matrix,
     segment_table,
 )
-from revisit.grading.services import approve_upgrade, reject_upgrade, run_inventory
+from revisit.grading.services import approve_upgrade, reject_upgrade
+from revisit.grading.tasks import run_inventory_in_background
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.forms import InventoryForm
 from revisit.web.permissions import (
@@ -60,22 +66,17 @@ def inventory_list(request):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                inventory = run_inventory(
-                    org,
-                    as_of=d["as_of"],
-                    actor=request.user,
-                    window_months=d["window_months"],
-                    thresholds=_thresholds(d["thresholds"]),
-                )
+                thresholds = _thresholds(d["thresholds"])
+                engine.parse_thresholds(thresholds or "mean")
             except ValueError as exc:
                 form.add_error("thresholds", str(exc))
             else:
-                messages.success(
-                    request,
-                    _("Inventory of %(day)s done: %(n)s customers graded.")
-                    % {"day": inventory.as_of, "n": inventory.customer_count},
+                job = run_inventory_in_background(
+                    org.pk, d["as_of"].isoformat(), request.user.pk, d["window_months"], thresholds
                 )
-                return redirect("inventory", pk=inventory.pk)
+                request.session.setdefault("inventory_jobs", []).append(job.id)
+                request.session.modified = True
+                return redirect("inventory_running", job=job.id)
     latest = inventories.first()
     return render(
         request,
@@ -88,6 +89,26 @@ def inventory_list(request):
             "proposals": _proposals(request)[:200],
         },
     )
+
+
+@require_roles(INVENTORY_RUN_ROLES)
+def inventory_running(request, job: str):
+    """Waits for a background inventory: polls itself every two seconds, then goes to the
+    finished inventory's page."""
+    if job not in request.session.get("inventory_jobs", []):
+        raise Http404
+    error = None
+    try:
+        inventory_id = HUEY.result(job, preserve=True)
+    except TaskException as exc:
+        inventory_id, error = None, str(exc)
+    if inventory_id is not None:
+        url = reverse("inventory", args=[inventory_id])
+        if request.htmx:
+            return HttpResponse(headers={"HX-Redirect": url})
+        messages.success(request, _("The inventory is done."))
+        return redirect(url)
+    return render(request, "web/inventories/running.html", {"error": error})
 
 
 @require_roles(INVENTORY_VIEW_ROLES)
