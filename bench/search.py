@@ -14,11 +14,12 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from databases import fresh_database, run_child  # noqa: E402
+from databases import PG_SERVER, fresh_database, run_child  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 PG_DB = "revisit_bench_search"
@@ -249,9 +250,28 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument(
+        "--measure-again",
+        action="store_true",
+        help="PostgreSQL only: measure the database the last run built again, without a build",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    results = [run_one(db, args.customers, args.seed) for db in args.databases.split(",")]
+    previous_file = RESULTS / "search.json"
+    previous = json.loads(previous_file.read_text()) if previous_file.exists() else []
+    if args.measure_again:
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"{PG_SERVER}/{PG_DB}",
+            REVISIT_VAR=tempfile.mkdtemp(prefix="revisit-bench-"),
+        )
+        last = next(r for r in previous if r["database"] == "postgres")
+        fresh = [{**last, "queries": run_child(__file__, ["measure"], env)}]
+    else:
+        fresh = [run_one(db, args.customers, args.seed) for db in args.databases.split(",")]
+    ran = {r["database"] for r in fresh}
+    results = [r for r in previous if r["database"] not in ran] + fresh
+    results.sort(key=lambda r: r["database"] != "sqlite")
     (RESULTS / "search.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Customer search",
