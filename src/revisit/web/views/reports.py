@@ -157,7 +157,11 @@ def daily_report(request):
             "people": people,
             "stores": _totals(people, "store_id", "store"),
             "regions": _totals(people, "region_id", "region"),
-            "outcomes": Outcome.choices,
+            # Column heads: the short part of each outcome's label (有效一级, …).
+            "outcomes": [
+                (value, str(label).split("：")[0].split(":")[0], label)
+                for value, label in Outcome.choices
+            ],
             "sales": sales,
             "sales_total": sum(r["amount"] for r in sales),
         },
