@@ -108,3 +108,12 @@ def test_another_stores_manager_cannot_decide(client, demo):
     assert response.status_code == 404
     proposal.refresh_from_db()
     assert proposal.status == TierChange.Status.PROPOSED
+
+
+def test_movements_compare_with_an_earlier_date_by_default(client, demo):
+    client.force_login(demo["admin"])
+    earlier, latest = Inventory.objects.filter(organization=demo["org"]).order_by("as_of")
+    client.post("/inventories/", {"as_of": latest.as_of.isoformat()})
+    same_day = Inventory.objects.latest("id")
+    response = client.get(f"/inventories/{same_day.pk}/movements/")
+    assert response.context["before"] == earlier

@@ -170,10 +170,12 @@ def migration(request, pk: int):
     candidates = Inventory.objects.filter(
         organization=after.organization, as_of__lte=after.as_of
     ).exclude(pk=after.pk)
+    latest_first = candidates.order_by("-as_of", "-id")
     before = (
         get_object_or_404(candidates, pk=before_id)
         if before_id
-        else candidates.order_by("-as_of", "-id").first()
+        # By default the last inventory of an earlier date, else one of the same date.
+        else latest_first.filter(as_of__lt=after.as_of).first() or latest_first.first()
     )
     if before is None:
         messages.info(request, _("A movement needs an earlier inventory."))
