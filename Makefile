@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/engine_rfm.py
+	$(BIN)/python bench/inventory_db.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) var
