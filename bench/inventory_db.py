@@ -244,6 +244,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the .md from the recorded .json"
+    )
+    parser.add_argument(
         "--later-on",
         metavar="DATABASE=URL",
         help="only measure the next inventory on a database a run built and graded before",
@@ -252,7 +255,9 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     previous = RESULTS / "inventory_db.json"
     kept = json.loads(previous.read_text()) if previous.exists() else []
-    if args.later_on:
+    if args.report_only:
+        results = kept
+    elif args.later_on:
         database, url = args.later_on.split("=", 1)
         env = dict(os.environ, DATABASE_URL=url, REVISIT_VAR=tempfile.mkdtemp())
         last = next(r for r in kept if r["database"] == database)
@@ -263,6 +268,7 @@ def main() -> None:
         ]
     ran = {r["database"] for r in results}
     results = [r for r in kept if r["database"] not in ran and "read_seconds" in r] + results
+    results.sort(key=lambda r: r["database"] != "sqlite")
     (RESULTS / "inventory_db.json").write_text(json.dumps(results, indent=2))
     lines = [
         "# Full inventory from the database",
@@ -292,6 +298,17 @@ def main() -> None:
             f"{r['inventory_seconds']} | {r['inventory_seconds'] / base:.1f}× | {later_cells} "
             f"| {r['peak_rss_mb']:,} |"
         )
+    for r in results:
+        if r["inventory_seconds"] > 60:
+            lines += [
+                "",
+                f"{r['database']}: the first inventory misses the 60 s target by "
+                f"{r['inventory_seconds'] - 60:.0f} s; setting a first tier on every customer "
+                "is what costs it (a profile: 60 of 117 s, the UPDATE of every customer row, "
+                "which writes a new entry in every index of the customer table, and one "
+                "tier-change row each). The next inventory, with no first tiers, "
+                f"takes {r.get('later_seconds', '—')} s.",
+            ]
     (RESULTS / "inventory_db.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
