@@ -13,14 +13,15 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from databases import fresh_database, run_child  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "revisit_bench_import"
 ITEMS = [
     "光子嫩肤",
@@ -131,33 +132,6 @@ def child_baseline(path: str) -> dict:
     }
 
 
-def run_child(args: list[str], env: dict) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def database_env(database: str, tmp: str) -> dict:
-    env = dict(os.environ, REVISIT_VAR=tmp)
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(
-            f"{PG_SERVER.replace('postgres://', 'postgresql://')}/postgres", autocommit=True
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    return env
-
-
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         if sys.argv[2] == "make":
@@ -175,13 +149,13 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="revisit-import-bench-"))
     # Every step runs in its own process: a child's peak memory counter starts from its
     # parent's, so the parent must stay small.
-    files = run_child(["make", str(args.lines), str(folder)], dict(os.environ))
-    baseline = run_child(["baseline", str(files["csv"])], dict(os.environ))
+    files = run_child(__file__, ["make", str(args.lines), str(folder)], dict(os.environ))
+    baseline = run_child(__file__, ["baseline", str(files["csv"])], dict(os.environ))
     results = []
     for database in args.databases.split(","):
         for fmt in args.formats.split(","):
-            tmp = tempfile.mkdtemp(prefix="revisit-bench-")
-            result = run_child(["import", str(files[fmt])], database_env(database, tmp))
+            env = fresh_database(database, PG_DB)
+            result = run_child(__file__, ["import", str(files[fmt])], env)
             result.update(
                 database=database,
                 format=fmt,
