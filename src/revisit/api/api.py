@@ -31,14 +31,16 @@ from revisit.core.access import (
     visible_customers,
     visible_orders,
 )
-from revisit.core.audit import record_event
+from revisit.core.access import (
+    reveal_phone as access_reveal_phone,
+)
 from revisit.core.clock import local_date, org_zone
 from revisit.customers.phones import display_phone
 from revisit.grading.models import Inventory
 from revisit.grading.reads import scoped_grades, segment_table
 from revisit.outreach.followups import FollowUpError, record_followup
 from revisit.outreach.models import CallTask
-from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any, may_reveal_phones
+from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any
 from revisit.web.search import CustomerFilter
 
 # Database ids are 64-bit; a larger number cannot name anything and must not reach SQL.
@@ -114,12 +116,7 @@ def get_customer(request, customer_id: ID):
     summary="Reveal the full number (audited)",
 )
 def reveal_phone(request, customer_id: ID):
-    customer = get_customer_or_404(request.auth, pk=customer_id)
-    if not may_reveal_phones(request.auth):
-        raise PermissionDenied
-    record_event(
-        customer.organization, actor=request.auth, action="phone.reveal", target=customer, via="api"
-    )
+    customer = access_reveal_phone(request.auth, via="api", pk=customer_id)
     return {"mobile": display_phone(customer.mobile)}
 
 

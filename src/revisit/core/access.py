@@ -14,9 +14,11 @@ A record outside the scope is treated as missing: `get_customer_or_404` raises H
 for both, so that nobody can probe which codes exist.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from revisit.core.audit import record_event
 from revisit.core.models import Role, Staff
 from revisit.customers.models import Customer
 from revisit.outreach.models import CallTask
@@ -89,6 +91,24 @@ def get_customer_or_404(staff: Staff, **lookup) -> Customer:
 def aggregate_scope(staff: Staff) -> QuerySet[Customer] | None:
     """For counts over a whole organization (inventory tables): None when `staff` sees
     the whole organization (no filter needed, and much faster), else their customers."""
-    if any(a.role == Role.ADMIN for a in staff.role_assignments.all()):
-        return None
-    return visible_customers(staff)
+    return None if staff.has_role(Role.ADMIN) else visible_customers(staff)
+
+
+# Who may see a full phone number (after an audited reveal) and export it.
+REVEAL_PHONE_ROLES = [Role.ADMIN, Role.STORE_MANAGER, Role.CONSULTANT, Role.CALLER]
+
+
+def may_reveal_phones(staff: Staff) -> bool:
+    return staff.is_authenticated and staff.has_role(*REVEAL_PHONE_ROLES)
+
+
+def reveal_phone(staff: Staff, *, via: str, **lookup) -> Customer:
+    """One visible customer whose full number `staff` may see; the reveal is audited.
+    Raises Http404 outside the scope and PermissionDenied for roles that may not."""
+    customer = get_customer_or_404(staff, **lookup)
+    if not may_reveal_phones(staff):
+        raise PermissionDenied
+    record_event(
+        customer.organization, actor=staff, action="phone.reveal", target=customer, via=via
+    )
+    return customer

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from django.http import HttpResponse
 from django.utils import timezone
 
+from revisit.core.access import may_reveal_phones
 from revisit.core.audit import record_event
 from revisit.core.spreadsheets import write_xlsx
 from revisit.customers.phones import display_phone, mask_phone
-from revisit.web.permissions import may_reveal_phones
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

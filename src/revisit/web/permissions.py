@@ -7,8 +7,6 @@ from django.core.exceptions import PermissionDenied
 
 from revisit.core.models import Role, Staff
 
-# Who may see a full phone number (after a click that is audited) and export it.
-REVEAL_PHONE_ROLES = {Role.ADMIN, Role.STORE_MANAGER, Role.CONSULTANT, Role.CALLER}
 QUEUE_ROLES = {Role.CONSULTANT, Role.CALLER}
 INVENTORY_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
 INVENTORY_RUN_ROLES = {Role.ADMIN}
@@ -31,10 +29,6 @@ def roles_of(staff: Staff) -> set[str]:
 
 def has_any(staff: Staff, roles: set[str]) -> bool:
     return bool(roles_of(staff) & roles)
-
-
-def may_reveal_phones(staff: Staff) -> bool:
-    return has_any(staff, REVEAL_PHONE_ROLES)
 
 
 def require_roles(roles: set[str]):

@@ -1,17 +1,21 @@
 """Customers: search with filters, one customer's page, and the audited phone reveal."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from revisit.core.access import get_customer_or_404, visible_customers, visible_order_lines
-from revisit.core.audit import record_event
+from revisit.core import access
+from revisit.core.access import (
+    get_customer_or_404,
+    may_reveal_phones,
+    visible_customers,
+    visible_order_lines,
+)
+from revisit.customers.phones import display_phone
 from revisit.grading.reads import explain_grade
 from revisit.web.exports import wants_xlsx, xlsx_response
-from revisit.web.permissions import may_reveal_phones
 from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
 
 EXPORT_LIMIT = 100_000
@@ -113,13 +117,9 @@ def customer_detail(request, pk: int):
 @require_POST
 def reveal_phone(request, pk: int):
     """Show one customer's full number to a role that may see it; the reveal is audited."""
-    customer = get_customer_or_404(request.user, pk=pk)
-    if not may_reveal_phones(request.user):
-        raise PermissionDenied
-    record_event(
-        request.user.organization, actor=request.user, action="phone.reveal", target=customer
-    )
-    national = customer.mobile.removeprefix("+86")
+    customer = access.reveal_phone(request.user, via="page", pk=pk)
     return HttpResponse(
-        format_html('<a class="phone" href="tel:{}">{}</a>', customer.mobile, national)
+        format_html(
+            '<a class="phone" href="tel:{}">{}</a>', customer.mobile, display_phone(customer.mobile)
+        )
     )

@@ -75,7 +75,7 @@ def confirm(request, token: str):
         raise Http404
     path = _upload_dir(request) / f"{token}{upload['suffix']}"
     kind = upload["kind"]
-    headers = request.session.get("upload_headers", {}).get(token)
+    headers = upload.get("headers")
     mapping = _mapping(request, headers) if headers else None
     error = None
     try:
@@ -83,8 +83,8 @@ def confirm(request, token: str):
     except ImportFileError as exc:
         shown, error = None, str(exc)
     if shown is not None and headers is None:
-        headers = list(shown["columns"]) + list(shown["unmapped"])
-        request.session.setdefault("upload_headers", {})[token] = headers
+        # The file's own column order, kept so the mapping fields keep their numbers.
+        headers = upload["headers"] = list(shown["columns"]) + list(shown["unmapped"])
         request.session.modified = True
     if request.method == "POST" and error is None:
         run = import_customers if kind == "customers" else import_orders

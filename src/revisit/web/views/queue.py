@@ -3,12 +3,13 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import FollowUpError, record_followup
 from revisit.outreach.models import CallTask, FollowUp, Outcome
 from revisit.web.forms import FollowUpForm
-from revisit.web.permissions import QUEUE_ROLES, may_reveal_phones, require_roles
+from revisit.web.permissions import QUEUE_ROLES, require_roles
 from revisit.web.search import latest_inventory
 
 
@@ -32,7 +33,7 @@ def _my_tasks(request):
     )
 
 
-def _with_history(tasks: list[CallTask], request) -> list[CallTask]:
+def _with_history(tasks: list[CallTask]) -> list[CallTask]:
     ids = [t.customer_id for t in tasks]
     history: dict[int, list] = {}
     for f in (
@@ -53,7 +54,7 @@ def _with_history(tasks: list[CallTask], request) -> list[CallTask]:
 
 @require_roles(QUEUE_ROLES)
 def queue(request):
-    tasks = _with_history(list(_my_tasks(request)), request)
+    tasks = _with_history(list(_my_tasks(request)))
     org = request.user.organization
     context = {
         "tasks": tasks,
@@ -116,7 +117,7 @@ def record(request, pk: int):
     else:
         error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
     task.refresh_from_db()
-    [task] = _with_history([task], request)
+    [task] = _with_history([task])
     return render(
         request,
         "web/queue/_task.html",
