@@ -4,73 +4,14 @@ Each test leaves screenshots of the pages it visits under screenshots/ at the to
 checkout.
 """
 
-import os
-import shutil
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from revisit.appointments.models import Appointment
 from revisit.core.clock import local_date
-from revisit.demo import DEMO_PASSWORD, build_demo
 from revisit.grading.models import TierChange
+from tests.web.browser import BROWSER_MARKS, log_in, shot
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="Debian's chromium is not installed (.ci/run installs it)",
-    ),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo_live(transactional_db):
-    from django.utils import timezone
-
-    return build_demo(customers=300, as_of=timezone.localdate()).organization
-
-
-def log_in(browser, live_server, username):
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
-
-
-def shot(page, name):
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = BROWSER_MARKS
 
 
 def test_consultant_records_valid_1_and_sees_the_appointment_and_progress(
