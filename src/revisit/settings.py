@@ -161,6 +161,9 @@ AXES_VERBOSE = False
 # The API: token auth (see revisit.api.auth), pages of 50 by default, never more than 200.
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
+# An API token stops working this many days after it was issued (`revisit token create
+# --days N` chooses another lifetime).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

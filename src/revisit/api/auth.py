@@ -11,14 +11,14 @@ LAST_USED_GRANULARITY_SECONDS = 300
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
+        now = timezone.now()
         record = (
             ApiToken.objects.select_related("staff")
-            .filter(digest=hash_token(token), revoked_at__isnull=True)
+            .filter(digest=hash_token(token), revoked_at__isnull=True, expires_at__gt=now)
             .first()
         )
         if record is None or not record.staff.is_active:
             return None
-        now = timezone.now()
         if (
             record.last_used_at is None
             or (now - record.last_used_at).total_seconds() > LAST_USED_GRANULARITY_SECONDS

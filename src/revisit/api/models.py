@@ -3,6 +3,7 @@ is shown once when it is created."""
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +30,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -38,10 +40,16 @@ class ApiToken(models.Model):
         return f"{self.staff} {self.prefix}… {self.name}".strip()
 
     @classmethod
-    def issue(cls, staff, name: str = "") -> tuple["ApiToken", str]:
-        """Create a token for `staff`; returns the record and the token text (shown once)."""
+    def issue(cls, staff, name: str = "", *, days: int | None = None) -> tuple["ApiToken", str]:
+        """Create a token for `staff` valid for `days` (default API_TOKEN_DAYS); returns the
+        record and the token text (shown once)."""
         token = secrets.token_urlsafe(32)
+        days = settings.API_TOKEN_DAYS if days is None else days
         record = cls.objects.create(
-            staff=staff, name=name, prefix=token[:PREFIX_LENGTH], digest=hash_token(token)
+            staff=staff,
+            name=name,
+            prefix=token[:PREFIX_LENGTH],
+            digest=hash_token(token),
+            expires_at=timezone.now() + timedelta(days=days),
         )
         return record, token
