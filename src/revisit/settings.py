@@ -149,11 +149,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: after this many failures for one username from one address, that
-# pair is locked out for the cool-off time.
+# Login throttling: after this many failures the username is locked out for the cool-off
+# time.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures count per username and address, and per username across all addresses (a
+# password guessed from many machines is locked out too).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# Behind a reverse proxy: how many proxies in front of Revisit add X-Forwarded-For.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "revisit.core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -76,3 +76,89 @@ def test_forms_need_the_csrf_token():
 def test_sessions_expire():
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def _locked_staff(org, store, password="right-pass-123"):
+    staff = make_staff(org, Role.CONSULTANT, store=store)
+    staff.set_password(password)
+    staff.save()
+    return staff
+
+
+def test_failures_from_many_addresses_lock_the_username_out(client):
+    org = make_org()
+    staff = _locked_staff(org, make_store(org))
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": staff.username, "password": "wrong"},
+            REMOTE_ADDR=f"203.0.113.{i + 1}",
+        )
+    response = client.post(
+        "/accounts/login/",
+        {"username": staff.username, "password": "right-pass-123"},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts_and_spoofing_does_not(
+    client, settings
+):
+    from revisit.core.client_ip import client_ip
+
+    class Request:
+        def __init__(self, remote, forwarded=None):
+            self.META = {"REMOTE_ADDR": remote}
+            if forwarded:
+                self.META["HTTP_X_FORWARDED_FOR"] = forwarded
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(Request("10.0.0.2", "1.2.3.4")) == "10.0.0.2"  # header not trusted
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The client wrote "6.6.6.6" itself; the proxy appended the real address.
+    assert client_ip(Request("10.0.0.2", "6.6.6.6, 198.51.100.9")) == "198.51.100.9"
+    assert client_ip(Request("10.0.0.2")) == "10.0.0.2"
+    settings.AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+    org = make_org()
+    staff = _locked_staff(org, make_store(org))
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": staff.username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.9",
+        )
+    # Same proxy, another real client: not locked; the locked one stays locked even
+    # when it forges another left-hand address.
+    ok = client.post(
+        "/accounts/login/",
+        {"username": staff.username, "password": "right-pass-123"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.10",
+    )
+    assert ok.status_code == 302
+    client.logout()
+    locked = client.post(
+        "/accounts/login/",
+        {"username": staff.username, "password": "right-pass-123"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="7.7.7.7, 198.51.100.9",
+    )
+    assert locked.status_code == 429
+
+
+def test_no_demo_accounts_in_production(settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from revisit.core.models import Organization
+
+    settings.PRODUCTION = True
+    out = StringIO()
+    call_command("demo", "--if-empty", "--customers", "20", stdout=out)
+    assert "生产模式" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("demo", "--customers", "20")
+    assert not Organization.objects.exists()

@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from revisit.demo import DEMO_PASSWORD, DemoExists, build_demo, demo_logins, ensure_demo
@@ -22,6 +23,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        if settings.PRODUCTION:
+            # Demo accounts share a published password: never on a production server.
+            message = "生产模式下不创建演示机构和演示账号"
+            if opts["if_empty"]:
+                self.stdout.write(message)
+                return
+            raise CommandError(message)
         options = dict(
             code=opts["org"],
             customers=opts["customers"],
