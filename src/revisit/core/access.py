@@ -112,3 +112,12 @@ def reveal_phone(staff: Staff, *, via: str, **lookup) -> Customer:
         customer.organization, actor=staff, action="phone.reveal", target=customer, via=via
     )
     return customer
+
+
+def visible_audit_events(staff: Staff):
+    """The audit log: the organization admin reads all of it, nobody else any."""
+    from revisit.core.models import AuditEvent
+
+    if not staff.is_authenticated or not staff.has_role(Role.ADMIN):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(organization_id=staff.organization_id)

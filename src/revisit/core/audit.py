@@ -1,6 +1,7 @@
 """Audit events: every service that changes data records one."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from revisit.core.models import AuditEvent, Organization, Staff
 
@@ -22,3 +23,51 @@ def record_event(
         target_id=str(target.pk) if target is not None else "",
         data=data,
     )
+
+
+# What each recorded action is called on the audit page. Every action a service records
+# has a label here (a test checks the code base against this table).
+ACTION_LABELS = {
+    "appointment.book": _("Appointment booked"),
+    "appointment.confirmed": _("Appointment confirmed"),
+    "appointment.arrived": _("Customer arrived"),
+    "appointment.no_show": _("Appointment missed"),
+    "appointment.cancelled": _("Appointment cancelled"),
+    "cadence.edit": _("Cadence changed"),
+    "calllists.generate": _("Call lists generated"),
+    "calltask.reassign": _("Task reassigned"),
+    "customer.view": _("Customer page viewed"),
+    "demo.create": _("Demo created"),
+    "export": _("Table downloaded"),
+    "followup.record": _("Follow-up recorded"),
+    "import.customers": _("Customers imported"),
+    "import.orders": _("Orders imported"),
+    "inventory.export": _("Inventory downloaded"),
+    "inventory.run": _("Inventory run"),
+    "organization.create": _("Organization created"),
+    "phone.reveal": _("Phone number shown"),
+    "phone.status": _("Phone status changed"),
+    "strategy.edit": _("Strategy changed"),
+    "strategy.install_defaults": _("Default strategies installed"),
+    "tier.downgrade": _("Tier lowered"),
+    "tier.upgrade.approve": _("Tier rise decided"),
+}
+
+# Details worth showing, with their labels; other details stay in the database.
+DETAIL_LABELS = {
+    "rows": _("Rows"),
+    "reason": _("Reason"),
+    "via": _("Through"),
+    "table": _("Table"),
+    "date": _("Date"),
+    "created": _("Created"),
+    "outcome": _("Outcome"),
+    "before": _("Before"),
+    "after": _("After"),
+    "count": _("Count"),
+    "full_phones": _("Full numbers"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, _("Other action")))

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from revisit.web.views import customers, home, imports, inventories, queue, reports, strategies
+from revisit.web.views import (
+    audit,
+    customers,
+    home,
+    imports,
+    inventories,
+    queue,
+    reports,
+    strategies,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -24,4 +33,5 @@ urlpatterns = [
     path("strategies/<int:pk>/", strategies.strategy_edit, name="strategy_edit"),
     path("cadences/<int:pk>/", strategies.cadence_edit, name="cadence_edit"),
     path("reports/daily/", reports.daily_report, name="daily_report"),
+    path("audit/", audit.audit_log, name="audit_log"),
 ]

@@ -13,6 +13,7 @@ from revisit.core.access import (
     visible_customers,
     visible_order_lines,
 )
+from revisit.core.audit import record_event
 from revisit.customers.phones import display_phone
 from revisit.grading.reads import explain_grade
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -87,6 +88,8 @@ def customer_list(request):
 
 def customer_detail(request, pk: int):
     customer = get_customer_or_404(request.user, pk=pk)
+    # Who looked at whose record is part of the personal-data trail.
+    record_event(customer.organization, actor=request.user, action="customer.view", target=customer)
     grades = list(
         customer.grades.select_related("inventory").order_by("-inventory__as_of", "-inventory_id")
     )
