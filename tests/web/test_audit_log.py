@@ -45,6 +45,9 @@ def test_viewing_and_revealing_are_listed_with_labels_and_filters(client, org_pe
     assert "C-A1" in only and "C-B2" not in only
     reveals = client.get("/audit/", {"action": "phone.reveal", "actor": manager.pk})
     assert reveals.content.decode().count('data-action="phone.reveal"') == 1
+    record_event(org, actor=admin, action="followup.record", target=customer, outcome="valid_1")
+    followed = client.get("/audit/", {"action": "followup.record"}).content.decode()
+    assert "有效一级" in followed and "valid_1" not in followed.split("<tbody>")[1]
     xlsx = client.get("/audit/", {"export": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
 

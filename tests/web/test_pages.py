@@ -19,6 +19,7 @@ PAGES = {
     "/strategies/": {"admin", "supervisor", "manager1"},
     "/imports/": {"admin", "manager1"},
     "/audit/": {"admin"},
+    "/staff/": {"admin", "supervisor", "manager1"},
 }
 
 

@@ -121,3 +121,30 @@ def visible_audit_events(staff: Staff):
     if not staff.is_authenticated or not staff.has_role(Role.ADMIN):
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(organization_id=staff.organization_id)
+
+
+def visible_staff(staff: Staff):
+    """The accounts `staff` may look at: the admin all of the organization's, a store
+    manager those with a role in her store(s), a region supervisor those in her region's
+    stores; everyone else none."""
+    if not staff.is_authenticated or staff.organization_id is None:
+        return Staff.objects.none()
+    in_org = Staff.objects.filter(organization_id=staff.organization_id)
+    if staff.has_role(Role.ADMIN):
+        return in_org
+    stores = [a.store_id for a in staff.role_assignments.all() if a.role == Role.STORE_MANAGER]
+    regions = [
+        a.region_id for a in staff.role_assignments.all() if a.role == Role.REGION_SUPERVISOR
+    ]
+    if not stores and not regions:
+        return Staff.objects.none()
+    return in_org.filter(
+        Q(role_assignments__store_id__in=stores) | Q(role_assignments__store__region_id__in=regions)
+    ).distinct()
+
+
+def get_staff_or_404(staff: Staff, **lookup) -> Staff:
+    try:
+        return visible_staff(staff).get(**lookup)
+    except (Staff.DoesNotExist, Staff.MultipleObjectsReturned):
+        raise Http404 from None

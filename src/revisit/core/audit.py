@@ -47,6 +47,13 @@ ACTION_LABELS = {
     "organization.create": _("Organization created"),
     "phone.reveal": _("Phone number shown"),
     "phone.status": _("Phone status changed"),
+    "staff.activate": _("Account enabled"),
+    "staff.create": _("Account created"),
+    "staff.deactivate": _("Account disabled"),
+    "staff.password_change": _("Own password changed"),
+    "staff.password_reset": _("Password reset"),
+    "staff.role_add": _("Role added"),
+    "staff.role_remove": _("Role removed"),
     "strategy.edit": _("Strategy changed"),
     "strategy.install_defaults": _("Default strategies installed"),
     "tier.downgrade": _("Tier lowered"),
@@ -66,6 +73,7 @@ DETAIL_LABELS = {
     "after": _("After"),
     "count": _("Count"),
     "full_phones": _("Full numbers"),
+    "role": _("Role"),
 }
 
 

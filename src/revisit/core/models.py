@@ -125,6 +125,11 @@ class Staff(AbstractUser):
         blank=True,
         help_text=_("Calls per day; empty means the default for the role."),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set for a one-time password: every page asks for a new one first."),
+    )
 
     class Meta:
         verbose_name = _("staff member")

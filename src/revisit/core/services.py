@@ -42,6 +42,7 @@ def create_organization(
         organization=organization,
         display_name=f"{name} admin",
         is_staff=True,
+        must_change_password=True,
     )
     RoleAssignment.objects.create(staff=admin, role=Role.ADMIN)
     record_event(organization, actor=None, action="organization.create", target=organization)

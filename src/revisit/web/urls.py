@@ -8,6 +8,7 @@ from revisit.web.views import (
     inventories,
     queue,
     reports,
+    staff,
     strategies,
 )
 
@@ -34,4 +35,16 @@ urlpatterns = [
     path("cadences/<int:pk>/", strategies.cadence_edit, name="cadence_edit"),
     path("reports/daily/", reports.daily_report, name="daily_report"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/new/", staff.staff_new, name="staff_new"),
+    path("staff/<int:pk>/", staff.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/password/", staff.staff_reset_password, name="staff_reset_password"),
+    path("staff/<int:pk>/active/", staff.staff_set_active, name="staff_set_active"),
+    path("staff/<int:pk>/roles/", staff.staff_add_role, name="staff_add_role"),
+    path(
+        "staff/<int:pk>/roles/<int:assignment>/remove/",
+        staff.staff_remove_role,
+        name="staff_remove_role",
+    ),
+    path("accounts/password/", staff.password_change, name="password_change"),
 ]

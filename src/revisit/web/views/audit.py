@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from revisit.core.access import visible_audit_events, visible_customers
 from revisit.core.audit import ACTION_LABELS, DETAIL_LABELS, action_label
+from revisit.core.models import Role
+from revisit.outreach.models import Outcome
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
 
@@ -71,6 +73,10 @@ class AuditFilter(forms.Form):
         return events
 
 
+# Details whose values are codes, shown by their labels.
+VALUE_LABELS = {"role": dict(Role.choices), "outcome": dict(Outcome.choices)}
+
+
 def _details(data: dict) -> str:
     """The details a person can read, with their labels (no codes)."""
     parts = []
@@ -79,6 +85,8 @@ def _details(data: dict) -> str:
             value = data[key]
             if isinstance(value, bool):
                 value = _("yes") if value else _("no")
+            elif key in VALUE_LABELS:
+                value = VALUE_LABELS[key].get(value, "—")
             parts.append(f"{label}: {value}")
     return "; ".join(parts)
 
