@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "revisit.outreach",
     "revisit.appointments",
     "revisit.imports",
+    "revisit.privacy",
     "revisit.web",
     "revisit.api",
 ]

@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "cadence.edit": _("Cadence changed"),
     "calllists.generate": _("Call lists generated"),
     "calltask.reassign": _("Task reassigned"),
+    "customer.erase": _("Personal data erased"),
+    "customer.export_personal_data": _("Personal data exported"),
     "customer.view": _("Customer page viewed"),
     "demo.create": _("Demo created"),
     "export": _("Table downloaded"),

@@ -16,6 +16,7 @@ from revisit.core.access import (
 from revisit.core.audit import record_event
 from revisit.customers.phones import display_phone
 from revisit.grading.reads import explain_grade
+from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
 
@@ -113,6 +114,7 @@ def customer_detail(request, pk: int):
         "scheduled": customer.scheduled_contacts.filter(status="pending").order_by("due_on")[:10],
         "consents": customer.consents.all(),
         "may_reveal": may_reveal_phones(request.user),
+        "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),
     }
     return render(request, "web/customers/detail.html", context)
 
