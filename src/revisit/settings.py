@@ -221,6 +221,12 @@ else:
 # Where import reports and rejected-row files are written.
 IMPORT_REPORT_DIR = VAR_DIR / "imports"
 
+# Retention (a nightly sweep; `revisit retention` runs it by hand): uploaded files,
+# rejected-row files and reports are deleted after this many days, audit events after
+# this many years.
+FILE_RETENTION_DAYS = int(os.environ.get("FILE_RETENTION_DAYS", "30"))
+AUDIT_RETENTION_YEARS = int(os.environ.get("AUDIT_RETENTION_YEARS", "5"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "staff.password_reset": _("Password reset"),
     "staff.role_add": _("Role added"),
     "staff.role_remove": _("Role removed"),
+    "retention.sweep": _("Old data deleted"),
     "strategy.edit": _("Strategy changed"),
     "strategy.install_defaults": _("Default strategies installed"),
     "tier.downgrade": _("Tier lowered"),
