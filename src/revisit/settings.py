@@ -20,7 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("REVISIT_VAR", Path.cwd() / "var")).resolve()
+# What Revisit writes (the database, uploads, reports, backups, the secret key) holds
+# personal data: readable by its own user only.
+os.umask(0o077)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
 
 PRODUCTION = os.environ.get("REVISIT_PRODUCTION") == "1"
 
@@ -185,6 +189,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

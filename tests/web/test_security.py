@@ -162,3 +162,18 @@ def test_no_demo_accounts_in_production(settings):
     with pytest.raises(CommandError):
         call_command("demo", "--customers", "20")
     assert not Organization.objects.exists()
+
+
+def test_files_under_var_are_private(tmp_path):
+    var = tmp_path / "var"
+    env = dict(os.environ, REVISIT_VAR=str(var))
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "revisit.cli", "migrate", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    assert oct(var.stat().st_mode & 0o777) == "0o700"
+    for name in ["revisit.sqlite3", "secret_key"]:
+        assert oct((var / name).stat().st_mode & 0o777) == "0o600", name
