@@ -236,6 +236,13 @@ AUDIT_RETENTION_YEARS = int(os.environ.get("AUDIT_RETENTION_YEARS", "5"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Phone numbers typed into a search stay out of the logs (access lines carry URLs).
+    "filters": {"mask_phones": {"()": "revisit.core.log_filters.MaskPhones"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_phones"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
