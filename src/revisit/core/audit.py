@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "cadence.edit": _("Cadence changed"),
     "calllists.generate": _("Call lists generated"),
     "calltask.reassign": _("Task reassigned"),
+    "consent.set": _("Consent recorded"),
     "customer.erase": _("Personal data erased"),
     "customer.export_personal_data": _("Personal data exported"),
     "customer.view": _("Customer page viewed"),
@@ -68,7 +69,6 @@ DETAIL_LABELS = {
     "rows": _("Rows"),
     "reason": _("Reason"),
     "via": _("Through"),
-    "table": _("Table"),
     "date": _("Date"),
     "created": _("Created"),
     "outcome": _("Outcome"),
@@ -77,6 +77,8 @@ DETAIL_LABELS = {
     "count": _("Count"),
     "full_phones": _("Full numbers"),
     "role": _("Role"),
+    "channel": _("Channel"),
+    "source": _("Source"),
 }
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("customers/<int:pk>/phone/", customers.reveal_phone, name="reveal_phone"),
     path("customers/<int:pk>/personal-data/", privacy.personal_data, name="personal_data"),
     path("customers/<int:pk>/erase/", privacy.erase, name="erase_customer"),
+    path("customers/<int:pk>/consents/", privacy.consent, name="customer_consent"),
     path("inventories/", inventories.inventory_list, name="inventories"),
     path("inventories/<int:pk>/", inventories.inventory_detail, name="inventory"),
     path("inventories/running/<str:job>/", inventories.inventory_running, name="inventory_running"),

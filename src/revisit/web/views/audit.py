@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from revisit.core.access import visible_audit_events, visible_customers
 from revisit.core.audit import ACTION_LABELS, DETAIL_LABELS, action_label
 from revisit.core.models import Role
+from revisit.customers.models import MarketingConsent
 from revisit.outreach.models import Outcome
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -74,7 +75,12 @@ class AuditFilter(forms.Form):
 
 
 # Details whose values are codes, shown by their labels.
-VALUE_LABELS = {"role": dict(Role.choices), "outcome": dict(Outcome.choices)}
+VALUE_LABELS = {
+    "role": dict(Role.choices),
+    "outcome": dict(Outcome.choices),
+    "channel": dict(MarketingConsent.Channel.choices),
+    "via": {"page": gettext_lazy("page"), "api": gettext_lazy("API")},
+}
 
 
 def _details(data: dict) -> str:

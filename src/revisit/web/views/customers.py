@@ -19,6 +19,7 @@ from revisit.grading.reads import explain_grade
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
+from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
 
@@ -115,6 +116,7 @@ def customer_detail(request, pk: int):
         "consents": customer.consents.all(),
         "may_reveal": may_reveal_phones(request.user),
         "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),
+        "consent_form": ConsentForm(),
     }
     return render(request, "web/customers/detail.html", context)
 

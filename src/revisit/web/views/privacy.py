@@ -7,8 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from revisit.core.access import get_customer_or_404
+from revisit.customers.consents import SOURCE_MAX, set_consent
+from revisit.customers.models import MarketingConsent
 from revisit.privacy.rights import RightsError, erase_customer, export_personal_data
 from revisit.web import permissions as perm
 from revisit.web.exports import XLSX
@@ -62,3 +65,37 @@ def erase(request, pk: int):
             )
             return redirect("customer", pk=customer.pk)
     return render(request, "web/customers/erase.html", {"customer": customer, "form": form})
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), choices=MarketingConsent.Channel.choices
+    )
+    granted = forms.TypedChoiceField(
+        label=gettext_lazy("Consent"),
+        choices=[("1", gettext_lazy("Agrees")), ("0", gettext_lazy("Refuses"))],
+        coerce=lambda v: v == "1",
+    )
+    source = forms.CharField(
+        label=gettext_lazy("Where she said it"), max_length=SOURCE_MAX, required=True
+    )
+
+
+@require_POST
+def consent(request, pk: int):
+    """Anyone who may see the customer records what she said about marketing."""
+    customer = get_customer_or_404(request.user, pk=pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        set_consent(
+            customer,
+            actor=request.user,
+            channel=d["channel"],
+            granted=d["granted"],
+            source=d["source"],
+        )
+        messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, _("Choose a channel, yes or no, and where she said it."))
+    return redirect("customer", pk=customer.pk)
