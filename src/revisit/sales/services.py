@@ -17,8 +17,11 @@ def refresh_last_visits(
     Only the given customers when `customer_ids` is passed (an import touches few), else
     the whole organization. Returns the number of customers updated.
     """
+    # order_by() drops OrderLine's default ordering, which would join every order into
+    # the subquery (customers × orders on PostgreSQL).
     latest = (
         OrderLine.objects.filter(customer_id=OuterRef("pk"), amount__gt=0)
+        .order_by()
         .values("customer_id")
         .annotate(day=Max("order_date"))
         .values("day")
