@@ -40,8 +40,8 @@ from revisit.grading.models import Inventory
 from revisit.grading.reads import scoped_grades, segment_table
 from revisit.outreach.followups import FollowUpError, record_followup
 from revisit.outreach.models import CallTask
-from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any
 from revisit.web.params import FIRST_DAY, LAST_DAY
+from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any
 from revisit.web.search import CustomerFilter
 
 # Database ids are 64-bit; a larger number cannot name anything and must not reach SQL.
