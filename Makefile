@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## Set up, migrate, create the demo organization when the database is empty, serve.
+## Set up, migrate, create the demo organization when the database is empty, serve with
+## gunicorn and the supervised worker, DEBUG off (DEBUG=1 make run turns it on; for
+## Django's runserver use `revisit serve --dev`).
 run: $(STAMP)
 	$(BIN)/revisit migrate --noinput
 	$(BIN)/revisit demo --if-empty

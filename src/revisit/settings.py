@@ -3,7 +3,7 @@
 Environment:
   DATABASE_URL   default: SQLite file var/revisit.sqlite3 (WAL mode)
   SECRET_KEY     default: generated once and kept in var/secret_key (local use only)
-  DEBUG          "1" to enable debug pages (default on unless REVISIT_PRODUCTION=1)
+  DEBUG          "1" to enable Django's debug pages (default off: only when asked)
   ALLOWED_HOSTS  comma separated (default: localhost names)
   REDIS_URL      when set, huey keeps its queue in Redis instead of SQLite
   REVISIT_VAR    folder for local state (default: ./var)
@@ -54,7 +54,15 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = _env_bool("DEBUG", not PRODUCTION)
+# Error handling: DEBUG is off unless DEBUG=1 is set explicitly, so that a user never sees
+# a traceback or a list of every URL; errors answer with the product's own 400/403/404/500
+# pages (web/templates). Background jobs that stop sending heartbeats for this long are
+# marked failed (see revisit.core.jobs).
+DEBUG = _env_bool("DEBUG", False)
+# Static files also come straight from the apps' folders, so a server started without
+# collectstatic (runserver with DEBUG off, tests) still has its styles and scripts.
+WHITENOISE_USE_FINDERS = True
+JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT", "300"))
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")

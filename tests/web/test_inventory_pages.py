@@ -8,6 +8,7 @@ import pytest
 from revisit.core.models import AuditEvent
 from revisit.customers.models import Customer
 from revisit.grading.models import Inventory, TierChange
+from tests.factories import Role, make_org, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,11 @@ def test_an_admin_runs_an_inventory_and_lands_on_its_tables(client, demo):
     assert done["Location"] == f"/inventories/{inventory.pk}/"
     polled = client.get(response["Location"], headers={"HX-Request": "true"})
     assert polled["HX-Redirect"] == f"/inventories/{inventory.pk}/"
-    # Nobody else can follow someone's job.
-    other = client.session
-    other["inventory_jobs"] = []
-    other.save()
+    # Nobody outside the organization can follow someone's job.
+    stranger = make_staff(make_org(), Role.ADMIN)
+    client.force_login(stranger)
     assert client.get(response["Location"]).status_code == 404
+    client.force_login(demo["admin"])
     assert inventory.config["thresholds"] == "median" and inventory.config["window_months"] == 24
     page = client.get(done["Location"]).content.decode()
     assert "2025年6月30日" in page and 'id="owners"' in page

@@ -40,11 +40,14 @@ from revisit.grading.models import Inventory
 from revisit.grading.reads import scoped_grades, segment_table
 from revisit.outreach.followups import FollowUpError, record_followup
 from revisit.outreach.models import CallTask
+from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any
 from revisit.web.search import CustomerFilter
 
 # Database ids are 64-bit; a larger number cannot name anything and must not reach SQL.
 ID = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Dates in the same bounds as the pages' (revisit.web.params); outside them, a typing mistake.
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 MAX_OFFSET = 10_000_000
 
 
@@ -74,8 +77,8 @@ class CustomerQuery(Schema):
     store: ID | None = None
     channel: str = ""
     tag: ID | None = None
-    visited_after: date | None = None
-    visited_before: date | None = None
+    visited_after: Day | None = None
+    visited_before: Day | None = None
 
 
 def _require(request, roles):
@@ -125,8 +128,8 @@ def reveal_phone(request, customer_id: ID):
 def list_orders(
     request,
     customer_id: ID | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ):
     orders = visible_orders(request.auth).prefetch_related("lines")
     if customer_id is not None:
@@ -182,7 +185,7 @@ def list_grades(request, inventory_id: ID, segment: str = ""):
 
 @api.get("/call-tasks", response={200: list[CallTaskOut], 403: Message}, tags=["outreach"])
 @paginate(Pages)
-def list_call_tasks(request, day: date | None = None, status: str = ""):
+def list_call_tasks(request, day: Day | None = None, status: str = ""):
     _require(request, QUEUE_ROLES)
     staff = request.auth
     tasks = CallTask.objects.filter(

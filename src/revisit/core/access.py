@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from revisit.core.audit import record_event
-from revisit.core.models import Role, Staff
+from revisit.core.models import Job, Role, Staff
 from revisit.customers.models import Customer
 from revisit.outreach.models import CallTask
 from revisit.sales.models import Order, OrderLine
@@ -147,4 +147,21 @@ def get_staff_or_404(staff: Staff, **lookup) -> Staff:
     try:
         return visible_staff(staff).get(**lookup)
     except (Staff.DoesNotExist, Staff.MultipleObjectsReturned):
+        raise Http404 from None
+
+
+def visible_jobs(staff: Staff) -> QuerySet[Job]:
+    """Background jobs `staff` may follow: the ones they started, and every job of the
+    organization for its admin."""
+    if not staff.is_authenticated or not staff.is_active or staff.organization_id is None:
+        return Job.objects.none()
+    jobs = Job.objects.filter(organization_id=staff.organization_id)
+    return jobs if staff.has_role(Role.ADMIN) else jobs.filter(started_by_id=staff.pk)
+
+
+def get_job_or_404(staff: Staff, **lookup) -> Job:
+    """One visible job; missing and forbidden both raise Http404."""
+    try:
+        return visible_jobs(staff).get(**lookup)
+    except (Job.DoesNotExist, Job.MultipleObjectsReturned, ValueError):
         raise Http404 from None

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -223,3 +224,60 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# Stored on a job whose worker died; shown translated (see Job.error_message).
+WORKER_STOPPED = gettext_noop(
+    "The background worker stopped while running this job. Start it again; if it stops "
+    "again, tell your administrator."
+)
+
+
+class Job(models.Model):
+    """One piece of background work (an inventory, a morning tick) and how it went.
+    Written only by revisit.core.jobs: the worker claims it, beats while it runs, and
+    records the result or the error; a periodic check fails jobs whose worker died."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    organization = models.ForeignKey(
+        Organization,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("organization"),
+    )
+    started_by = models.ForeignKey(
+        Staff, models.SET_NULL, null=True, blank=True, verbose_name=_("started by")
+    )
+    args = models.JSONField(_("arguments"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [
+            models.Index(fields=["organization", "kind", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.status}"
+
+    def error_message(self) -> str:
+        """The error in the user's language where it is the product's own sentence."""
+        return gettext(self.error) if self.error == WORKER_STOPPED else self.error

@@ -1,13 +1,18 @@
 """Background ticks: each morning, treatment revisits and the day's call lists."""
 
+import logging
+
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from revisit.core.clock import local_date, org_zone
+from revisit.core.jobs import run_now
 from revisit.core.models import Organization
 from revisit.outreach.calllists import generate_call_lists
 from revisit.outreach.revisits import schedule_treatment_revisits
+
+log = logging.getLogger(__name__)
 
 
 def prepare_day(organization_id: int) -> dict:
@@ -25,4 +30,12 @@ def morning_lists():
     """Hourly tick; an organization's lists are made once its local time is past 7:00."""
     for organization in Organization.objects.all():
         if timezone.localtime(timezone.now(), org_zone(organization)).hour >= 7:
-            prepare_day(organization.pk)
+            try:
+                run_now(
+                    lambda job: prepare_day(job.organization_id),
+                    kind="prepare_day",
+                    organization_id=organization.pk,
+                )
+            except Exception:
+                # Recorded on the job; the other organizations still get their lists.
+                log.exception("prepare_day failed for organization %s", organization.pk)

@@ -18,6 +18,7 @@ from revisit.customers.phones import display_phone
 from revisit.grading.reads import explain_grade
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
+from revisit.web.params import parse_page
 from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
 from revisit.web.views.privacy import ConsentForm
 
@@ -58,10 +59,7 @@ def customer_list(request):
             ),
             phone_column=2,
         )
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = parse_page(request.GET.get("page"))
     start = (page - 1) * PAGE_SIZE
     rows = list(customers[start : start + PAGE_SIZE + 1])
     inventory = latest_inventory(request.user.organization_id)

@@ -11,12 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from huey.contrib.djhuey import HUEY
-from huey.exceptions import TaskException
 
 from revisit import engine
-from revisit.core.access import aggregate_scope, visible_customers
+from revisit.core.access import aggregate_scope, get_job_or_404, visible_customers
 from revisit.core.clock import local_date
+from revisit.core.models import Job
 from revisit.grading.models import Inventory, TierChange
 from revisit.grading.reads import (
     SEGMENT_CODES,
@@ -28,7 +27,7 @@ from revisit.grading.reads import (
     segment_table,
 )
 from revisit.grading.services import approve_upgrade, reject_upgrade
-from revisit.grading.tasks import run_inventory_in_background
+from revisit.grading.tasks import INVENTORY_JOB, run_inventory_in_background
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.forms import InventoryForm
 from revisit.web.permissions import (
@@ -94,21 +93,20 @@ def inventory_list(request):
 @require_roles(INVENTORY_RUN_ROLES)
 def inventory_running(request, job: str):
     """Waits for a background inventory: polls itself every two seconds, then goes to the
-    finished inventory's page."""
-    if job not in request.session.get("inventory_jobs", []):
+    finished inventory's page, or shows why it failed (also when its worker died)."""
+    if not job.isdigit() or len(job) > 18:
         raise Http404
-    error = None
-    try:
-        inventory_id = HUEY.result(job, preserve=True)
-    except TaskException as exc:
-        inventory_id, error = None, str(exc)
-    if inventory_id is not None:
-        url = reverse("inventory", args=[inventory_id])
+    job = get_job_or_404(request.user, pk=int(job), kind=INVENTORY_JOB)
+    if job.status == Job.Status.DONE:
+        url = reverse("inventory", args=[job.result["inventory_id"]])
         if request.htmx:
             return HttpResponse(headers={"HX-Redirect": url})
         messages.success(request, _("The inventory is done."))
         return redirect(url)
-    return render(request, "web/inventories/running.html", {"error": error})
+    if job.status == Job.Status.FAILED and request.htmx:
+        return HttpResponse(headers={"HX-Refresh": "true"})  # show the failure page
+    error = job.error_message() if job.status == Job.Status.FAILED else None
+    return render(request, "web/inventories/running.html", {"error": error, "job": job})
 
 
 @require_roles(INVENTORY_VIEW_ROLES)

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.db.models import Count, Sum
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from revisit.core.access import visible_orders
@@ -15,6 +14,7 @@ from revisit.outreach.figures import daily_figures
 from revisit.outreach.models import Outcome
 from revisit.sales.models import OrderLine
 from revisit.web.exports import wants_xlsx, xlsx_response
+from revisit.web.params import parse_day
 from revisit.web.permissions import REPORT_ROLES, require_roles
 from revisit.web.search import latest_inventory
 
@@ -85,7 +85,7 @@ def _sales(request, day) -> list[dict]:
 @require_roles(REPORT_ROLES)
 def daily_report(request):
     org = request.user.organization
-    day = parse_date(request.GET.get("day") or "") or local_date(org) - timedelta(days=1)
+    day = parse_day(request.GET.get("day"), default=local_date(org) - timedelta(days=1))
     people = _visible_people(request.user, daily_figures(org, day))
     sales = _sales(request, day)
     table = request.GET.get("table", "people")
