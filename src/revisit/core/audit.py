@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "import.customers": _("Customers imported"),
     "import.orders": _("Orders imported"),
     "inventory.export": _("Inventory downloaded"),
+    "job.worker_stopped": _("Background job failed: its worker stopped"),
     "inventory.run": _("Inventory run"),
     "organization.create": _("Organization created"),
     "phone.reveal": _("Phone number shown"),
