@@ -100,6 +100,21 @@ def test_a_store_managers_order_import_touches_only_her_customers(chain, tmp_pat
     assert Customer.objects.get(code="K002").home_store == chain["store"]
 
 
+def test_an_order_number_of_another_stores_customer_is_refused_like_any_other(chain, tmp_path):
+    make_customer(chain["org"], "K001", home_store=chain["store"])
+    head = ["收费单号", "客户编号", "收费日期", "实收金额"]
+    import_orders(
+        chain["org"],
+        write_csv(tmp_path / "theirs.csv", [head, ["A9", "C0000024", "2024-05-01", "99"]]),
+    )
+    rows = [head, ["A9", "K001", "2024-05-01", "1"], ["A8", "C0000024", "2024-05-01", "1"]]
+    report = import_orders(
+        chain["org"], write_csv(tmp_path / "o.csv", rows), actor=chain["manager"]
+    )
+    assert sorted(r.row for r in report.rejections) == [2, 3] and report.imported == 0
+    assert len({r.reason for r in report.rejections}) == 1
+
+
 def test_a_reimport_keeps_the_first_channel_and_a_dead_number(chain, tmp_path):
     head = ["客户编号", "手机", "来源"]
     import_customers(

@@ -28,7 +28,7 @@ from revisit.imports.checks import (
 from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
 from revisit.imports.report import ImportReport, Rejection
-from revisit.imports.scope import ImportScope
+from revisit.imports.scope import ImportScope, outside_reason
 from revisit.sales.models import Item, Order, OrderLine
 from revisit.sales.services import refresh_last_visits
 
@@ -300,7 +300,7 @@ def plan_orders(
     )
     record_rejections(report, bad)
     unique = unique.filter(~conflict)
-    unique, existing_orders, updates = _against_database(organization, unique, report)
+    unique, existing_orders, updates = _against_database(scope, unique, report)
     new_orders = (
         unique.filter(~pl.col("order_key").is_in(list(existing_orders)))
         .group_by("order_key", maintain_order=True)
@@ -329,9 +329,11 @@ def plan_orders(
     return OrderPlan(organization, store, unique, new_orders, new_customers, new_items, updates)
 
 
-def _against_database(organization, unique: pl.DataFrame, report: ImportReport):
+def _against_database(scope: ImportScope, unique: pl.DataFrame, report: ImportReport):
     """Split off lines already in the database: identical ones are duplicates, changed
-    ones become updates; an order number owned by another customer is refused."""
+    ones become updates; an order number owned by another customer is refused (for a
+    store manager with the out-of-scope reason: the owner may be in another store)."""
+    organization = scope.organization
     keys = unique.get_column("order_key").unique().to_list()
     existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), CHUNK):
@@ -351,6 +353,8 @@ def _against_database(organization, unique: pl.DataFrame, report: ImportReport):
             pl.lit("order_no").alias("_column"),
             pl.lit(
                 "单号已存在且属于其他客户 (order number already used for another customer)"
+                if scope.whole_organization
+                else outside_reason()
             ).alias("_reason"),
         ),
     )
