@@ -115,6 +115,22 @@ def test_an_order_number_of_another_stores_customer_is_refused_like_any_other(ch
     assert len({r.reason for r in report.rejections}) == 1
 
 
+def test_a_store_managers_orders_name_only_her_stores_staff(chain, tmp_path):
+    make_customer(chain["org"], "K001", home_store=chain["store"])
+    outsider = make_staff(chain["org"], Role.PRACTITIONER, store=chain["SZ01"], name="深圳医生")
+    rows = [
+        ["收费单号", "客户编号", "收费日期", "实收金额", "医生"],
+        ["A1", "K001", "2024-05-01", "1", "深圳医生"],
+        ["A2", "K001", "2024-05-02", "1", "唐医生"],
+    ]
+    report = import_orders(
+        chain["org"], write_csv(tmp_path / "o.csv", rows), actor=chain["manager"]
+    )
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "practitioner")]
+    assert not OrderLine.objects.filter(practitioner=outsider).exists()
+    assert OrderLine.objects.filter(practitioner=chain["doctor"]).count() == 1
+
+
 def test_a_reimport_keeps_the_first_channel_and_a_dead_number(chain, tmp_path):
     head = ["客户编号", "手机", "来源"]
     import_customers(

@@ -57,7 +57,7 @@ def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None):
     for name in OPTIONAL:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-    staff = staff_ids(organization)
+    staff = staff_ids(organization, scope.store_ids)  # another store's staff: unknown
     stores = store_ids(organization)
     frame = frame.with_columns(
         text("customer_code").alias("customer_code"),
