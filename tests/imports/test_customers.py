@@ -80,15 +80,19 @@ def test_bad_rows_are_rejected_with_row_column_and_reason_and_good_rows_go_in(cl
     report = import_customers(clinic["org"], path)
     assert {(r.row, r.column) for r in report.rejections} == {
         (3, "phone"),
-        (4, "birthday"),
         (5, "customer_code"),
         (6, "store"),
         (7, "name"),
     }
     assert "手机号无效" in next(r.reason for r in report.rejections if r.row == 3)
-    assert sorted(by_code(clinic["org"])) == ["K001", "K007"]
+    assert sorted(by_code(clinic["org"])) == ["K001", "K003", "K007"]
+    assert by_code(clinic["org"])["K003"].birthday is None  # a bad birthday is dropped
     assert by_code(clinic["org"])["K007"].owner is None  # unknown staff: a warning, not a loss
-    assert {(w.row, w.column) for w in report.warnings} == {(8, "owner"), (8, "channel")}
+    assert {(w.row, w.column) for w in report.warnings} == {
+        (4, "birthday"),
+        (8, "owner"),
+        (8, "channel"),
+    }
     assert report.read == report.imported + report.updated + report.rejected + report.duplicates
     with open(report.rejects_path, encoding="utf-8-sig") as fh:
         listed = list(csv.reader(fh))

@@ -95,3 +95,58 @@ def test_a_consultant_cannot_import(client, manager):
     )
     client.force_login(consultant)
     assert upload(client).status_code == 403
+
+
+def confirm_upload(client, content=CSV, **extra):
+    location = upload_to(client, content, **extra)["Location"]
+    columns = client.get(location).context["columns"]
+    return client.post(location, {f"col_{c['index']}": c["field"] for c in columns})
+
+
+def upload_to(client, content=CSV, **extra):
+    data = {"kind": "customers", "file": SimpleUploadedFile("会员.csv", content)} | extra
+    return client.post("/imports/", data)
+
+
+def test_the_preview_marks_the_rows_that_will_be_rejected_and_why(client, manager):
+    client.force_login(manager)
+    page = client.get(upload(client)["Location"])
+    assert page.context["preview"]["problems"] == {3: ["手机号无效 (not a valid phone number)"]}
+    html = page.content.decode()
+    assert 'id="will-reject"' in html and 'data-row="3" class="rejected"' in html
+    assert not Customer.objects.exists()
+
+
+def test_a_store_managers_import_lands_in_her_store(client, manager):
+    client.force_login(manager)
+    assert upload_to(client).status_code == 302  # her only store is preselected
+    store = manager.organization.stores.get()
+    other = make_store(manager.organization, "S2")
+    refused = upload_to(client, store=other.pk)
+    assert refused.status_code == 200 and refused.context["form"].errors["store"]
+    confirm_upload(client, store=store.pk)
+    assert set(Customer.objects.values_list("home_store", flat=True)) == {store.pk}
+    page = client.get("/customers/", {"q": "K001"})
+    assert "王小美" in page.content.decode()
+
+
+def test_an_admin_chooses_the_store_on_the_upload_page(client, manager):
+    admin = make_staff(manager.organization, Role.ADMIN)
+    other = make_store(manager.organization, "S2")
+    client.force_login(admin)
+    confirm_upload(client, store=other.pk)
+    assert set(Customer.objects.values_list("home_store", flat=True)) == {other.pk}
+
+
+def test_a_store_manager_reads_only_her_stores_import_runs(client, manager):
+    other_store = make_store(manager.organization, "S2")
+    other_manager = make_staff(manager.organization, Role.STORE_MANAGER, store=other_store)
+    client.force_login(other_manager)
+    theirs = confirm_upload(client)["Location"]
+    client.force_login(manager)
+    assert client.get(theirs).status_code == 404
+    assert client.get(f"{theirs}rejects/").status_code == 404
+    assert client.get("/imports/runs/999999/").status_code == 404
+    assert not client.get("/imports/").context["runs"]
+    client.force_login(make_staff(manager.organization, Role.ADMIN))
+    assert client.get(theirs).status_code == 200

@@ -12,6 +12,9 @@ inside their own organization:
 
 A record outside the scope is treated as missing: `get_customer_or_404` raises Http404
 for both, so that nobody can probe which codes exist.
+
+Imports have their own, narrower scope (`import_stores`, `importable_customers`,
+`visible_import_runs`): an import writes, so a role imports only into stores it manages.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -19,8 +22,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from revisit.core.audit import record_event
-from revisit.core.models import Job, Role, Staff
+from revisit.core.models import Job, Role, Staff, Store
 from revisit.customers.models import Customer
+from revisit.imports.models import ImportRun
 from revisit.outreach.models import CallTask
 from revisit.sales.models import Order, OrderLine
 
@@ -164,4 +168,52 @@ def get_job_or_404(staff: Staff, **lookup) -> Job:
     try:
         return visible_jobs(staff).get(**lookup)
     except (Job.DoesNotExist, Job.MultipleObjectsReturned, ValueError):
+        raise Http404 from None
+
+
+def import_stores(staff: Staff) -> QuerySet[Store]:
+    """The stores whose customers and orders `staff` may import: every store of the
+    organization for an admin, the managed store(s) for a store manager, none otherwise."""
+    if not staff.is_authenticated or not staff.is_active or staff.organization_id is None:
+        return Store.objects.none()
+    stores = Store.objects.filter(organization_id=staff.organization_id)
+    if staff.has_role(Role.ADMIN):
+        return stores
+    managed = [a.store_id for a in staff.role_assignments.all() if a.role == Role.STORE_MANAGER]
+    return stores.filter(pk__in=managed)
+
+
+def importable_customers(staff: Staff | None) -> QuerySet[Customer] | None:
+    """The existing customers an import by `staff` may update: None means the whole
+    organization (an admin, or the command line with no staff member); a store manager
+    only the customers whose home store she manages (not those without a home store)."""
+    if staff is None or staff.has_role(Role.ADMIN):
+        return None
+    return Customer.objects.filter(
+        organization_id=staff.organization_id, home_store__in=import_stores(staff)
+    )
+
+
+def visible_import_runs(staff: Staff) -> QuerySet[ImportRun]:
+    """The import runs (and so their rejected rows, raw values included) `staff` may read.
+
+    An admin reads every run of the organization. A store manager reads the runs into a
+    store she manages and the runs she started herself; a run without a store (an admin's
+    import that took each row's store from the file) stays with admins and its starter.
+    Everyone else reads none. Missing and forbidden are the same to callers (404)."""
+    if not staff.is_authenticated or not staff.is_active or staff.organization_id is None:
+        return ImportRun.objects.none()
+    runs = ImportRun.objects.filter(organization_id=staff.organization_id)
+    if staff.has_role(Role.ADMIN):
+        return runs
+    if staff.has_role(Role.STORE_MANAGER):
+        return runs.filter(Q(store__in=import_stores(staff)) | Q(actor_id=staff.pk))
+    return ImportRun.objects.none()
+
+
+def get_import_run_or_404(staff: Staff, pk: int) -> ImportRun:
+    """One import run `staff` may read; missing and forbidden both raise Http404."""
+    try:
+        return visible_import_runs(staff).get(pk=pk)
+    except ImportRun.DoesNotExist:
         raise Http404 from None

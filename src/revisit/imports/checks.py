@@ -7,14 +7,34 @@ from revisit.imports.parsing import clean_text
 from revisit.imports.report import ImportReport, Rejection
 
 
-def first_failure(checks: list[tuple[str, str, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
-    """Expressions for the column and reason of the first failing check (null if none)."""
-    column = pl.lit(None, pl.String)
-    reason = pl.lit(None, pl.String)
-    for name, why, failing in reversed(checks):
-        column = pl.when(failing.fill_null(False)).then(pl.lit(name)).otherwise(column)
-        reason = pl.when(failing.fill_null(False)).then(pl.lit(why)).otherwise(reason)
-    return column, reason
+def with_failures(frame: pl.DataFrame, checks: list[tuple[str, str, pl.Expr]]) -> pl.DataFrame:
+    """`frame` with `_failed`: the indexes of every check the row fails (empty if none),
+    so that a rejected row is reported with all its errors, not just the first."""
+    failed = [
+        pl.when(failing.fill_null(False)).then(pl.lit(i, pl.Int32))
+        for i, (_, _, failing) in enumerate(checks)
+    ]
+    if not failed:
+        return frame.with_columns(pl.lit([], pl.List(pl.Int32)).alias("_failed"))
+    return frame.with_columns(pl.concat_list(failed).list.drop_nulls().alias("_failed"))
+
+
+def failed(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(pl.col("_failed").list.len() > 0)
+
+
+def passed(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(pl.col("_failed").list.len() == 0)
+
+
+def record_failures(
+    found: list[Rejection], rows: pl.DataFrame, checks: list[tuple[str, str, pl.Expr]]
+) -> None:
+    """One entry per failed check of each row (from `with_failures`), in row order."""
+    for row in rows.iter_rows(named=True):
+        for index in row["_failed"]:
+            column, reason, _ = checks[index]
+            found.append(Rejection(row["row"], column, reason, str(row.get(column) or "")[:100]))
 
 
 def too_long(field: str, limit: int, label: str) -> tuple[str, str, pl.Expr]:

@@ -1,17 +1,26 @@
-"""Importing customers: check every row, then create new codes and update changed ones."""
+"""Importing customers: check every row, then create new codes and update changed ones.
+
+A row is rejected for what makes the customer unusable (no code, a wrong phone, outside
+the importer's stores) with every such error listed; a bad optional cell (a birthday that
+is not a date) is dropped with a warning and the customer still goes in. Attribution never
+changes once set: a re-import keeps the recorded channel, and a number confirmed dead stays
+dead unless the file brings a different number.
+"""
 
 from dataclasses import dataclass, field
 
 import polars as pl
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from revisit.core.models import Organization, Store
-from revisit.customers.models import Customer
+from revisit.core.models import Store
+from revisit.customers.models import Channel, Customer
 from revisit.imports import checks
-from revisit.imports.checks import first_failure, record_rejections, text, too_long
+from revisit.imports.checks import failed, passed, record_failures, text, too_long, with_failures
 from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_date
 from revisit.imports.report import ImportReport, Rejection
+from revisit.imports.scope import ImportScope
 
 UPDATABLE = [
     "name",
@@ -41,7 +50,8 @@ class CustomerPlan:
             Customer.objects.bulk_update(self.changed, sorted(self.fields), batch_size=2000)
 
 
-def _checked(frame: pl.DataFrame, organization: Organization, store: Store | None):
+def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None, report: ImportReport):
+    """The frame with parsed columns and `_failed`; warnings for dropped optional cells."""
     present = set(frame.columns)
     for name in [
         "name",
@@ -58,7 +68,7 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
     ]:
         if name not in present:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-    stores = store_ids(organization)
+    stores = store_ids(scope.organization)
     frame = frame.with_columns(
         text("customer_code").alias("customer_code"),
         text("name").alias("name"),
@@ -83,20 +93,9 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
             "手机号无效 (not a valid phone number)",
             pl.col("phone").is_not_null() & pl.col("mobile").is_null(),
         ),
-        (
-            "birthday",
-            "生日日期无法识别 (birthday is not a date)",
-            text("birthday").is_not_null() & pl.col("birthday_date").is_null(),
-        ),
-        (
-            "first_visit",
-            "首次到院日期无法识别 (first visit is not a date)",
-            text("first_visit").is_not_null() & pl.col("first_visit_date").is_null(),
-        ),
-        too_long("notes", 2000, "备注"),
-        too_long("potential_needs", 2000, "潜在需求"),
+        *scope.rules(frame, stores),
     ]
-    if store is None:
+    if store is None and scope.whole_organization:
         rules.append(
             (
                 "store",
@@ -104,21 +103,49 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
                 text("store").is_not_null() & pl.col("store_id").is_null(),
             )
         )
-    column, reason = first_failure(rules)
-    return frame.with_columns(column.alias("_column"), reason.alias("_reason"))
+    # Optional cells: a bad value is left out (its parsed column is null) with a warning.
+    optional = [
+        (
+            "birthday",
+            _("The birthday is not a date; it was left empty."),
+            text("birthday").is_not_null() & pl.col("birthday_date").is_null(),
+        ),
+        (
+            "first_visit",
+            _("The first visit is not a date; it was left empty."),
+            text("first_visit").is_not_null() & pl.col("first_visit_date").is_null(),
+        ),
+        too_long("notes", 2000, "备注"),
+        too_long("potential_needs", 2000, "潜在需求"),
+    ]
+    frame = with_failures(frame, rules)
+    warned = with_failures(passed(frame), optional)
+    record_failures(report.warnings, failed(warned), optional)
+    frame = frame.with_columns(
+        *(
+            pl.when(pl.col(name).str.len_chars() > 2000)
+            .then(None)
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name in ("notes", "potential_needs")
+        )
+    )
+    return frame, rules
 
 
 def plan_customers(
-    organization: Organization, frame: pl.DataFrame, report: ImportReport, *, store: Store | None
+    scope: ImportScope, frame: pl.DataFrame, report: ImportReport, *, store: Store | None
 ) -> CustomerPlan:
-    """Check rows, record rejections and duplicates in `report`, return what to write."""
+    """Check rows, record rejections, warnings and duplicates in `report`, return what to
+    write. Only customers inside `scope` are created or updated."""
+    organization = scope.organization
     mapped = set(frame.columns) - {"row"}
-    frame = _checked(frame, organization, store)
-    record_rejections(report, frame.filter(pl.col("_reason").is_not_null()))
-    good = frame.filter(pl.col("_reason").is_null())
+    frame, rules = _checked(frame, scope, store, report)
+    record_failures(report.rejections, failed(frame), rules)
+    good = passed(frame)
     first = good.filter(pl.col("customer_code").is_first_distinct())
     report.duplicates += good.height - first.height
-    staff = staff_ids(organization)
+    staff = staff_ids(organization, scope.store_ids)
     existing = {
         c.code: c
         for c in Customer.objects.filter(
@@ -131,12 +158,15 @@ def plan_customers(
         values = _values(row, mapped, staff, store, report)
         customer = existing.get(row["customer_code"])
         if customer is None:
+            if values.get("mobile"):
+                values["phone_status"] = "valid"
             plan.new.append(
                 Customer(
                     organization=organization, code=row["customer_code"], created_at=now, **values
                 )
             )
             continue
+        _keep_history(customer, values, row["row"], report)
         changed = {k: v for k, v in values.items() if getattr(customer, k) != v}
         if changed:
             for key, value in changed.items():
@@ -152,6 +182,29 @@ def plan_customers(
     return plan
 
 
+def _keep_history(customer: Customer, values: dict, row: int, report: ImportReport) -> None:
+    """What a re-import may not change: the first registration's channel (attribution),
+    and a phone status learned on calls while the number stays the same."""
+    channel = values.get("channel")
+    if customer.channel and channel is not None:
+        del values["channel"]
+        if channel != customer.channel:
+            report.warnings.append(
+                Rejection(
+                    row,
+                    "channel",
+                    _(
+                        "The channel is already recorded as %(channel)s (the first "
+                        "registration counts); the file's value was ignored."
+                    )
+                    % {"channel": Channel(customer.channel).label},
+                    str(Channel(channel).label),
+                )
+            )
+    if values.get("mobile") and values["mobile"] != customer.mobile:
+        values["phone_status"] = "valid"  # a new number: what was learned was about the old one
+
+
 def _values(row: dict, mapped: set[str], staff: dict, store: Store | None, report) -> dict:
     """The customer fields this row sets: only columns the file has, only non-empty."""
     values: dict = {}
@@ -159,7 +212,6 @@ def _values(row: dict, mapped: set[str], staff: dict, store: Store | None, repor
         values["name"] = row["name"]
     if row["mobile"]:
         values["mobile"] = row["mobile"]
-        values["phone_status"] = "valid"
     if row["gender"]:
         gender = checks.GENDERS.get(row["gender"].strip().lower())
         if gender is None:
@@ -208,6 +260,15 @@ def _values(row: dict, mapped: set[str], staff: dict, store: Store | None, repor
         satisfaction = checks.SATISFACTION.get(row["satisfaction"].strip().lower())
         if satisfaction:
             values["satisfaction"] = satisfaction
+        else:
+            report.warnings.append(
+                Rejection(
+                    row["row"],
+                    "satisfaction",
+                    _("Unknown satisfaction level; it was left empty."),
+                    row["satisfaction"],
+                )
+            )
     for name in ("notes", "potential_needs"):
         if row[name] and name in mapped:
             values[name] = row[name].strip()

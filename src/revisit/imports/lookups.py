@@ -14,12 +14,15 @@ def store_ids(organization: Organization) -> dict[str, int]:
     return ids
 
 
-def staff_ids(organization: Organization) -> dict[str, int]:
-    """Staff display name or username → id (display names win)."""
+def staff_ids(organization: Organization, stores=None) -> dict[str, int]:
+    """Staff display name or username → id (display names win). With `stores` (ids), only
+    staff working in those stores: a store manager's import cannot hand a customer to
+    another store's consultant."""
+    people = Staff.objects.filter(organization=organization)
+    if stores is not None:
+        people = people.filter(role_assignments__store_id__in=stores).distinct()
     ids = {}
-    for pk, username, display in Staff.objects.filter(organization=organization).values_list(
-        "pk", "username", "display_name"
-    ):
+    for pk, username, display in people.values_list("pk", "username", "display_name"):
         ids.setdefault(username, pk)
         if display:
             ids[display] = pk

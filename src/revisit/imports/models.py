@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from revisit.core.models import Organization
+from revisit.core.models import Organization, Store
 
 
 class ImportRun(models.Model):
@@ -25,6 +25,15 @@ class ImportRun(models.Model):
     file_sha256 = models.CharField(_("file checksum"), max_length=64)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name=_("actor")
+    )
+    store = models.ForeignKey(
+        Store,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_runs",
+        verbose_name=_("store"),
+        help_text=_("The store the import was made for; it decides who may read the run."),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     message = models.TextField(_("message"), blank=True)

@@ -16,10 +16,19 @@ from revisit.core.bulk import insert_rows
 from revisit.core.models import Organization, Store
 from revisit.customers.models import Customer
 from revisit.imports import checks
-from revisit.imports.checks import first_failure, record_rejections, text, too_long
+from revisit.imports.checks import (
+    failed,
+    passed,
+    record_failures,
+    record_rejections,
+    text,
+    too_long,
+    with_failures,
+)
 from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
 from revisit.imports.report import ImportReport, Rejection
+from revisit.imports.scope import ImportScope, outside_reason
 from revisit.sales.models import Item, Order, OrderLine
 from revisit.sales.services import refresh_last_visits
 
@@ -43,11 +52,13 @@ def _content_key(values: str) -> str:
     return "H" + hashlib.sha1(values.encode("utf-8")).hexdigest()[:24]
 
 
-def _checked(frame: pl.DataFrame, organization: Organization, store: Store | None):
+def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None):
+    organization = scope.organization
     for name in OPTIONAL:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-    staff = staff_ids(organization)
+    staff = staff_ids(organization, scope.store_ids)  # another store's staff: unknown
+    stores = store_ids(organization)
     frame = frame.with_columns(
         text("customer_code").alias("customer_code"),
         text("order_no").alias("order_no"),
@@ -57,9 +68,7 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
         parse_amount(pl.col("amount")).alias("amount_value"),
         parse_quantity(pl.col("quantity")).alias("qty"),
         parse_flag(pl.col("promo")).alias("is_promo"),
-        text("store")
-        .replace_strict(store_ids(organization), default=None, return_dtype=pl.Int64)
-        .alias("store_id"),
+        text("store").replace_strict(stores, default=None, return_dtype=pl.Int64).alias("store_id"),
         text("consultant")
         .replace_strict(staff, default=None, return_dtype=pl.Int64)
         .alias("consultant_id"),
@@ -90,8 +99,9 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
         too_long("item", 200, "项目名称"),
         too_long("category", 100, "项目类别"),
         too_long("name", 100, "姓名"),
+        *scope.rules(frame, stores),
     ]
-    if store is None:
+    if store is None and scope.whole_organization:
         rules.append(
             (
                 "store",
@@ -99,8 +109,7 @@ def _checked(frame: pl.DataFrame, organization: Organization, store: Store | Non
                 text("store").is_not_null() & pl.col("store_id").is_null(),
             )
         )
-    column, reason = first_failure(rules)
-    return frame.with_columns(column.alias("_column"), reason.alias("_reason"))
+    return with_failures(frame, rules), rules
 
 
 @dataclass
@@ -238,13 +247,15 @@ def _item_ids(org) -> dict[str, int]:
 
 
 def plan_orders(
-    organization: Organization, frame: pl.DataFrame, report: ImportReport, *, store: Store | None
+    scope: ImportScope, frame: pl.DataFrame, report: ImportReport, *, store: Store | None
 ) -> OrderPlan:
-    """Check rows, record rejections, duplicates and warnings, return what to write."""
-    frame = _checked(frame, organization, store)
-    record_rejections(report, frame.filter(pl.col("_reason").is_not_null()))
-    good = frame.filter(pl.col("_reason").is_null())
-    data_columns = [c for c in good.columns if c not in {"row", "_column", "_reason"}]
+    """Check rows, record rejections, duplicates and warnings, return what to write. Only
+    customers inside `scope` get orders (and are created when new)."""
+    organization = scope.organization
+    frame, rules = _checked(frame, scope, store)
+    record_failures(report.rejections, failed(frame), rules)
+    good = passed(frame).drop("_failed")
+    data_columns = [c for c in good.columns if c != "row"]
     unique = good.filter(pl.struct(data_columns).is_first_distinct())
     report.duplicates += good.height - unique.height
     for name, label in (("consultant", "咨询师"), ("practitioner", "医生/美容师")):
@@ -289,7 +300,7 @@ def plan_orders(
     )
     record_rejections(report, bad)
     unique = unique.filter(~conflict)
-    unique, existing_orders, updates = _against_database(organization, unique, report)
+    unique, existing_orders, updates = _against_database(scope, unique, report)
     new_orders = (
         unique.filter(~pl.col("order_key").is_in(list(existing_orders)))
         .group_by("order_key", maintain_order=True)
@@ -318,9 +329,11 @@ def plan_orders(
     return OrderPlan(organization, store, unique, new_orders, new_customers, new_items, updates)
 
 
-def _against_database(organization, unique: pl.DataFrame, report: ImportReport):
+def _against_database(scope: ImportScope, unique: pl.DataFrame, report: ImportReport):
     """Split off lines already in the database: identical ones are duplicates, changed
-    ones become updates; an order number owned by another customer is refused."""
+    ones become updates; an order number owned by another customer is refused (for a
+    store manager with the out-of-scope reason: the owner may be in another store)."""
+    organization = scope.organization
     keys = unique.get_column("order_key").unique().to_list()
     existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), CHUNK):
@@ -340,6 +353,8 @@ def _against_database(organization, unique: pl.DataFrame, report: ImportReport):
             pl.lit("order_no").alias("_column"),
             pl.lit(
                 "单号已存在且属于其他客户 (order number already used for another customer)"
+                if scope.whole_organization
+                else outside_reason()
             ).alias("_reason"),
         ),
     )

@@ -12,6 +12,7 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from revisit.core.audit import record_event
 from revisit.core.models import Organization, Staff, Store
@@ -21,6 +22,7 @@ from revisit.imports.models import ImportRun
 from revisit.imports.order_rows import plan_orders
 from revisit.imports.readers import ImportFileError, read_table
 from revisit.imports.report import ImportReport
+from revisit.imports.scope import ImportScope
 
 __all__ = ["ImportFileError", "ImportReport", "import_customers", "import_orders", "preview"]
 
@@ -53,15 +55,61 @@ def _load(source, kind: str, mapping, name: str | None):
     )
 
 
-def preview(source, kind: str, mapping=None, *, name: str | None = None, rows: int = 10) -> dict:
-    """The detected column mapping, the unmapped columns and the first rows (as text)."""
+def preview(
+    source,
+    kind: str,
+    mapping=None,
+    *,
+    name: str | None = None,
+    rows: int = 10,
+    organization: Organization | None = None,
+    actor: Staff | None = None,
+    store: Store | None = None,
+) -> dict:
+    """The detected column mapping, the unmapped columns and the first rows (as text).
+
+    Given the `organization` (and the `actor` and `store` the import would run with), every
+    row is also checked as the import would check it, writing nothing: `rejections` and
+    `warnings` list (row, column, reason), and `problems` maps a row number to its reasons.
+    """
     frame, columns, unmapped = _load(source, kind, mapping, name)
-    return {
+    shown = {
         "columns": columns,
         "unmapped": unmapped,
         "rows": frame.head(rows).to_dicts(),
         "total": frame.height,
     }
+    if organization is not None:
+        scope = ImportScope.of(organization, actor)
+        store = _import_store(scope, store)
+        report = ImportReport(kind=kind, file_name=name or "", dry_run=True, read=frame.height)
+        PLANNERS[kind](scope, frame, report, store=store)
+        problems: dict[int, list[str]] = {}
+        for rejection in report.rejections:
+            problems.setdefault(rejection.row, []).append(rejection.reason)
+        shown |= {
+            "rejections": report.rejections,
+            "warnings": report.warnings,
+            "problems": problems,
+            "rejected": report.rejected,
+        }
+    return shown
+
+
+def _import_store(scope: ImportScope, store: Store | None) -> Store | None:
+    """The store an import writes into: the one asked for if the scope allows it; for a
+    store manager who did not choose, her store when she manages exactly one."""
+    if store is not None:
+        if not scope.allows_store(store):
+            raise ImportFileError(_("You may not import into this store."))
+        return store
+    if scope.whole_organization:
+        return None
+    if not scope.store_ids:
+        raise ImportFileError(_("You may not import into this store."))
+    if len(scope.store_ids) == 1:
+        return Store.objects.get(pk=next(iter(scope.store_ids)))
+    raise ImportFileError(_("Choose the store to import into."))
 
 
 def _sha256(source) -> str:
@@ -87,12 +135,15 @@ def _run(
 ) -> ImportReport:
     file_name = name or getattr(source, "name", None) or Path(str(source)).name
     started = timezone.now()
+    scope = ImportScope.of(organization, actor)
+    store = _import_store(scope, store)
     run = ImportRun(
         organization=organization,
         kind=kind,
         file_name=Path(file_name).name[:255],
         file_sha256=_sha256(source),
         actor=actor,
+        store=store,
         started_at=started,
     )
     try:
@@ -110,7 +161,7 @@ def _run(
         unmapped=unmapped,
     )
     with transaction.atomic():
-        plan = PLANNERS[kind](organization, frame, report, store=store)
+        plan = PLANNERS[kind](scope, frame, report, store=store)
         if not dry_run:
             plan.apply()
         folder = Path(settings.IMPORT_REPORT_DIR) / organization.code
@@ -160,7 +211,10 @@ def import_customers(
     """Import customers from a .csv or .xlsx file (path or file object).
 
     New customer codes are created; known codes are updated with the non-empty values the
-    file gives; unchanged rows count as duplicates. `store` sets every row's home store.
+    file gives (never the channel once set); unchanged rows count as duplicates. `store`
+    sets every row's home store. An `actor` who is not an admin writes only inside her
+    stores (`revisit.imports.scope`); without a `store`, a store manager of one store
+    imports into it.
     `mapping` maps source columns to fields ({"源列": "field"} or ["源列=field"]).
     Raises ImportFileError (message for the user) when the file cannot be used at all.
     """
@@ -188,8 +242,9 @@ def import_orders(
 ) -> ImportReport:
     """Import order lines from a .csv or .xlsx file (path or file object).
 
-    Unknown customer codes are created (counted in the report); unknown items are added to
-    the catalog. Re-importing the same file changes nothing. Raises ImportFileError when
+    Unknown customer codes are created (counted in the report) with `store` as their home
+    store; unknown items are added to the catalog. An `actor` who is not an admin imports
+    only orders of customers inside her stores. Re-importing the same file changes nothing. Raises ImportFileError when
     the file cannot be used at all.
     """
     return _run(

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.clock import org_zone
+from revisit.core.models import Store
 from revisit.outreach.models import ContactChannel, DeclineReason, Outcome, Strategy
 
 # Which extra fields each outcome asks for (the service refuses the outcome without the
@@ -103,3 +104,21 @@ class UploadForm(forms.Form):
         choices=[("customers", _("Customers")), ("orders", _("Orders"))],
     )
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
+    store = forms.ModelChoiceField(
+        label=_("Home store of the customers"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("The store column of each row"),
+    )
+
+    def offer_stores(self, stores, *, whole_organization: bool) -> None:
+        """The stores the uploader may import into. Someone who cannot import for the whole
+        organization imports into one of hers: the first unless she chooses another."""
+        field = self.fields["store"]
+        field.queryset = stores.order_by("code")
+        if not whole_organization:
+            field.empty_label = None
+            field.initial = field.queryset.first()
+
+    def clean_store(self):
+        return self.cleaned_data["store"] or self.fields["store"].initial

@@ -5,11 +5,10 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 
 from revisit.appointments.models import Appointment
-from revisit.core.access import visible_customers
+from revisit.core.access import visible_customers, visible_import_runs
 from revisit.core.clock import day_bounds, local_date
 from revisit.grading.models import TierChange
 from revisit.grading.reads import segment_table
-from revisit.imports.models import ImportRun
 from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any, roles_of
 from revisit.web.search import latest_inventory
 
@@ -51,7 +50,7 @@ def home(request):
             status=TierChange.Status.PROPOSED,
             customer__in=customers.values("pk"),
         ).count(),
-        "imports": ImportRun.objects.filter(organization=org).order_by("-started_at")[:5]
+        "imports": visible_import_runs(request.user).order_by("-started_at")[:5]
         if is_admin
         else [],
     }

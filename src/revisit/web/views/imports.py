@@ -8,12 +8,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from revisit.core.access import get_import_run_or_404, import_stores, visible_import_runs
 from revisit.core.audit import record_event
 from revisit.imports.columns import FIELDS
-from revisit.imports.models import ImportRun
+from revisit.imports.scope import ImportScope
 from revisit.imports.services import ImportFileError, import_customers, import_orders, preview
 from revisit.web.forms import UploadForm
 from revisit.web.permissions import IMPORT_ROLES, require_roles
@@ -30,6 +31,12 @@ def _upload_dir(request) -> Path:
 @require_roles(IMPORT_ROLES)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
+    form.offer_stores(
+        import_stores(request.user),
+        whole_organization=ImportScope.of(
+            request.user.organization, request.user
+        ).whole_organization,
+    )
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         suffix = Path(file.name).suffix.lower()
@@ -49,10 +56,11 @@ def upload(request):
                 "name": Path(file.name).name,
                 "suffix": suffix,
                 "kind": form.cleaned_data["kind"],
+                "store": getattr(form.cleaned_data["store"], "pk", None),
             }
             request.session.modified = True
             return redirect("import_preview", token=token)
-    runs = ImportRun.objects.filter(organization=request.user.organization).select_related("actor")
+    runs = visible_import_runs(request.user).select_related("actor", "store")
     return render(
         request,
         "web/imports/upload.html",
@@ -74,12 +82,21 @@ def confirm(request, token: str):
     if upload is None:
         raise Http404
     path = _upload_dir(request) / f"{token}{upload['suffix']}"
+    store = _store(request, upload.get("store"))
     kind = upload["kind"]
     headers = upload.get("headers")
     mapping = _mapping(request, headers) if headers else None
     error = None
     try:
-        shown = preview(path, kind, mapping, name=upload["name"])
+        shown = preview(
+            path,
+            kind,
+            mapping,
+            name=upload["name"],
+            organization=request.user.organization,
+            actor=request.user,
+            store=store,
+        )
     except ImportFileError as exc:
         shown, error = None, str(exc)
     if shown is not None and headers is None:
@@ -93,6 +110,7 @@ def confirm(request, token: str):
                 request.user.organization,
                 path,
                 actor=request.user,
+                store=store,
                 mapping=mapping,
                 dry_run=False,
                 name=upload["name"],
@@ -114,23 +132,31 @@ def confirm(request, token: str):
         "web/imports/preview.html",
         {
             "upload": upload,
+            "store": store,
             "kind": kind,
             "error": error,
             "preview": shown,
             "columns": columns,
             "fields": FIELDS[kind],
             "field_order": [f.name for f in FIELDS[kind]],
+            "field_labels": {f.name: f.label for f in FIELDS[kind]},
         },
     )
 
 
-def _run(request, pk: int) -> ImportRun:
-    return get_object_or_404(ImportRun, pk=pk, organization=request.user.organization)
+def _store(request, pk: int | None):
+    """The store chosen on the upload page, if the uploader may still import into it."""
+    if pk is None:
+        return None
+    store = import_stores(request.user).filter(pk=pk).first()
+    if store is None:
+        raise Http404
+    return store
 
 
 @require_roles(IMPORT_ROLES)
 def run_detail(request, pk: int):
-    run = _run(request, pk)
+    run = get_import_run_or_404(request.user, pk)
     rejects = []
     if run.rejects_path and Path(run.rejects_path).exists():
         with open(run.rejects_path, encoding="utf-8-sig", newline="") as fh:
@@ -145,7 +171,7 @@ def run_detail(request, pk: int):
 
 @require_roles(IMPORT_ROLES)
 def run_rejects(request, pk: int):
-    run = _run(request, pk)
+    run = get_import_run_or_404(request.user, pk)
     if not run.rejects_path or not Path(run.rejects_path).exists():
         raise Http404
     record_event(

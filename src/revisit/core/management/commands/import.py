@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=sorted(IMPORTERS))
         parser.add_argument("file")
         parser.add_argument("--org", help="organization code (default: the only one)")
-        parser.add_argument("--store", help="store code for every row")
+        parser.add_argument(
+            "--store",
+            help="store code: the home store of every row (and of customers an order import creates)",
+        )
         parser.add_argument(
             "--map",
             action="append",
