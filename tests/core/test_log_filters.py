@@ -20,3 +20,36 @@ def test_the_configured_handlers_mask_access_lines(caplog):
     assert record.getMessage() == '"GET /?q=139****1111" 200'
     handler = logging.getLogger("django.server").handlers[0]
     assert any(isinstance(f, MaskPhones) for f in handler.filters)
+
+
+def test_gunicorn_access_lines_are_masked():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from revisit.core.gunicorn_logging import MaskedLogger
+
+    logger = MaskedLogger(Config())
+    request = SimpleNamespace(
+        method="GET",
+        path="/customers/",
+        query="q=13812345678",
+        uri="/customers/?q=13812345678",
+        version=(1, 1),
+        headers=[],
+        peer_addr=("127.0.0.1", 5000),
+    )
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[], response_length=10)
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "RAW_URI": "/customers/?q=13812345678",
+        "QUERY_STRING": "q=13812345678",
+        "PATH_INFO": "/customers/",
+        "REQUEST_METHOD": "GET",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    from datetime import timedelta
+
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=5))
+    assert "13812345678" not in " ".join(str(v) for v in atoms.values())
+    assert "138****5678" in atoms["r"]

@@ -71,6 +71,8 @@ class Command(BaseCommand):
             "20",
             "--access-logfile",
             "-",
+            "--logger-class",
+            "revisit.core.gunicorn_logging.MaskedLogger",
         ]
 
     def supervise(self, web: subprocess.Popen, *, worker: bool) -> None:
