@@ -34,7 +34,7 @@ def test_admin_creates_an_account_and_the_newcomer_sets_her_password(browser, li
     newcomer.goto(f"{live_server.url}/accounts/login/")
     newcomer.fill("input[name=username]", "xiaoli")
     newcomer.fill("input[name=password]", password)
-    newcomer.click("button[type=submit]")
+    newcomer.click("main button[type=submit]")
     newcomer.wait_for_url("**/accounts/password/")
     shot(newcomer, "password-change-forced")
     newcomer.fill("input[name=old_password]", password)

@@ -177,3 +177,13 @@ def test_files_under_var_are_private(tmp_path):
     assert oct(var.stat().st_mode & 0o777) == "0o700"
     for name in ["revisit.sqlite3", "secret_key"]:
         assert oct((var / name).stat().st_mode & 0o777) == "0o600", name
+
+
+def test_every_page_carries_a_content_security_policy(client):
+    staff = make_staff(make_org(), Role.ADMIN)
+    client.force_login(staff)
+    for url in ["/", "/customers/", "/accounts/password/", "/api/docs"]:
+        policy = client.get(url, follow=True).headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-eval" not in policy
+        assert "frame-ancestors 'none'" in policy
+    assert "Content-Security-Policy" in Client().get("/accounts/login/").headers
