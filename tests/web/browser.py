@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from revisit.demo import DEMO_PASSWORD, build_demo
+from revisit.demo import DEMO_PASSWORD
+from tests.snapshots import demo_copy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -48,9 +49,8 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def demo_live(transactional_db):
-    from django.utils import timezone
-
-    return build_demo(customers=300, as_of=timezone.localdate()).organization
+    """The demo organization (300 customers), committed so the live server sees it."""
+    return demo_copy(300)
 
 
 def log_in(browser, live_server, username):
