@@ -8,6 +8,7 @@ test wrapped in a transaction (the copy rolls back with the test) and in a trans
 test (the copy is committed and the flush after the test removes it).
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,9 +21,11 @@ from revisit.core.models import Organization
 from revisit.demo import build_demo
 
 # On SQLite the rolled-back capture also rolls back the id counters, so a test's own rows
-# would get the ids the copy uses. The build therefore takes its ids from far above
-# (PostgreSQL sequences never go back, so they need nothing).
-SQLITE_ID_BASE = 10_000_000
+# would get the ids the copy uses. Each build therefore takes its ids from its own range
+# far above (a transactional test leaves the counters past the copy it restored, so the
+# ranges must not overlap). PostgreSQL sequences never go back, so they need nothing.
+SQLITE_ID_STEP = 10_000_000
+_sqlite_ranges = itertools.count(1)
 
 
 @dataclass
@@ -78,7 +81,8 @@ def capture(build: Callable[[], object]) -> Snapshot:
             cursor.execute(f"SELECT {key} FROM {q(name)}")
             before[name] = {row[0] for row in cursor.fetchall()}
         if connection.vendor == "sqlite":
-            _raise_sqlite_ids(cursor, [name for name, _, _ in tables])
+            base = SQLITE_ID_STEP * next(_sqlite_ranges)
+            _raise_sqlite_ids(cursor, [name for name, _, _ in tables], base)
         snapshot.result = build()
         for name, pk, cols in tables:
             table = Table(name, cols)
@@ -105,23 +109,22 @@ def capture(build: Callable[[], object]) -> Snapshot:
     return snapshot
 
 
-def _raise_sqlite_ids(cursor, names: list[str]) -> None:
+def _raise_sqlite_ids(cursor, names: list[str], base: int) -> None:
     cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
     if not cursor.fetchone():
         return
     for name in names:
         cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [name])
-        cursor.execute(
-            "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [name, SQLITE_ID_BASE]
-        )
+        cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [name, base])
 
 
 _demos: dict[tuple, Snapshot] = {}
 
 
 def demo_copy(customers: int) -> Organization:
-    """A pristine demo organization as of today, built once per session and size, then
-    copied into each test's database in bulk (see tests/snapshots.py)."""
+    """A pristine demo organization as of today, built once per session and size (the
+    first test that asks builds it, then rolls it back) and copied into each test's
+    database in bulk."""
     key = (customers, timezone.localdate())
     if key not in _demos:
         immediate, HUEY.immediate = HUEY.immediate, True
@@ -129,5 +132,6 @@ def demo_copy(customers: int) -> Organization:
             _demos[key] = capture(lambda: build_demo(customers=customers, as_of=key[1]))
         finally:
             HUEY.immediate = immediate
-    _demos[key].restore()
-    return Organization.objects.get(code="demo")
+    snapshot = _demos[key]
+    snapshot.restore()
+    return Organization.objects.get(pk=snapshot.result.organization.pk)
