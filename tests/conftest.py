@@ -3,7 +3,7 @@ from django.test import override_settings
 from huey.contrib.djhuey import HUEY
 
 from revisit.core.models import Staff
-from tests.snapshots import demo_copy
+from tests.snapshots import demo_copy, demo_fixture
 
 # Tests log in and build staff all the time; the production hasher (PBKDF2, ~0.2 s a
 # password by design) would be most of the suite's time. Passwords are still checked.
@@ -16,8 +16,12 @@ def fast_password_hashing():
         yield
 
 
+demo_400_built = demo_fixture(400)
+demo_300_built = demo_fixture(300)
+
+
 @pytest.fixture
-def demo(db):
+def demo(demo_400_built, db):
     """A small demo organization as of today: two inventories, today's call lists."""
     org = demo_copy(400)
     people = {s.username: s for s in Staff.objects.filter(organization=org)}

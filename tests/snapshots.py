@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
 from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
@@ -128,10 +129,8 @@ def _raise_sqlite_ids(cursor, names: list[str], base: int) -> None:
 _demos: dict[tuple, Snapshot] = {}
 
 
-def demo_copy(customers: int) -> Organization:
-    """A pristine demo organization as of today, built once per session and size (the
-    first test that asks builds it, then rolls it back) and copied into each test's
-    database in bulk."""
+def demo_snapshot(customers: int) -> Snapshot:
+    """The demo organization as of today, built once per session and size."""
     key = (customers, timezone.localdate())
     if key not in _demos:
         immediate, HUEY.immediate = HUEY.immediate, True
@@ -139,6 +138,23 @@ def demo_copy(customers: int) -> Organization:
             _demos[key] = capture(lambda: build_demo(customers=customers, as_of=key[1]))
         finally:
             HUEY.immediate = immediate
-    snapshot = _demos[key]
+    return _demos[key]
+
+
+def demo_copy(customers: int) -> Organization:
+    """A pristine demo organization as of today, copied into the test's database in bulk."""
+    snapshot = demo_snapshot(customers)
     snapshot.restore()
     return Organization.objects.get(pk=snapshot.result.organization.pk)
+
+
+def demo_fixture(customers: int):
+    """A session fixture that builds the demo of that size before the first test that
+    needs it sets anything up (settings, clocks), so no test's state leaks into it."""
+
+    @pytest.fixture(scope="session")
+    def built(django_db_setup, django_db_blocker):
+        with django_db_blocker.unblock():
+            demo_snapshot(customers)
+
+    return built

@@ -59,7 +59,7 @@ def browser(chromium):
 
 
 @pytest.fixture
-def demo_live(transactional_db):
+def demo_live(demo_300_built, transactional_db):
     """The demo organization (300 customers), committed so the live server sees it."""
     return demo_copy(300)
 
