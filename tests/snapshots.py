@@ -6,6 +6,9 @@ rows again, with the same primary keys, in one bulk write per table (COPY on Pos
 executemany on SQLite): a few tenths of a second instead of a whole build. It works in a
 test wrapped in a transaction (the copy rolls back with the test) and in a transactional
 test (the copy is committed and the flush after the test removes it).
+
+Only rows of Django-managed tables are copied: a build that writes files or unmanaged
+tables needs those restored too.
 """
 
 import itertools
