@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from revisit.demo import DEMO_PASSWORD, build_demo
+from revisit.demo import DEMO_PASSWORD
+from tests.snapshots import demo_copy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -22,35 +23,45 @@ BROWSER_MARKS = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium per test file: starting Playwright's driver and the browser costs
+    seconds, so the tests of a file share it (each test still gets fresh contexts)."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+    with pytest.MonkeyPatch.context() as mp:
+        # Playwright's sync API runs an event loop in this thread; the test's own ORM
+        # calls are still plain synchronous code.
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
-def demo_live(transactional_db):
-    from django.utils import timezone
+def browser(chromium):
+    """The file's browser; the pages (and their cookies) a test opens close after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
-    return build_demo(customers=300, as_of=timezone.localdate()).organization
+
+@pytest.fixture
+def demo_live(demo_300_built, transactional_db):
+    """The demo organization (300 customers), committed so the live server sees it."""
+    return demo_copy(300)
 
 
 def log_in(browser, live_server, username):
