@@ -2,6 +2,7 @@
 the full number, an outcome refused for a missing field keeps what was typed, and a
 full-number export asks for a reason."""
 
+import io
 from datetime import timedelta
 
 import openpyxl
@@ -94,7 +95,9 @@ def test_an_outcome_refused_for_a_missing_field_keeps_what_was_typed(browser, li
 
 
 def workbook_phones(download):
-    sheet = openpyxl.load_workbook(download.path()).active
+    # Playwright keeps the file without its .xlsx name, which openpyxl insists on.
+    with open(download.path(), "rb") as file:
+        sheet = openpyxl.load_workbook(io.BytesIO(file.read())).active
     return [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
