@@ -9,7 +9,7 @@ from django.utils import timezone
 from revisit.appointments.models import Appointment
 from revisit.core.clock import local_date
 from revisit.core.models import Role
-from revisit.outreach.models import CallTask, FollowUp
+from revisit.outreach.models import CallTask, FollowUp, ScheduledContact
 from tests.factories import make_customer, make_org, make_staff, make_store
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +173,20 @@ def test_a_recorded_task_shows_the_outcome_label_not_its_code(client, one_task):
     ).content.decode()
     assert 'data-outcome="invalid_1"' in html
     assert "已记录: 无效一级" in html or "已记录：无效一级" in html
+
+
+def test_the_customer_page_names_her_next_contacts_without_codes(client, one_task):
+    customer = one_task.customer
+    for reason in ("confirm_appointment", "intent_1", "revisit:注射"):
+        ScheduledContact.objects.create(
+            organization=customer.organization,
+            customer=customer,
+            due_on=one_task.due_date + timedelta(days=3),
+            reason=reason,
+        )
+    client.force_login(one_task.assignee)
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    for label in ("预约前一天确认", "一级意向跟进", "术后回访：注射"):
+        assert label in page
+    for code in ("confirm_appointment", "intent_1", "revisit:"):
+        assert code not in page

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from revisit.appointments.services import book_appointment
 from revisit.core.audit import record_event
@@ -26,6 +27,7 @@ from revisit.outreach.models import (
     OutreachState,
     ScheduledContact,
 )
+from revisit.outreach.revisits import PREFIX as REVISIT_PREFIX
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
 
@@ -41,6 +43,27 @@ OUTCOME_REASONS = (
     "intent_2",
     "intent_3",
 )
+
+REASON_LABELS = {
+    "confirm_appointment": _lazy("Confirm the appointment the day before"),
+    "interested": _lazy("Interested: call again"),
+    "declined": _lazy("Declined: invite at the next campaign"),
+    "retry": _lazy("Unreachable: call again"),
+    "intent_1": _lazy("Intent 1 follow-up"),
+    "intent_2": _lazy("Intent 2 follow-up"),
+    "intent_3": _lazy("Intent 3 follow-up"),
+}
+
+
+def contact_reason_label(reason: str) -> str:
+    """What a scheduled contact is for, in the user's language (never the code)."""
+    if reason in REASON_LABELS:
+        return str(REASON_LABELS[reason])
+    if reason.startswith(REVISIT_PREFIX):
+        return _("Post-treatment revisit: %(category)s") % {
+            "category": reason.removeprefix(REVISIT_PREFIX)
+        }
+    return reason
 
 
 class FollowUpError(ValueError):
