@@ -190,3 +190,16 @@ def test_the_customer_page_names_her_next_contacts_without_codes(client, one_tas
         assert label in page
     for code in ("confirm_appointment", "intent_1", "revisit:"):
         assert code not in page
+
+
+def test_a_scheduled_task_says_what_the_call_is_for(client, one_task):
+    CallTask.objects.filter(pk=one_task.pk).update(source=CallTask.Source.SCHEDULED)
+    ScheduledContact.objects.create(
+        organization=one_task.organization,
+        customer=one_task.customer,
+        due_on=one_task.due_date,
+        reason="revisit:注射",
+    )
+    client.force_login(one_task.assignee)
+    page = client.get("/queue/").content.decode()
+    assert "术后回访：注射" in page

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_POST
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.outreach.figures import daily_figures
-from revisit.outreach.followups import FollowUpError, record_followup
-from revisit.outreach.models import CallTask, FollowUp, Outcome
+from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
+from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
 from revisit.web.search import latest_inventory
@@ -47,8 +47,16 @@ def _with_history(tasks: list[CallTask]) -> list[CallTask]:
         FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
     )
     labels = dict(Outcome.choices)
+    # What a scheduled task is for (a post-treatment revisit, an intent follow-up...).
+    reasons: dict[int, list[str]] = {}
+    due_by = max((t.due_date for t in tasks), default=None)
+    for customer_id, reason in ScheduledContact.objects.filter(
+        customer_id__in=ids, status=ScheduledContact.Status.PENDING, due_on__lte=due_by
+    ).values_list("customer_id", "reason"):
+        reasons.setdefault(customer_id, []).append(contact_reason_label(reason))
     for t in tasks:
         t.history = history.get(t.customer_id, [])
+        t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
         t.recorded_outcome_label = labels.get(t.recorded_outcome, t.recorded_outcome)
     return tasks
