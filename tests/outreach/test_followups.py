@@ -16,6 +16,9 @@ from revisit.outreach.followups import (
     record_followup,
 )
 from revisit.outreach.models import CallTask, FollowUp, OutreachState, ScheduledContact
+from revisit.outreach.revisits import schedule_treatment_revisits
+from revisit.sales.models import Item
+from tests.factories import make_order
 from tests.outreach.conftest import DAY, at, graded
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +46,7 @@ def pending(customer):
 
 
 def test_valid_1_books_the_appointment_and_a_reminder_the_day_before(clinic, task):
-    with pytest.raises(FollowUpError, match="到院时间"):
+    with pytest.raises(FollowUpError, match="^有效一级需要填写到院时间。$"):
         record(task, clinic["consultant"], "valid_1")
     visit = at(DAY + timedelta(days=2), 14)
     done = record(task, clinic["consultant"], "valid_1", appointment_at=visit, intent=1)
@@ -189,3 +192,76 @@ def test_a_double_click_without_a_task_stores_one_follow_up(clinic):
     later = record(customer, clinic["consultant"], "valid_2", when=at(DAY, 15))
     assert not again.created and again.followup == first.followup
     assert later.created and FollowUp.objects.filter(customer=customer).count() == 2
+
+
+def test_bad_values_are_refused_in_the_active_language_only(clinic, task):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(FollowUpError) as refused:
+        record(task, clinic["consultant"], "valid_3")
+    assert str(refused.value) == "Valid 3 needs the reason for declining."
+    with translation.override("zh-hans"), pytest.raises(FollowUpError) as refused:
+        record(task, clinic["consultant"], "valid_3")
+    assert str(refused.value) == "有效三级需要填写拒绝原因。"
+
+
+def treated(clinic, customer, on):
+    """An injection on `on`, with its post-treatment revisits (days 1, 7, 30) still ahead
+    on DAY scheduled."""
+    injection, _ = Item.objects.get_or_create(
+        organization=clinic["org"], code="IJ", defaults={"name": "玻尿酸", "category": "注射"}
+    )
+    make_order(customer, "4800", on=on, item=injection)
+    schedule_treatment_revisits(clinic["org"], day=DAY)
+
+
+def test_an_outcome_replaces_only_the_contacts_of_its_own_kind(clinic, task):
+    customer, consultant = task.customer, clinic["consultant"]
+    treated(clinic, customer, DAY - timedelta(days=3))
+    campaign = ScheduledContact.objects.create(
+        organization=clinic["org"], customer=customer, due_on=date(2024, 6, 1), reason="campaign"
+    )
+    post_treatment = [
+        (DAY + timedelta(days=4), "revisit:注射"),
+        (date(2024, 6, 1), "campaign"),
+        (DAY + timedelta(days=27), "revisit:注射"),
+    ]
+    record(task, consultant, "valid_2", intent=1)
+    assert pending(customer) == sorted([*post_treatment, (DAY + timedelta(days=7), "intent_1")])
+    # A 有效一级 replaces the intent cadence's contact; the day-30 revisit stays.
+    visit = at(DAY + timedelta(days=3), 15)
+    record(customer, consultant, "valid_1", appointment_at=visit, when=at(DAY, 16))
+    assert pending(customer) == sorted(
+        [*post_treatment, (DAY + timedelta(days=2), "confirm_appointment")]
+    )
+    for outcome, extra in [("valid_4", {"note": "别家做了"}), ("invalid_2", {})]:
+        record(customer, consultant, outcome, when=at(DAY, 17), **extra)
+        assert pending(customer) == sorted(post_treatment), outcome
+    campaign.refresh_from_db()
+    assert campaign.status == "pending"
+
+
+def test_a_call_completes_the_due_contacts_it_was_for_and_no_others(clinic):
+    customer = graded(clinic, "B4", 1)[0]
+    consultant = clinic["consultant"]
+    treated(clinic, customer, DAY - timedelta(days=1))  # day-1 revisit due today
+    record(customer, consultant, "invalid_1", when=at(DAY - timedelta(days=1)))
+    assert (DAY, "retry") in pending(customer)
+    # A call from the customer's page answers the retry, not the treatment revisit due today.
+    record(customer, consultant, "valid_2", when=at(DAY, 9))
+    assert (DAY, "retry") not in pending(customer)
+    assert (DAY, "revisit:注射") in pending(customer)
+    # The call list puts her on tomorrow's list for that revisit; working that task
+    # completes it, while the day-7 and day-30 revisits stay ahead.
+    tomorrow = DAY + timedelta(days=1)
+    generate_call_lists(clinic["org"], date=tomorrow)
+    task = CallTask.objects.get(customer=customer, status="open")
+    assert task.source == "scheduled"
+    record(task, task.assignee, "valid_2", when=at(tomorrow))
+    assert pending(customer) == [
+        (DAY + timedelta(days=6), "revisit:注射"),
+        (tomorrow + timedelta(days=10), "interested"),
+        (DAY + timedelta(days=29), "revisit:注射"),
+    ]
+    revisit = ScheduledContact.objects.get(customer=customer, due_on=DAY, reason="revisit:注射")
+    assert revisit.status == "done"

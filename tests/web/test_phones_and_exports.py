@@ -1,13 +1,17 @@
-"""Phones are masked, reveals are audited, exports are formula-safe, masked for roles
-that may not see numbers, and each export is an audit event with its row count."""
+"""Phones are masked, reveals are audited, exports are formula-safe and masked for every
+role; full numbers are a separate choice for admins and store managers, with a reason;
+each export is an audit event with its row count."""
 
 import io
+from datetime import date
 
 import openpyxl
 import pytest
 
 from revisit.core.access import visible_customers
 from revisit.core.models import AuditEvent, Role
+from revisit.grading.models import Grade, Inventory
+from revisit.outreach.models import CallTask
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +77,70 @@ def test_exports_escape_formulas_mask_phones_by_role_and_are_audited(client, sho
 
     client.force_login(shop["admin"])
     rows = workbook(client.get("/customers/", {"export": "xlsx", "q": "C2"}))
-    assert [r[2] for r in rows[1:]] == ["13912340000"]
+    assert [r[2] for r in rows[1:]] == ["139****0000"]
     latest = AuditEvent.objects.filter(action="export").latest("id")
-    assert latest.data["rows"] == 1 and latest.data["full_phones"] is True
-    assert latest.actor == shop["admin"]
+    assert latest.data["rows"] == 1 and latest.data["full_phones"] is False
+
+
+@pytest.mark.parametrize("role", ["admin", "manager"])
+def test_full_numbers_are_a_separate_choice_with_a_reason_that_is_audited(client, shop, role):
+    client.force_login(shop[role])
+    page = client.get("/customers/", {"q": "C2"}).content.decode()
+    assert 'name="reason"' in page and 'action="/customers/?q=C2&amp;export=xlsx"' in page
+    # Asking for full numbers by the address alone gives masked ones.
+    rows = workbook(client.get("/customers/", {"export": "xlsx", "q": "C2", "phones": "full"}))
+    assert [r[2] for r in rows[1:]] == ["139****0000"]
+    rows = workbook(
+        client.post(
+            "/customers/?q=C2&export=xlsx", {"phones": "full", "reason": "门店周年庆电话邀约"}
+        )
+    )
+    assert [r[2] for r in rows[1:]] == ["13912340000"]
+    event = AuditEvent.objects.filter(action="export").latest("id")
+    assert event.actor == shop[role] and event.data["full_phones"] is True
+    assert event.data["reason"] == "门店周年庆电话邀约" and event.data["rows"] == 1
+
+
+def test_a_full_number_export_without_a_reason_is_refused_with_a_message(client, shop):
+    client.force_login(shop["manager"])
+    response = client.post("/customers/?q=C2&export=xlsx", {"phones": "full", "reason": "  "})
+    assert response.status_code == 302 and response["Location"] == "/customers/?q=C2"
+    page = client.get(response["Location"]).content.decode()
+    assert "请填写导出完整号码的原因。" in page
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.CALLER])
+def test_consultants_and_callers_reveal_one_number_but_export_masked_only(client, shop, role):
+    staff = make_staff(shop["org"], role, store=shop["customers"][0].home_store)
+    for c in shop["customers"]:  # her own customers, and on her call list
+        c.owner = staff
+        c.save()
+        CallTask.objects.create(
+            organization=shop["org"], customer=c, assignee=staff, due_date=date(2024, 5, 6)
+        )
+    client.force_login(staff)
+    page = client.get("/customers/").content.decode()
+    assert 'name="reason"' not in page
+    assert client.post(f"/customers/{shop['customers'][1].pk}/phone/").status_code == 200
+    response = client.post("/customers/?export=xlsx", {"phones": "full", "reason": "想要"})
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_the_moved_customers_table_offers_the_full_number_export_too(client, shop):
+    before = Inventory.objects.create(organization=shop["org"], as_of=date(2024, 3, 31))
+    after = Inventory.objects.create(organization=shop["org"], as_of=date(2024, 6, 30))
+    c2 = shop["customers"][1]
+    Grade.objects.create(inventory=before, customer=c2, segment="A1", tier="A")
+    Grade.objects.create(inventory=after, customer=c2, segment="A4", tier="A")
+    client.force_login(shop["manager"])
+    url = f"/inventories/{after.pk}/moved/?from={before.pk}&from_class=A1&to_class=A4"
+    page = client.get(url).content.decode()
+    assert 'name="reason"' in page
+    rows = workbook(client.get(url + "&export=xlsx"))
+    assert [r[2] for r in rows[1:]] == ["139****0000"]
+    rows = workbook(client.post(url + "&export=xlsx", {"phones": "full", "reason": "挽留回访"}))
+    assert [r[2] for r in rows[1:]] == ["13912340000"]
+    event = AuditEvent.objects.filter(action="export").latest("id")
+    assert event.data["reason"] == "挽留回访" and event.data["full_phones"] is True

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.core.models import (
     AuditEvent,
+    Job,
     Department,
     Organization,
     Region,
@@ -102,3 +103,13 @@ class RoleAssignmentAdmin(OrganizationScopedAdmin):
     organization_path = "staff__organization"
     list_display = ["staff", "role", "store", "region"]
     list_filter = ["role"]
+
+
+@admin.register(Job)
+class JobAdmin(OrganizationScopedAdmin):
+    list_display = ["created_at", "kind", "status", "started_by", "heartbeat_at"]
+    list_filter = ["status", "kind"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

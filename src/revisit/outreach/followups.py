@@ -5,7 +5,10 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from revisit.appointments.services import book_appointment
 from revisit.core.audit import record_event
@@ -24,8 +27,43 @@ from revisit.outreach.models import (
     OutreachState,
     ScheduledContact,
 )
+from revisit.outreach.revisits import PREFIX as REVISIT_PREFIX
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
+
+# The contacts an outcome schedules (its own kind): the next outcome replaces them. The
+# post-treatment revisits (`revisit:CATEGORY`) and any other program's contacts keep
+# their own schedule whatever a call's outcome.
+OUTCOME_REASONS = (
+    "confirm_appointment",
+    "interested",
+    "declined",
+    "retry",
+    "intent_1",
+    "intent_2",
+    "intent_3",
+)
+
+REASON_LABELS = {
+    "confirm_appointment": _lazy("Confirm the appointment the day before"),
+    "interested": _lazy("Interested: call again"),
+    "declined": _lazy("Declined: invite at the next campaign"),
+    "retry": _lazy("Unreachable: call again"),
+    "intent_1": _lazy("Intent 1 follow-up"),
+    "intent_2": _lazy("Intent 2 follow-up"),
+    "intent_3": _lazy("Intent 3 follow-up"),
+}
+
+
+def contact_reason_label(reason: str) -> str:
+    """What a scheduled contact is for, in the user's language (never the code)."""
+    if reason in REASON_LABELS:
+        return str(REASON_LABELS[reason])
+    if reason.startswith(REVISIT_PREFIX):
+        return _("Post-treatment revisit: %(category)s") % {
+            "category": reason.removeprefix(REVISIT_PREFIX)
+        }
+    return reason
 
 
 class FollowUpError(ValueError):
@@ -115,7 +153,7 @@ def record_followup(
     if existing:
         return Recorded(existing, False)
     if task is not None and not claim_task(task.pk, actor=actor, now=now):
-        raise FollowUpError("该任务正由其他同事处理 (another colleague is working this task)")
+        raise FollowUpError(_("Another colleague is working this task."))
     org = customer.organization
     today = local_date(org, now)
     settings = outreach_settings(org)
@@ -135,9 +173,7 @@ def record_followup(
             )
             if task is not None:
                 CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.DONE)
-            ScheduledContact.objects.filter(
-                customer=customer, status=ScheduledContact.Status.PENDING, due_on__lte=today
-            ).update(status=ScheduledContact.Status.DONE)
+            _complete_due_contacts(customer, task, today)
             _apply_outcome(followup, settings, today, appointment_at, event_on, next_campaign_on)
             followup.save()
             record_event(
@@ -160,42 +196,52 @@ MAX_DAYS_AHEAD = 3 * 366  # no appointment or planned contact further out than t
 
 def _validate(outcome, channel, intent, decline_reason, note, appointment_at, dates, today) -> None:
     if outcome not in Outcome.values:
-        raise FollowUpError(f"未知的回访结果 {outcome!r} (unknown outcome)")
+        raise FollowUpError(_("Unknown outcome: %(value)s") % {"value": outcome})
     if channel not in ContactChannel.values:
-        raise FollowUpError(f"未知的联系方式 {channel!r} (unknown channel)")
+        raise FollowUpError(_("Unknown contact channel: %(value)s") % {"value": channel})
     if decline_reason and decline_reason not in DeclineReason.values:
-        raise FollowUpError(f"未知的拒绝原因 {decline_reason!r} (unknown reason)")
+        raise FollowUpError(_("Unknown decline reason: %(value)s") % {"value": decline_reason})
     if intent not in (None, 1, 2, 3):
-        raise FollowUpError("意向等级应为 1、2 或 3 (intent must be 1, 2 or 3)")
+        raise FollowUpError(_("The intent level must be 1, 2 or 3."))
     if outcome == Outcome.VALID_1 and appointment_at is None:
-        raise FollowUpError("有效一级需要填写到院时间 (valid_1 needs the appointment time)")
+        raise FollowUpError(_("Valid 1 needs the arrival time."))
     if outcome == Outcome.VALID_3 and not decline_reason:
-        raise FollowUpError("有效三级需要填写拒绝原因 (valid_3 needs a reason)")
+        raise FollowUpError(_("Valid 3 needs the reason for declining."))
     if outcome == Outcome.VALID_4 and not note.strip():
-        raise FollowUpError("有效四级需要填写备注 (valid_4 needs a note)")
+        raise FollowUpError(_("Valid 4 needs a note."))
     if appointment_at is not None and timezone.is_naive(appointment_at):
-        raise FollowUpError("到院时间需要带时区 (the appointment time needs a time zone)")
+        raise FollowUpError(_("The arrival time needs a time zone."))
     latest = today + timedelta(days=MAX_DAYS_AHEAD)
     for day in [appointment_at.date() if appointment_at else None, *dates]:
         if day is not None and not today - timedelta(days=1) <= day <= latest:
             raise FollowUpError(
-                f"日期 {day} 应在今天到三年内 (dates must be between today and three years ahead)"
+                _("The date %(day)s should be between today and three years ahead.") % {"day": day}
             )
 
 
+def _complete_due_contacts(customer: Customer, task: CallTask | None, today: date) -> None:
+    """Mark done the scheduled contacts this call served. Every conversation answers the
+    due contacts of the outcome kind (the cadence's or retry's call is this call); the
+    post-treatment revisits and other programs' contacts only when the call list put
+    the customer on this task for them (a task made from due contacts, at the day it was
+    made), so an activation call never ticks off a treatment revisit."""
+    served = Q(reason__in=OUTCOME_REASONS)
+    if task is not None and task.source == CallTask.Source.SCHEDULED:
+        served |= Q(due_on__lte=task.first_due_date or task.due_date)
+    ScheduledContact.objects.filter(
+        served, customer=customer, status=ScheduledContact.Status.PENDING, due_on__lte=today
+    ).update(status=ScheduledContact.Status.DONE)
+
+
 def _schedule(
-    followup: FollowUp,
-    due_on: date | None,
-    reason: str,
-    *,
-    cadence=None,
-    anchor=None,
-    cancel_others: bool = True,
+    followup: FollowUp, due_on: date | None, reason: str, *, cadence=None, anchor=None
 ) -> None:
-    if cancel_others:
-        ScheduledContact.objects.filter(
-            customer=followup.customer, status=ScheduledContact.Status.PENDING
-        ).update(status=ScheduledContact.Status.CANCELLED)
+    """The outcome's next contact replaces the pending contacts of the outcome kind only."""
+    ScheduledContact.objects.filter(
+        customer=followup.customer,
+        status=ScheduledContact.Status.PENDING,
+        reason__in=OUTCOME_REASONS,
+    ).update(status=ScheduledContact.Status.CANCELLED)
     if due_on is not None:
         ScheduledContact.objects.create(
             organization=followup.organization,
@@ -296,9 +342,9 @@ def confirm_dead_number(customer: Customer, *, actor: Staff, dead: bool = True) 
         for a in actor.role_assignments.all()
     )
     if not allowed or actor.organization_id != customer.organization_id:
-        raise PermissionDenied("只有店长或管理员可以确认空号 (store manager or admin only)")
+        raise PermissionDenied(_("Only a store manager or an admin may confirm a dead number."))
     if customer.phone_status != PhoneStatus.REVIEW:
-        raise FollowUpError("该号码没有待核实的标记 (the number is not flagged)")
+        raise FollowUpError(_("The number is not flagged for review."))
     with transaction.atomic():
         _set_phone_status(customer, PhoneStatus.DEAD if dead else PhoneStatus.VALID, actor=actor)
 
@@ -310,7 +356,7 @@ def reassign_task(task: CallTask, *, to: Staff, actor: Staff) -> CallTask:
             pk=task.pk, status=CallTask.Status.OPEN, claimed_by__isnull=True
         ).update(assignee=to)
         if not moved:
-            raise FollowUpError("任务已在处理或已完成，不能转派 (task is being worked or done)")
+            raise FollowUpError(_("The task is being worked or done; it cannot be reassigned."))
         record_event(
             task.organization,
             actor=actor,

@@ -1,22 +1,57 @@
-"""Every table in the pages downloads as .xlsx: formula-safe, phones masked unless the
-role may see them, and each download is an audit event with its row count."""
+"""Every table in the pages downloads as .xlsx: formula-safe, phones masked, and each
+download is an audit event with its row count.
+
+A download with full phone numbers is a separate, explicit choice: a POST from the small
+form next to the download link, by a role that may export numbers, with a reason that
+goes into the audit event."""
 
 import io
 from collections.abc import Iterable, Sequence
 
-from django.http import HttpResponse
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from revisit.core.access import may_reveal_phones
 from revisit.core.audit import record_event
+from revisit.core.models import Role
 from revisit.core.spreadsheets import write_xlsx
 from revisit.customers.phones import display_phone, mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FULL_PHONES = "full"
+
+# A list of full numbers is the business's customer base leaving the system. Seed 004
+# gives the data to the system administrator (the manager or the store manager);
+# consultants and callers reveal one number at a time, for the customer they call.
+EXPORT_PHONE_ROLES = (Role.ADMIN, Role.STORE_MANAGER)
+
+
+def may_export_phones(staff) -> bool:
+    return staff.is_authenticated and staff.has_role(*EXPORT_PHONE_ROLES)
+
+
+class FullPhoneExportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        error_messages={"required": _("Give the reason for exporting full phone numbers.")},
+    )
 
 
 def wants_xlsx(request) -> bool:
     return request.GET.get("export") == "xlsx"
+
+
+def page_query(request, **extra) -> str:
+    """The page's query string without the pager and the export switch, plus `extra`."""
+    query = request.GET.copy()
+    for key in ("page", "export"):
+        query.pop(key, None)
+    query.update(extra)
+    return query.urlencode()
 
 
 def xlsx_response(
@@ -27,8 +62,22 @@ def xlsx_response(
     rows: Iterable[Sequence],
     phone_column: int | None = None,
 ) -> HttpResponse:
-    """The table as a download named `name`-DATE.xlsx."""
-    reveal = phone_column is not None and may_reveal_phones(request.user)
+    """The table as a download named `name`-DATE.xlsx, phone numbers masked unless the
+    full-number form was sent (its reason is audited)."""
+    full = request.method == "POST" and request.POST.get("phones") == FULL_PHONES
+    reason = ""
+    if full and phone_column is not None:
+        if not may_export_phones(request.user):
+            raise PermissionDenied
+        form = FullPhoneExportForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            query = page_query(request)
+            return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
+        reason = form.cleaned_data["reason"]
+    reveal = bool(reason)
     if phone_column is not None:
         shown = display_phone if reveal else mask_phone
         rows = (
@@ -43,7 +92,8 @@ def xlsx_response(
         table=name,
         rows=count,
         full_phones=reveal,
-        query=request.GET.urlencode(),
+        **({"reason": reason} if reveal else {}),
+        query=page_query(request),
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     day = timezone.localdate().isoformat()

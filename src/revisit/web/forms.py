@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,12 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class FollowUpForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    # No outcome is preselected: an Enter in the note must not record one nobody chose.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("— choose the outcome —")), *Outcome.choices],
+        error_messages={"required": _("Choose the outcome of the call.")},
+    )
     channel = forms.ChoiceField(
         label=_("Channel"), choices=ContactChannel.choices, initial=ContactChannel.CALL
     )
@@ -46,15 +52,31 @@ class FollowUpForm(forms.Form):
         label=_("Reason"), required=False, choices=[("", "—"), *DeclineReason.choices]
     )
     next_campaign_on = forms.DateField(label=_("Next campaign"), required=False, widget=DATE)
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = org_zone(organization)
 
-    def visible_fields_for(self, outcome: str):
+    def visible_fields_for(self, outcome: str | None = None):
+        """The fields the outcome asks for (the chosen one when not given)."""
+        if outcome is None:
+            outcome = self["outcome"].value()
         wanted = OUTCOME_FIELDS.get(outcome, ["note"])
         return [self[name] for name in wanted]
+
+    def error_text(self) -> str:
+        """Every error in one line, a field's error after the field's label."""
+        return "; ".join(
+            str(e) if name in (NON_FIELD_ERRORS, "outcome") else f"{self[name].label}: {e}"
+            for name, errors in self.errors.items()
+            for e in errors
+        )
 
     def clean_appointment_at(self):
         value: datetime | None = self.cleaned_data.get("appointment_at")

@@ -16,6 +16,7 @@ from revisit.core.access import (
 from revisit.core.audit import record_event
 from revisit.customers.phones import display_phone
 from revisit.grading.reads import explain_grade
+from revisit.outreach.followups import contact_reason_label
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.params import parse_page
@@ -110,7 +111,10 @@ def customer_detail(request, pk: int):
         "appointments": customer.appointments.select_related("staff", "store").order_by(
             "-starts_at"
         )[:30],
-        "scheduled": customer.scheduled_contacts.filter(status="pending").order_by("due_on")[:10],
+        "scheduled": [
+            (c.due_on, contact_reason_label(c.reason))
+            for c in customer.scheduled_contacts.filter(status="pending").order_by("due_on")[:10]
+        ],
         "consents": customer.consents.all(),
         "may_reveal": may_reveal_phones(request.user),
         "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),

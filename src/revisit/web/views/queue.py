@@ -6,8 +6,8 @@ from django.views.decorators.http import require_POST
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.outreach.figures import daily_figures
-from revisit.outreach.followups import FollowUpError, record_followup
-from revisit.outreach.models import CallTask, FollowUp, Outcome
+from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
+from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
 from revisit.web.search import latest_inventory
@@ -46,9 +46,19 @@ def _with_history(tasks: list[CallTask]) -> list[CallTask]:
     done = dict(
         FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
     )
+    labels = dict(Outcome.choices)
+    # What a scheduled task is for (a post-treatment revisit, an intent follow-up...).
+    reasons: dict[int, list[str]] = {}
+    due_by = max((t.due_date for t in tasks), default=None)
+    for customer_id, reason in ScheduledContact.objects.filter(
+        customer_id__in=ids, status=ScheduledContact.Status.PENDING, due_on__lte=due_by
+    ).values_list("customer_id", "reason"):
+        reasons.setdefault(customer_id, []).append(contact_reason_label(reason))
     for t in tasks:
         t.history = history.get(t.customer_id, [])
+        t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
+        t.recorded_outcome_label = labels.get(t.recorded_outcome, t.recorded_outcome)
     return tasks
 
 
@@ -56,11 +66,12 @@ def _with_history(tasks: list[CallTask]) -> list[CallTask]:
 def queue(request):
     tasks = _with_history(list(_my_tasks(request)))
     org = request.user.organization
+    form = FollowUpForm(organization=org)
     context = {
         "tasks": tasks,
         "progress": progress(request),
-        "form": FollowUpForm(organization=org),
-        "outcomes": Outcome.choices,
+        "form": form,
+        "fields": form.visible_fields_for(),
         "may_reveal": may_reveal_phones(request.user),
         "inventory": latest_inventory(org.pk),
         "today": local_date(org),
@@ -79,14 +90,12 @@ def _task(request, pk: int) -> CallTask:
 
 @require_roles(QUEUE_ROLES)
 def outcome_fields(request, pk: int):
-    """The fields the chosen outcome asks for (swapped into the task's form)."""
+    """The fields the chosen outcome asks for (swapped into the task's form), keeping
+    what was already typed in them."""
     task = _task(request, pk)
-    form = FollowUpForm(organization=request.user.organization)
-    outcome = request.GET.get("outcome", Outcome.VALID_2)
+    form = FollowUpForm(request.GET, organization=request.user.organization)
     return render(
-        request,
-        "web/queue/_fields.html",
-        {"task": task, "fields": form.visible_fields_for(outcome)},
+        request, "web/queue/_fields.html", {"task": task, "fields": form.visible_fields_for()}
     )
 
 
@@ -115,17 +124,19 @@ def record(request, pk: int):
         except FollowUpError as exc:
             error = str(exc)
     else:
-        error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        error = form.error_text()
     task.refresh_from_db()
     [task] = _with_history([task])
+    # After an error the form comes back as it was sent: outcome, its fields, note, channel.
+    form = form if error else FollowUpForm(organization=org)
     return render(
         request,
         "web/queue/_task.html",
         {
             "task": task,
-            "form": form if error else FollowUpForm(organization=org),
+            "form": form,
+            "fields": form.visible_fields_for(),
             "error": error,
-            "outcomes": Outcome.choices,
             "may_reveal": may_reveal_phones(request.user),
             "progress": progress(request),
             "oob": True,

@@ -9,18 +9,8 @@ from revisit.core.management.dates import iso_date
 from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.phones import mask_phone
-from revisit.outreach.followups import FollowUpError, record_followup
+from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
 from revisit.outreach.models import CallTask, Outcome, ScheduledContact
-
-REASONS = {
-    "confirm_appointment": "预约前一天确认",
-    "interested": "有意向再联系",
-    "declined": "下次活动再邀约",
-    "retry": "未接通重拨",
-    "intent_1": "一级意向",
-    "intent_2": "二级意向",
-    "intent_3": "三级意向",
-}
 
 
 class Command(BaseCommand):
@@ -58,7 +48,7 @@ class Command(BaseCommand):
         for c in due:
             self.stdout.write(
                 f"  {c.due_on} {c.customer.code} {c.customer.name} "
-                f"{mask_phone(c.customer.mobile)} {REASONS.get(c.reason, c.reason)}"
+                f"{mask_phone(c.customer.mobile)} {contact_reason_label(c.reason)}"
             )
 
     def _record(self, opts):
