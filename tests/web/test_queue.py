@@ -203,3 +203,14 @@ def test_a_scheduled_task_says_what_the_call_is_for(client, one_task):
     client.force_login(one_task.assignee)
     page = client.get("/queue/").content.decode()
     assert "术后回访：注射" in page
+
+
+def test_an_empty_queue_opens(client):
+    from revisit.core.models import Role
+    from tests.factories import make_org, make_staff, make_store
+
+    org = make_org()
+    newcomer = make_staff(org, Role.CONSULTANT, store=make_store(org))
+    client.force_login(newcomer)
+    response = client.get("/queue/")
+    assert response.status_code == 200

@@ -34,6 +34,8 @@ def _my_tasks(request):
 
 
 def _with_history(tasks: list[CallTask]) -> list[CallTask]:
+    if not tasks:
+        return tasks
     ids = [t.customer_id for t in tasks]
     history: dict[int, list] = {}
     for f in (
