@@ -1,14 +1,28 @@
 """Read-side views of inventories: the tables pages, exports and the command line show."""
 
 from collections import defaultdict
+from datetime import date
 
 from django.db.models import Avg, Count, QuerySet
 
-from revisit.core.models import Staff, Store
+from revisit.core.models import Organization, Staff, Store
 from revisit.engine import explain_segment
 from revisit.grading.models import Grade, Inventory, Segment
 
 SEGMENT_CODES = [s.value for s in Segment]
+
+
+def current_inventory(organization: Organization | int, *, on: date | None = None):
+    """The inventory that drives pages, segments and call lists: the latest published
+    one (as of `on` or earlier when given). Drafts (what-if runs) never do. None when
+    the organization has no published inventory."""
+    organization_id = getattr(organization, "pk", organization)
+    published = Inventory.objects.filter(
+        organization_id=organization_id, status=Inventory.Status.PUBLISHED
+    )
+    if on is not None:
+        published = published.filter(as_of__lte=on)
+    return published.order_by("-as_of", "-id").first()
 
 
 def scoped_grades(inventory: Inventory, scope: QuerySet | None = None) -> QuerySet[Grade]:

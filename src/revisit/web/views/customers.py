@@ -14,9 +14,9 @@ from revisit.core.access import (
     visible_order_lines,
 )
 from revisit.customers.phones import display_phone
-from revisit.grading.reads import explain_grade
+from revisit.grading.reads import current_inventory, explain_grade
 from revisit.web.exports import wants_xlsx, xlsx_response
-from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
+from revisit.web.search import PAGE_SIZE, CustomerFilter
 
 EXPORT_LIMIT = 100_000
 
@@ -61,7 +61,7 @@ def customer_list(request):
         page = 1
     start = (page - 1) * PAGE_SIZE
     rows = list(customers[start : start + PAGE_SIZE + 1])
-    inventory = latest_inventory(request.user.organization_id)
+    inventory = current_inventory(request.user.organization_id)
     segments = {}
     if inventory and rows:
         segments = dict(
