@@ -86,7 +86,7 @@ def test_a_what_if_run_is_a_draft_until_published_from_the_command_line(org):
     assert "draft" in run("inventory", "list")
     with pytest.raises(CommandError):
         run("inventory", "export", "latest", "--out", "x.csv")  # nothing published yet
-    assert "#%d" % draft.pk in run("inventory", "publish", str(draft.pk))
+    assert f"#{draft.pk}" in run("inventory", "publish", str(draft.pk))
     draft.refresh_from_db()
     assert draft.status == "published"
     with pytest.raises(CommandError, match="已发布|already"):
