@@ -1,6 +1,15 @@
 from django.urls import path
 
-from revisit.web.views import customers, home, imports, inventories, queue, reports, strategies
+from revisit.web.views import (
+    customers,
+    home,
+    imports,
+    inventories,
+    queue,
+    reports,
+    strategies,
+    upgrades,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -15,7 +24,10 @@ urlpatterns = [
     path("inventories/running/<str:job>/", inventories.inventory_running, name="inventory_running"),
     path("inventories/<int:pk>/movements/", inventories.migration, name="inventory_migration"),
     path("inventories/<int:pk>/moved/", inventories.moved_customers, name="inventory_moved"),
-    path("upgrades/<int:pk>/decide/", inventories.decide_upgrade, name="decide_upgrade"),
+    path("inventories/<int:pk>/publish/", inventories.publish, name="inventory_publish"),
+    path("upgrades/", upgrades.upgrade_list, name="upgrades"),
+    path("upgrades/decide/", upgrades.decide, name="decide_upgrades"),
+    path("upgrades/<int:pk>/decide/", upgrades.decide_one, name="decide_upgrade"),
     path("imports/", imports.upload, name="imports"),
     path("imports/<str:token>/", imports.confirm, name="import_preview"),
     path("imports/runs/<int:pk>/", imports.run_detail, name="import_run"),
