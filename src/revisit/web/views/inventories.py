@@ -38,7 +38,7 @@ from revisit.web.permissions import (
     has_any,
     require_roles,
 )
-from revisit.web.views.upgrades import visible_proposals
+from revisit.web.views.upgrades import panel_context
 
 
 def _inventory(request, pk: int) -> Inventory:
@@ -106,7 +106,7 @@ def inventory_list(request):
             "inventories": inventories[:50],
             "form": form,
             "may_run": may_run,
-            "pending_upgrades": visible_proposals(request.user).count(),
+            **panel_context(request, {}),
         },
         status=status,
     )

@@ -2,6 +2,8 @@
 the reason for each; a store manager or an admin approves or rejects one, the selected
 ones, or all matching the filter, in place (htmx). Region supervisors read only."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -76,7 +78,9 @@ def _filtered(request, data):
     return form, proposals, store, tier
 
 
-def _panel(request, data, status=200):
+def panel_context(request, data) -> dict:
+    """What the proposals panel shows for the filter and page in `data`; the inventories
+    page shows the first page too."""
     form, proposals, _store, _tier = _filtered(request, data)
     paginator = Paginator(
         proposals.select_related("customer", "store", "inventory").order_by(
@@ -99,21 +103,20 @@ def _panel(request, data, status=200):
     for p in rows:
         p.reason = upgrade_reason(p)
         p.may_decide = p.pk in decidable
-    query = {k: v for k, v in data.items() if k in {"store", "tier"} and v}
+    filters = {k: v for k, v in data.items() if k in {"store", "tier"} and v}
+    return {
+        "filter_form": form,
+        "page": page,
+        "rows": rows,
+        "may_decide": may_decide,
+        "query": urlencode(filters),
+        "filters": filters,
+    }
+
+
+def _panel(request, data):
     template = "web/upgrades/panel.html" if request.htmx else "web/upgrades/list.html"
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "may_decide": may_decide,
-            "query": "&".join(f"{k}={v}" for k, v in query.items()),
-            "filters": query,
-        },
-        status=status,
-    )
+    return render(request, template, panel_context(request, data))
 
 
 @require_roles(INVENTORY_VIEW_ROLES)
