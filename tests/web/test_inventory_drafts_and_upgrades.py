@@ -167,3 +167,16 @@ def test_a_what_if_run_is_a_draft_that_the_admin_publishes(client, shop):
     assert AuditEvent.objects.filter(action="inventory.publish", target_id=str(draft.pk)).exists()
     assert client.get("/").context["inventory"] == draft
     assert Inventory.objects.filter(organization=org).count() == 2
+
+
+def test_a_draft_changes_neither_the_customer_page_nor_the_segment_filter(client, shop):
+    client.force_login(shop["admin"])
+    customer = Customer.objects.get(code="u000")
+    published_grade = customer.grades.get()
+    fixed = {"recency_days": "1", "frequency": "5", "monetary": "100000"}
+    draft = run_inventory(shop["org"], as_of=date(2024, 7, 2), thresholds=fixed)
+    draft_grade = draft.grades.get(customer=customer)
+    assert draft_grade.segment != published_grade.segment  # the what-if grades differently
+    assert client.get(f"/customers/{customer.pk}/").context["current"] == published_grade
+    found = client.get("/customers/", {"segment": published_grade.segment}).context
+    assert customer in [c for c in found["customers"]]

@@ -88,7 +88,9 @@ def customer_list(request):
 def customer_detail(request, pk: int):
     customer = get_customer_or_404(request.user, pk=pk)
     grades = list(
-        customer.grades.select_related("inventory").order_by("-inventory__as_of", "-inventory_id")
+        customer.grades.filter(inventory__status="published")  # drafts are what-ifs
+        .select_related("inventory")
+        .order_by("-inventory__as_of", "-inventory_id")
     )
     current = grades[0] if grades else None
     lines = (
