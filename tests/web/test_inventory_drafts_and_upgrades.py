@@ -180,3 +180,13 @@ def test_a_draft_changes_neither_the_customer_page_nor_the_segment_filter(client
     assert client.get(f"/customers/{customer.pk}/").context["current"] == published_grade
     found = client.get("/customers/", {"segment": published_grade.segment}).context
     assert customer in [c for c in found["customers"]]
+
+
+def test_movements_compare_with_the_previous_published_inventory_skipping_drafts(client, shop):
+    client.force_login(shop["admin"])
+    first = Inventory.objects.get()
+    run_inventory(shop["org"], as_of=date(2024, 7, 2), thresholds="median")  # a draft between
+    later = run_inventory(shop["org"], as_of=date(2024, 7, 3))
+    assert later.status == "published"
+    assert client.get(f"/inventories/{later.pk}/movements/").context["before"] == first
+    assert client.get(f"/inventories/{later.pk}/").context["compare_default"] == first
