@@ -77,3 +77,26 @@ def test_compare_prints_the_migration_matrix(org):
     assert "from" in out and "none" in out
     with pytest.raises(CommandError):
         call_command("inventory", "compare", str(first.pk), "999999")
+
+
+def test_a_what_if_run_is_a_draft_until_published_from_the_command_line(org):
+    out = run("inventory", "run", "--as-of", "2024-06-30", "--thresholds", "median")
+    draft = Inventory.objects.get()
+    assert draft.status == "draft" and "[draft]" in out
+    assert "draft" in run("inventory", "list")
+    with pytest.raises(CommandError):
+        run("inventory", "export", "latest", "--out", "x.csv")  # nothing published yet
+    assert f"#{draft.pk}" in run("inventory", "publish", str(draft.pk))
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    with pytest.raises(CommandError, match="已发布|already"):
+        run("inventory", "publish", str(draft.pk))
+    with pytest.raises(CommandError):
+        run("inventory", "publish", "99999999999999999999999")
+    run("inventory", "run", "--as-of", "2024-07-31", "--draft")
+    run("inventory", "run", "--as-of", "2024-07-31", "--thresholds", "median", "--publish")
+    assert list(Inventory.objects.order_by("pk").values_list("status", flat=True)) == [
+        "published",
+        "draft",
+        "published",
+    ]

@@ -40,7 +40,7 @@ def test_a_bad_thresholds_mode_is_explained_and_runs_nothing(client, demo):
     client.force_login(demo["admin"])
     before = Inventory.objects.count()
     response = client.post("/inventories/", {"as_of": "2025-06-30", "thresholds": "average"})
-    assert response.status_code == 200 and Inventory.objects.count() == before
+    assert response.status_code == 400 and Inventory.objects.count() == before
     assert response.context["form"].errors["thresholds"]
 
 
@@ -93,7 +93,7 @@ def test_the_store_manager_approves_an_upgrade_and_the_tier_changes(client, demo
     proposal = TierChange.objects.filter(status=TierChange.Status.PROPOSED, store=store).first()
     assert proposal is not None, "the demo should leave upgrades to approve"
     client.force_login(manager)
-    page = client.get("/inventories/").content.decode()
+    page = client.get("/upgrades/").content.decode()
     assert f'id="proposal-{proposal.pk}"' in page
     client.post(f"/upgrades/{proposal.pk}/decide/", {"decision": "approve", "note": "ok"})
     proposal.refresh_from_db()

@@ -15,6 +15,7 @@ PAGES = {
     "/queue/": {"consultant1", "caller1"},
     "/customers/": set(ROLE_USERS),
     "/inventories/": {"admin", "supervisor", "manager1"},
+    "/upgrades/": {"admin", "supervisor", "manager1"},
     "/reports/daily/": {"admin", "supervisor", "manager1"},
     "/strategies/": {"admin", "supervisor", "manager1"},
     "/imports/": {"admin", "manager1"},

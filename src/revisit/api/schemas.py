@@ -62,6 +62,7 @@ class OrderOut(Schema):
 class InventoryOut(Schema):
     id: int
     as_of: date
+    status: str
     customer_count: int
     graded_count: int
     thresholds: dict

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.core.models import (
     AuditEvent,
-    Job,
     Department,
+    Job,
     Organization,
     Region,
     RoleAssignment,

@@ -48,6 +48,7 @@ __all__ = [
     "composite_score",
     "compute_thresholds",
     "explain_segment",
+    "cumulative_spend",
     "grade",
     "parse_thresholds",
     "rfm_summary",
@@ -61,7 +62,8 @@ class GradeResult:
     thresholds: dict
 
 
-def _cumulative_spend(lines: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.DataFrame:
+def cumulative_spend(lines: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.DataFrame:
+    """Net spend per customer over all history up to `as_of` (what spend tiers use)."""
     return (
         lines.lazy()
         .filter(pl.col("order_date") <= as_of)
@@ -92,7 +94,7 @@ def grade(
     summary = rfm_summary(lines, as_of=as_of, window_months=window_months)
     cuts = compute_thresholds(summary, thresholds)
     graded = assign_segments(summary, cuts) if not summary.is_empty() else None
-    spend = _cumulative_spend(lines, as_of)
+    spend = cumulative_spend(lines, as_of)
     if customers is None:
         customers = spend.select("customer_id")
     frame = customers.join(spend, on="customer_id", how="left")

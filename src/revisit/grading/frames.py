@@ -13,6 +13,7 @@ from psycopg import sql as psycopg_sql
 
 from revisit.core.models import Organization
 from revisit.customers.models import Customer
+from revisit.grading.models import Grade
 from revisit.sales.models import OrderLine
 
 _FETCH = 200_000
@@ -96,3 +97,13 @@ def load_customers(organization: Organization) -> pl.DataFrame:
         pl.col("current_tier").fill_null(""),
         pl.col("changed_day").cast(pl.Date).alias("tier_changed_on"),
     ).drop("changed_day")
+
+
+def load_grades(inventory_id: int) -> pl.DataFrame:
+    """An inventory's computed tiers: customer_id, tier."""
+    table = connection.ops.quote_name(Grade._meta.db_table)
+    return _fetch(
+        f"SELECT customer_id, tier FROM {table} WHERE inventory_id = %s",
+        [inventory_id],
+        {"customer_id": pl.Int64, "tier": pl.String},
+    )

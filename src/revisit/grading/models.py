@@ -82,7 +82,15 @@ class GradingSettings(models.Model):
 
 
 class Inventory(models.Model):
-    """One grading run as of a date: its configuration, thresholds and counts."""
+    """One grading run as of a date: its configuration, thresholds and counts.
+
+    Only a published inventory drives pages, segments, call lists and tier changes; a
+    draft (a what-if run with other thresholds) is a snapshot to look at until an admin
+    publishes it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     organization = models.ForeignKey(
         Organization, models.CASCADE, related_name="inventories", verbose_name=_("organization")
@@ -98,6 +106,20 @@ class Inventory(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name=_("run by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Published by default, as every inventory was before drafts: `run_inventory` is
+    # what decides, and creates a draft first.
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
 
     class Meta:
         verbose_name = _("inventory")
@@ -107,6 +129,10 @@ class Inventory(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.as_of}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
 
 
 class Segment(models.TextChoices):
@@ -216,6 +242,11 @@ class TierChange(models.Model):
     to_tier = models.CharField(_("to tier"), max_length=4, choices=Tier.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     rule = models.CharField(_("rule"), max_length=200, blank=True)
+    # What the tier was computed from when an upgrade was proposed (cumulative spend, or
+    # points), so the approval page can show it against the threshold.
+    basis_value = models.DecimalField(
+        _("spend or points"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     effective_on = models.DateField(_("effective on"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

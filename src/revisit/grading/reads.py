@@ -1,14 +1,31 @@
 """Read-side views of inventories: the tables pages, exports and the command line show."""
 
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
 
 from django.db.models import Avg, Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from revisit.core.models import Staff, Store
+from revisit.core.models import Organization, Staff, Store
 from revisit.engine import explain_segment
-from revisit.grading.models import Grade, Inventory, Segment
+from revisit.grading.models import Grade, Inventory, Segment, TierChange
 
 SEGMENT_CODES = [s.value for s in Segment]
+
+
+def current_inventory(organization: Organization | int, *, on: date | None = None):
+    """The inventory that drives pages, segments and call lists: the latest published
+    one (as of `on` or earlier when given). Drafts (what-if runs) never do. None when
+    the organization has no published inventory."""
+    organization_id = getattr(organization, "pk", organization)
+    published = Inventory.objects.filter(
+        organization_id=organization_id, status=Inventory.Status.PUBLISHED
+    )
+    if on is not None:
+        published = published.filter(as_of__lte=on)
+    return published.order_by("-as_of", "-id").first()
 
 
 def scoped_grades(inventory: Inventory, scope: QuerySet | None = None) -> QuerySet[Grade]:
@@ -143,3 +160,33 @@ def explain_grade(grade: Grade) -> str:
             "m_threshold": t["monetary"],
         }
     )
+
+
+_SPEND_LEVEL = {"SVIP": "svip_min_spend", "A": "a_min_spend", "B": "b_min_spend"}
+_POINTS_LEVEL = {"A": "a_above_points", "B": "b_min_points"}
+
+
+def upgrade_reason(change: TierChange) -> str:
+    """Why an upgrade was proposed, in the user's language: the customer's spend (or
+    points) against the level of the new tier in the inventory that proposed it, and
+    since when the proposal waits."""
+    config = change.inventory.config if change.inventory else {}
+    levels, basis = config.get("tier_levels", {}), config.get("tier_basis", "spend")
+    value = "—" if change.basis_value is None else f"{change.basis_value:,.0f}"
+    tier = change.to_tier
+    if basis == "points" and tier in _POINTS_LEVEL:
+        level = f"{int(levels[_POINTS_LEVEL[tier]]):,}"
+        reason = _("points %(value)s, tier %(tier)s from %(level)s")
+    elif basis == "share" and tier == "A":
+        level = f"{float(levels['a_top_share']):.0%}"
+        reason = _("spend ¥%(value)s, in the top %(level)s of customers")
+    elif tier in _SPEND_LEVEL and levels.get(_SPEND_LEVEL[tier]):
+        level = f"{Decimal(levels[_SPEND_LEVEL[tier]]):,.0f}"
+        reason = _("spend ¥%(value)s, tier %(tier)s from ¥%(level)s")
+    else:
+        level, reason = "", _("spend ¥%(value)s")
+    since = timezone.localdate(change.created_at).isoformat()
+    return _("%(reason)s; waiting since %(since)s") % {
+        "reason": reason % {"value": value, "tier": tier, "level": level},
+        "since": since,
+    }

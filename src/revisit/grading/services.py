@@ -13,13 +13,14 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from revisit import engine
 from revisit.core.audit import record_event
 from revisit.core.bulk import insert_frame
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
-from revisit.grading.frames import load_customers, load_order_lines
+from revisit.grading.frames import load_customers, load_grades, load_order_lines
 from revisit.grading.models import Grade, GradingSettings, Inventory, TierChange
 
 TIER_RANK = {t.value: i for i, t in enumerate(Tier)}
@@ -73,19 +74,26 @@ def run_inventory(
     as_of: date,
     actor: Staff | None = None,
     window_months: int | None = None,
-    thresholds: str | None = None,
+    thresholds: str | dict | None = None,
+    publish: bool | None = None,
     now=None,
 ) -> Inventory:
     """Grade every customer of `organization` as of `as_of` and keep the snapshot.
 
-    Writes one grade per customer, sets first tiers, refreshes upgrade proposals (tier
-    rises wait for a store manager) and applies rule-based downgrades. Raises ValueError
-    for a bad thresholds mode.
+    A published inventory becomes the organization's current one (pages, segments, call
+    lists) and moves tiers: first tiers are set, upgrade proposals refreshed (tier rises
+    wait for a store manager), rule-based downgrades applied. A draft only keeps its
+    grades until `publish_inventory`. `publish=None` publishes a run made with the
+    organization's own settings and keeps a what-if run (another window or thresholds)
+    as a draft. Raises ValueError for a bad thresholds mode.
     """
     now = now or timezone.now()
+    settings = grading_settings(organization)
     config = InventoryConfig.from_settings(
-        grading_settings(organization), window_months=window_months, thresholds=thresholds
+        settings, window_months=window_months, thresholds=thresholds
     )
+    if publish is None:
+        publish = config == InventoryConfig.from_settings(settings)
     engine.parse_thresholds(config.thresholds)  # fail before any work on a bad mode
     if config.band_rules:
         engine.validate_band_rules(config.band_rules)
@@ -115,11 +123,9 @@ def run_inventory(
             segment_counts=_counts(graded, "segment"),
             tier_counts=_counts(graded, "tier"),
             run_by=actor,
+            status=Inventory.Status.DRAFT,
         )
         _write_grades(inventory, graded)
-        initial = _set_initial_tiers(inventory, graded, now)
-        proposed = _refresh_upgrade_proposals(inventory, graded)
-        downgraded = _apply_downgrades(inventory, graded, config, actor, now)
         record_event(
             organization,
             actor=actor,
@@ -127,11 +133,71 @@ def run_inventory(
             target=inventory,
             as_of=as_of.isoformat(),
             customers=inventory.customer_count,
-            initial_tiers=initial,
-            upgrade_proposals=proposed,
-            downgrades=downgraded,
+            draft=not publish,
         )
+        if publish:
+            _publish(inventory, graded, actor, now)
     return inventory
+
+
+def publish_inventory(inventory_id: int, *, actor: Staff | None = None, now=None) -> Inventory:
+    """Make a draft inventory the organization's current one, and move tiers as its run
+    would have: first tiers, upgrade proposals, downgrades, from the draft's grades and
+    the customers' tiers as they are now. Only an admin publishes (`actor=None` is the
+    command line). Raises PermissionDenied or ValueError (already published, or older
+    than the current inventory, whose tier changes it would undo)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        inventory = Inventory.objects.select_for_update().get(pk=inventory_id)
+        if actor is not None and not _is_admin_of(actor, inventory.organization_id):
+            raise PermissionDenied(_("Only an admin can publish an inventory."))
+        if inventory.is_published:
+            raise ValueError(_("This inventory is already published."))
+        newer = Inventory.objects.filter(
+            organization_id=inventory.organization_id,
+            status=Inventory.Status.PUBLISHED,
+            as_of__gt=inventory.as_of,
+        )
+        if newer.exists():
+            raise ValueError(
+                _("A published inventory of a later date exists; run a new one instead.")
+            )
+        organization = inventory.organization
+        lines = load_order_lines(organization, until=inventory.as_of)
+        graded = (
+            load_grades(inventory.pk)
+            .join(load_customers(organization), on="customer_id", how="inner")
+            .join(engine.cumulative_spend(lines, inventory.as_of), on="customer_id", how="left")
+            .join(_last_purchase(lines), on="customer_id", how="left")
+        )
+        _publish(inventory, graded, actor, now)
+    return inventory
+
+
+def _publish(inventory: Inventory, graded: pl.DataFrame, actor, now) -> None:
+    config = InventoryConfig(**inventory.config)
+    initial = _set_initial_tiers(inventory, graded, now)
+    proposed = _refresh_upgrade_proposals(inventory, graded, config)
+    downgraded = _apply_downgrades(inventory, graded, config, actor, now)
+    inventory.status = Inventory.Status.PUBLISHED
+    inventory.published_at, inventory.published_by = now, actor
+    inventory.save(update_fields=["status", "published_at", "published_by"])
+    record_event(
+        inventory.organization,
+        actor=actor,
+        action="inventory.publish",
+        target=inventory,
+        as_of=inventory.as_of.isoformat(),
+        initial_tiers=initial,
+        upgrade_proposals=proposed,
+        downgrades=downgraded,
+    )
+
+
+def _is_admin_of(actor: Staff, organization_id: int) -> bool:
+    return actor.organization_id == organization_id and any(
+        a.role == Role.ADMIN for a in actor.role_assignments.all()
+    )
 
 
 def _last_purchase(lines: pl.DataFrame) -> pl.DataFrame:
@@ -265,7 +331,9 @@ def _rank(column: str) -> pl.Expr:
     return pl.col(column).replace_strict(TIER_RANK, default=None, return_dtype=pl.Int8)
 
 
-def _refresh_upgrade_proposals(inventory: Inventory, graded: pl.DataFrame) -> int:
+def _refresh_upgrade_proposals(
+    inventory: Inventory, graded: pl.DataFrame, config: InventoryConfig
+) -> int:
     """A customer whose computed tier is above the current one gets (or keeps) one open
     proposal; an open proposal is refreshed to the latest inventory's tier."""
     rising = graded.filter(
@@ -279,9 +347,12 @@ def _refresh_upgrade_proposals(inventory: Inventory, graded: pl.DataFrame) -> in
             organization_id=inventory.organization_id, status=TierChange.Status.PROPOSED
         )
     }
+    basis = "points" if config.tier_basis == "points" else "spend"
+    if basis not in rising.columns:
+        rising = rising.with_columns(pl.lit(None).alias(basis))
     new, refreshed = [], []
-    for customer_id, store_id, current, target in rising.select(
-        "customer_id", "store_id", "current_tier", "tier"
+    for customer_id, store_id, current, target, value in rising.select(
+        "customer_id", "store_id", "current_tier", "tier", basis
     ).iter_rows():
         existing = open_by_customer.get(customer_id)
         if existing is None:
@@ -296,15 +367,19 @@ def _refresh_upgrade_proposals(inventory: Inventory, graded: pl.DataFrame) -> in
                     to_tier=target,
                     status=TierChange.Status.PROPOSED,
                     effective_on=inventory.as_of,
+                    basis_value=value,
                 )
             )
         elif existing.to_tier != target or existing.from_tier != current:
             existing.to_tier, existing.from_tier = target, current
             existing.inventory, existing.effective_on = inventory, inventory.as_of
+            existing.basis_value = value
             refreshed.append(existing)
     TierChange.objects.bulk_create(new, batch_size=5000)
     TierChange.objects.bulk_update(
-        refreshed, ["to_tier", "from_tier", "inventory", "effective_on"], batch_size=5000
+        refreshed,
+        ["to_tier", "from_tier", "inventory", "effective_on", "basis_value"],
+        batch_size=5000,
     )
     return len(new) + len(refreshed)
 
@@ -408,3 +483,71 @@ def approve_upgrade(change_id: int, *, actor: Staff, note: str = "", now=None) -
 def reject_upgrade(change_id: int, *, actor: Staff, note: str = "", now=None) -> TierChange:
     """A store manager or an admin rejects a tier rise; the tier stays as it was."""
     return _decide(change_id, actor=actor, approve=False, note=note, now=now)
+
+
+def decidable_upgrades(actor: Staff):
+    """The open upgrade proposals `actor` may decide: every one of the organization for
+    an admin, those of her stores for a store manager, none for anyone else."""
+    proposals = TierChange.objects.filter(
+        organization_id=actor.organization_id, status=TierChange.Status.PROPOSED
+    )
+    assignments = list(actor.role_assignments.all())
+    if any(a.role == Role.ADMIN for a in assignments):
+        return proposals
+    stores = [a.store_id for a in assignments if a.role == Role.STORE_MANAGER and a.store_id]
+    return proposals.filter(store_id__in=stores)
+
+
+def decide_upgrades(
+    actor: Staff,
+    *,
+    approve: bool,
+    change_ids: list[int] | None = None,
+    store_id: int | None = None,
+    to_tier: str | None = None,
+    note: str = "",
+    now=None,
+) -> int:
+    """Approve or reject many upgrade proposals at once: those in `change_ids`, or every
+    open one matching the filter (store, target tier), limited to what `actor` may decide.
+    One transaction and one audit event with the count; returns the count."""
+    now = now or timezone.now()
+    proposals = decidable_upgrades(actor)
+    if change_ids is not None:
+        proposals = proposals.filter(pk__in=change_ids)
+    if store_id is not None:
+        proposals = proposals.filter(store_id=store_id)
+    if to_tier:
+        proposals = proposals.filter(to_tier=to_tier)
+    with transaction.atomic():
+        rows = list(
+            proposals.select_for_update().values_list("pk", "customer_id", "to_tier").order_by("pk")
+        )
+        if not rows:
+            return 0
+        ids = [pk for pk, _customer, _tier in rows]
+        status = TierChange.Status.APPROVED if approve else TierChange.Status.REJECTED
+        for start in range(0, len(ids), 5000):
+            TierChange.objects.filter(pk__in=ids[start : start + 5000]).update(
+                status=status, decided_by=actor, decided_at=now, note=note[:200]
+            )
+        if approve:
+            by_tier: dict[str, list[int]] = {}
+            for _pk, customer_id, tier in rows:
+                by_tier.setdefault(tier, []).append(customer_id)
+            for tier, customers in by_tier.items():
+                for start in range(0, len(customers), 5000):
+                    Customer.objects.filter(pk__in=customers[start : start + 5000]).update(
+                        tier=tier, tier_changed_on=timezone.localdate(now)
+                    )
+        record_event(
+            actor.organization,
+            actor=actor,
+            action="tier.upgrade.approve_many" if approve else "tier.upgrade.reject_many",
+            count=len(rows),
+            selected=change_ids is not None,
+            store_id=store_id,
+            to_tier=to_tier or "",
+            note=note[:200],
+        )
+    return len(rows)

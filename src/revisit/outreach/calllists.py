@@ -13,6 +13,7 @@ from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment, Staff
 from revisit.customers.models import Customer, MarketingConsent, PhoneStatus
 from revisit.grading.models import Grade, Inventory
+from revisit.grading.reads import current_inventory
 from revisit.outreach.followups import outreach_settings
 from revisit.outreach.models import (
     CallTask,
@@ -175,12 +176,7 @@ def generate_call_lists(
     never past anyone's quota. Running it again for the same day adds nothing."""
     now = now or timezone.now()
     settings = outreach_settings(organization)
-    inventory = (
-        inventory
-        or Inventory.objects.filter(organization=organization, as_of__lte=date)
-        .order_by("-as_of", "-id")
-        .first()
-    )
+    inventory = inventory or current_inventory(organization, on=date)
     result = Generated(date=date)
     with transaction.atomic():
         result.carried_over = CallTask.objects.filter(

@@ -1,6 +1,6 @@
 """Forms of the pages. Services validate the business rules; forms parse what people type."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -21,7 +21,8 @@ OUTCOME_FIELDS = {
     Outcome.INVALID_1: ["note"],
     Outcome.INVALID_2: ["note"],
 }
-DATE = forms.DateInput(attrs={"type": "date"})
+# A date input only accepts YYYY-MM-DD; the localized default leaves it empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class FollowUpForm(forms.Form):
@@ -97,6 +98,20 @@ class InventoryForm(forms.Form):
         max_length=100,
         help_text=_("mean, median, quantile:0.6 or fixed:R,F,M"),
     )
+
+    EARLIEST = date(1900, 1, 1)
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of > self.today:
+            raise forms.ValidationError(_("An inventory cannot be dated in the future."))
+        if as_of < self.EARLIEST:
+            raise forms.ValidationError(_("An inventory cannot be dated before 1900."))
+        return as_of
 
 
 class StrategyForm(forms.ModelForm):

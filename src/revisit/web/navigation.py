@@ -19,6 +19,7 @@ ENTRIES = [
     Entry("queue", _("My call queue"), perm.QUEUE_ROLES),
     Entry("customers", _("Customers"), None),
     Entry("inventories", _("Inventories"), perm.INVENTORY_VIEW_ROLES),
+    Entry("upgrades", _("Upgrade approvals"), perm.INVENTORY_VIEW_ROLES),
     Entry("daily_report", _("Daily report"), perm.REPORT_ROLES),
     Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
     Entry("imports", _("Imports"), perm.IMPORT_ROLES),

@@ -8,16 +8,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from revisit.customers.models import Channel, Tier
-from revisit.grading.models import Grade, Inventory, Segment
+from revisit.grading.models import Grade, Segment
+from revisit.grading.reads import current_inventory
 
 PAGE_SIZE = 50
 _PHONE_SEPARATORS = re.compile(r"[\s\-+]")  # what people type inside a number
-
-
-def latest_inventory(organization_id: int) -> Inventory | None:
-    return (
-        Inventory.objects.filter(organization_id=organization_id).order_by("-as_of", "-id").first()
-    )
 
 
 class CustomerFilter(forms.Form):
@@ -63,7 +58,7 @@ class CustomerFilter(forms.Form):
         if d["q"]:
             qs = qs.filter(text_query(d["q"].strip()))
         if d["segment"]:
-            inventory = latest_inventory(self.organization_id)
+            inventory = current_inventory(self.organization_id)
             if inventory is None:
                 return qs.none()
             # EXISTS, not IN: walking customers in page order and probing the grade's

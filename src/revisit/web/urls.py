@@ -11,6 +11,7 @@ from revisit.web.views import (
     reports,
     staff,
     strategies,
+    upgrades,
 )
 
 urlpatterns = [
@@ -29,7 +30,10 @@ urlpatterns = [
     path("inventories/running/<str:job>/", inventories.inventory_running, name="inventory_running"),
     path("inventories/<int:pk>/movements/", inventories.migration, name="inventory_migration"),
     path("inventories/<int:pk>/moved/", inventories.moved_customers, name="inventory_moved"),
-    path("upgrades/<int:pk>/decide/", inventories.decide_upgrade, name="decide_upgrade"),
+    path("inventories/<int:pk>/publish/", inventories.publish, name="inventory_publish"),
+    path("upgrades/", upgrades.upgrade_list, name="upgrades"),
+    path("upgrades/decide/", upgrades.decide, name="decide_upgrades"),
+    path("upgrades/<int:pk>/decide/", upgrades.decide_one, name="decide_upgrade"),
     path("imports/", imports.upload, name="imports"),
     path("imports/<str:token>/", imports.confirm, name="import_preview"),
     path("imports/runs/<int:pk>/", imports.run_detail, name="import_run"),

@@ -15,12 +15,12 @@ from revisit.core.access import (
 )
 from revisit.core.audit import record_event
 from revisit.customers.phones import display_phone
-from revisit.grading.reads import explain_grade
+from revisit.grading.reads import current_inventory, explain_grade
 from revisit.outreach.followups import contact_reason_label
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.params import parse_page
-from revisit.web.search import PAGE_SIZE, CustomerFilter, latest_inventory
+from revisit.web.search import PAGE_SIZE, CustomerFilter
 from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
@@ -63,7 +63,7 @@ def customer_list(request):
     page = parse_page(request.GET.get("page"))
     start = (page - 1) * PAGE_SIZE
     rows = list(customers[start : start + PAGE_SIZE + 1])
-    inventory = latest_inventory(request.user.organization_id)
+    inventory = current_inventory(request.user.organization_id)
     segments = {}
     if inventory and rows:
         segments = dict(
@@ -92,7 +92,9 @@ def customer_detail(request, pk: int):
     # Who looked at whose record is part of the personal-data trail.
     record_event(customer.organization, actor=request.user, action="customer.view", target=customer)
     grades = list(
-        customer.grades.select_related("inventory").order_by("-inventory__as_of", "-inventory_id")
+        customer.grades.filter(inventory__status="published")  # drafts are what-ifs
+        .select_related("inventory")
+        .order_by("-inventory__as_of", "-inventory_id")
     )
     current = grades[0] if grades else None
     lines = (

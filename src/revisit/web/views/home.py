@@ -8,9 +8,8 @@ from revisit.appointments.models import Appointment
 from revisit.core.access import visible_customers, visible_import_runs
 from revisit.core.clock import day_bounds, local_date
 from revisit.grading.models import TierChange
-from revisit.grading.reads import segment_table
+from revisit.grading.reads import current_inventory, segment_table
 from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any, roles_of
-from revisit.web.search import latest_inventory
 
 
 def home(request):
@@ -24,7 +23,7 @@ def home(request):
     start, end = day_bounds(org, today)
     customers = visible_customers(staff)
     is_admin = "admin" in roles_of(staff)
-    inventory = latest_inventory(org.pk)
+    inventory = current_inventory(org.pk)
     appointments = (
         Appointment.objects.filter(
             organization=org,

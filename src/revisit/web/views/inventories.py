@@ -1,6 +1,6 @@
-"""Inventories: run one, the segment table with its chart, the segment × owner table,
-movements between two inventories, and upgrade approvals. Every count is limited to the
-customers the user may see."""
+"""Inventories: run one, publish a draft, the segment table with its chart, the segment ×
+owner table, movements between two inventories. Every count is limited to the customers
+the user may see. Upgrade approvals are in upgrades.py."""
 
 import json
 
@@ -16,7 +16,7 @@ from revisit import engine
 from revisit.core.access import aggregate_scope, get_job_or_404, visible_customers
 from revisit.core.clock import local_date
 from revisit.core.models import Job
-from revisit.grading.models import Inventory, TierChange
+from revisit.grading.models import Inventory
 from revisit.grading.reads import (
     SEGMENT_CODES,
     explain_grade,
@@ -26,20 +26,38 @@ from revisit.grading.reads import (
     segment_store_matrix,
     segment_table,
 )
-from revisit.grading.services import approve_upgrade, reject_upgrade
+from revisit.grading.services import publish_inventory
 from revisit.grading.tasks import INVENTORY_JOB, run_inventory_in_background
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.forms import InventoryForm
+from revisit.web.params import MAX_ID, answers_bad_parameters, id_param
 from revisit.web.permissions import (
     INVENTORY_RUN_ROLES,
     INVENTORY_VIEW_ROLES,
     has_any,
     require_roles,
 )
+from revisit.web.views.upgrades import panel_context
 
 
 def _inventory(request, pk: int) -> Inventory:
+    if pk > MAX_ID:
+        raise Http404
     return get_object_or_404(Inventory, pk=pk, organization=request.user.organization)
+
+
+def _previous_published(inventory: Inventory) -> Inventory | None:
+    """What a movement compares with by default: the last published inventory of an
+    earlier date (a what-if draft or a rerun of the same day compares with nothing new)."""
+    return (
+        Inventory.objects.filter(
+            organization_id=inventory.organization_id,
+            status=Inventory.Status.PUBLISHED,
+            as_of__lt=inventory.as_of,
+        )
+        .order_by("-as_of", "-id")
+        .first()
+    )
 
 
 def _thresholds(text: str):
@@ -58,7 +76,10 @@ def inventory_list(request):
     inventories = Inventory.objects.filter(organization=org).select_related("run_by")
     inventories = inventories.order_by("-as_of", "-id")
     may_run = has_any(request.user, INVENTORY_RUN_ROLES)
-    form = InventoryForm(request.POST or None, initial={"as_of": local_date(org)})
+    form = InventoryForm(
+        request.POST or None, initial={"as_of": local_date(org)}, today=local_date(org)
+    )
+    status = 200
     if request.method == "POST":
         if not may_run:
             raise PermissionDenied
@@ -76,7 +97,7 @@ def inventory_list(request):
                 request.session.setdefault("inventory_jobs", []).append(job.id)
                 request.session.modified = True
                 return redirect("inventory_running", job=job.id)
-    latest = inventories.first()
+        status = 400
     return render(
         request,
         "web/inventories/list.html",
@@ -84,9 +105,9 @@ def inventory_list(request):
             "inventories": inventories[:50],
             "form": form,
             "may_run": may_run,
-            "latest": latest,
-            "proposals": _proposals(request)[:200],
+            **panel_context(request, {}),
         },
+        status=status,
     )
 
 
@@ -98,15 +119,33 @@ def inventory_running(request, job: str):
         raise Http404
     job = get_job_or_404(request.user, pk=int(job), kind=INVENTORY_JOB)
     if job.status == Job.Status.DONE:
+        # Said on both paths: the waiting page usually polls with htmx.
+        messages.success(request, _("The inventory is done."))
         url = reverse("inventory", args=[job.result["inventory_id"]])
         if request.htmx:
             return HttpResponse(headers={"HX-Redirect": url})
-        messages.success(request, _("The inventory is done."))
         return redirect(url)
     if job.status == Job.Status.FAILED and request.htmx:
         return HttpResponse(headers={"HX-Refresh": "true"})  # show the failure page
     error = job.error_message() if job.status == Job.Status.FAILED else None
     return render(request, "web/inventories/running.html", {"error": error, "job": job})
+
+
+@require_roles(INVENTORY_RUN_ROLES)
+@require_POST
+def publish(request, pk: int):
+    inventory = _inventory(request, pk)
+    try:
+        publish_inventory(inventory.pk, actor=request.user)
+    except (PermissionDenied, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The inventory of %(day)s is published: pages and call lists now use it.")
+            % {"day": inventory.as_of.isoformat()},
+        )
+    return redirect("inventory", pk=inventory.pk)
 
 
 @require_roles(INVENTORY_VIEW_ROLES)
@@ -156,24 +195,23 @@ def inventory_detail(request, pk: int):
             "stores": segment_store_matrix(inventory, scope),
             "codes": SEGMENT_CODES,
             "chart": json.dumps(chart, ensure_ascii=False),
-            "others": others.order_by("-as_of")[:20],
+            "others": others.order_by("-as_of", "-id")[:20],
+            "compare_default": _previous_published(inventory),
+            "may_publish": has_any(request.user, INVENTORY_RUN_ROLES),
         },
     )
 
 
 @require_roles(INVENTORY_VIEW_ROLES)
+@answers_bad_parameters
 def migration(request, pk: int):
     after = _inventory(request, pk)
-    before_id = request.GET.get("from")
+    before_id = id_param(request.GET.get("from"), required=False)
     candidates = Inventory.objects.filter(
         organization=after.organization, as_of__lte=after.as_of
     ).exclude(pk=after.pk)
-    latest_first = candidates.order_by("-as_of", "-id")
     before = (
-        get_object_or_404(candidates, pk=before_id)
-        if before_id
-        # By default the last inventory of an earlier date, else one of the same date.
-        else latest_first.filter(as_of__lt=after.as_of).first() or latest_first.first()
+        get_object_or_404(candidates, pk=before_id) if before_id else _previous_published(after)
     )
     if before is None:
         messages.info(request, _("A movement needs an earlier inventory."))
@@ -209,7 +247,7 @@ def migration(request, pk: int):
             "classes": classes,
             "matrix": matrix,
             "sankey": json.dumps(sankey, ensure_ascii=False),
-            "candidates": candidates.order_by("-as_of")[:20],
+            "candidates": candidates.order_by("-as_of", "-id")[:20],
         },
     )
 
@@ -220,9 +258,10 @@ def _class_order(code: str):
 
 
 @require_roles(INVENTORY_VIEW_ROLES)
+@answers_bad_parameters
 def moved_customers(request, pk: int):
     after = _inventory(request, pk)
-    before = _inventory(request, int(request.GET.get("from", 0) or 0))
+    before = _inventory(request, id_param(request.GET.get("from")))
     by = "tier" if request.GET.get("by") == "tier" else "segment"
     from_class, to_class = request.GET.get("from_class", ""), request.GET.get("to_class", "")
     grades = migration_customers(
@@ -266,36 +305,3 @@ def moved_customers(request, pk: int):
             "query": request.GET.urlencode(),
         },
     )
-
-
-def _proposals(request):
-    return (
-        TierChange.objects.filter(
-            organization=request.user.organization,
-            status=TierChange.Status.PROPOSED,
-            customer__in=visible_customers(request.user).values("pk"),
-        )
-        .select_related("customer", "store", "inventory")
-        .order_by("store__code", "customer__code")
-    )
-
-
-@require_roles(INVENTORY_VIEW_ROLES)
-@require_POST
-def decide_upgrade(request, pk: int):
-    change = get_object_or_404(_proposals(request), pk=pk)
-    note = request.POST.get("note", "")[:200]
-    decide = approve_upgrade if request.POST.get("decision") == "approve" else reject_upgrade
-    try:
-        change = decide(change.pk, actor=request.user, note=note)
-    except PermissionDenied:
-        messages.error(request, _("Only the store's manager or an admin can decide this."))
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("%(customer)s: %(status)s")
-            % {"customer": change.customer, "status": change.get_status_display()},
-        )
-    return redirect("inventories")

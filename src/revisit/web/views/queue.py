@@ -5,12 +5,12 @@ from django.views.decorators.http import require_POST
 
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
+from revisit.grading.reads import current_inventory
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
 from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
-from revisit.web.search import latest_inventory
 
 
 def progress(request) -> dict:
@@ -75,7 +75,7 @@ def queue(request):
         "form": form,
         "fields": form.visible_fields_for(),
         "may_reveal": may_reveal_phones(request.user),
-        "inventory": latest_inventory(org.pk),
+        "inventory": current_inventory(org.pk),
         "today": local_date(org),
     }
     return render(request, "web/queue/queue.html", context)

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from revisit.core.access import visible_orders
 from revisit.core.clock import local_date
 from revisit.core.models import Role
+from revisit.grading.reads import current_inventory
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.models import Outcome
 from revisit.sales.models import OrderLine
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.params import parse_day
 from revisit.web.permissions import REPORT_ROLES, require_roles
-from revisit.web.search import latest_inventory
 
 SUMMED = [
     "quota",
@@ -60,7 +60,7 @@ def _sales(request, day) -> list[dict]:
         .order_by("order__consultant", "-amount")
     )
     rows = list(lines)
-    inventory = latest_inventory(request.user.organization_id)
+    inventory = current_inventory(request.user.organization_id)
     segments = (
         dict(
             inventory.grades.filter(customer_id__in=[r["customer_id"] for r in rows]).values_list(

@@ -1,4 +1,4 @@
-"""`revisit inventory run|export|compare|list`."""
+"""`revisit inventory run|publish|export|compare|list`."""
 
 from pathlib import Path
 
@@ -8,8 +8,10 @@ from revisit.core.management.dates import iso_date
 from revisit.core.services import resolve_organization
 from revisit.grading.exports import write_inventory_export
 from revisit.grading.models import Inventory
-from revisit.grading.reads import migration_matrix, segment_table
-from revisit.grading.services import run_inventory
+from revisit.grading.reads import current_inventory, migration_matrix, segment_table
+from revisit.grading.services import publish_inventory, run_inventory
+
+MAX_ID = 2**63 - 1  # ids are 64-bit: a longer number names nothing
 
 
 class Command(BaseCommand):
@@ -22,6 +24,23 @@ class Command(BaseCommand):
         run.add_argument("--window-months", type=int)
         run.add_argument("--thresholds", help="mean | median | quantile:Q")
         run.add_argument("--org")
+        publishing = run.add_mutually_exclusive_group()
+        publishing.add_argument(
+            "--draft",
+            dest="publish",
+            action="store_false",
+            default=None,
+            help="keep as a draft (what-if) even with the organization's settings",
+        )
+        publishing.add_argument(
+            "--publish",
+            dest="publish",
+            action="store_true",
+            help="publish at once even with other thresholds or window",
+        )
+        publish = sub.add_parser("publish", help="make a draft inventory the current one")
+        publish.add_argument("inventory")
+        publish.add_argument("--org")
         export = sub.add_parser("export", help="one row per customer to .csv or .xlsx")
         export.add_argument("inventory", nargs="?", default="latest")
         export.add_argument("--out", required=True)
@@ -40,9 +59,9 @@ class Command(BaseCommand):
 
     def _inventory(self, organization, ref: str) -> Inventory:
         inventories = Inventory.objects.filter(organization=organization)
-        found = inventories.first() if ref == "latest" else None
+        found = current_inventory(organization) if ref == "latest" else None
         if ref != "latest":
-            if not ref.isdigit():
+            if not ref.isdigit() or int(ref) > MAX_ID:
                 raise CommandError(f"盘点编号应为数字或 latest: {ref!r} (inventory ID or 'latest')")
             found = inventories.filter(pk=int(ref)).first()
         if found is None:
@@ -56,11 +75,12 @@ class Command(BaseCommand):
                 as_of=opts["as_of"],
                 window_months=opts["window_months"],
                 thresholds=opts["thresholds"],
+                publish=opts["publish"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"盘点 #{inventory.pk} (inventory) as of {inventory.as_of}: "
+            f"盘点 #{inventory.pk} (inventory) as of {inventory.as_of} [{inventory.status}]: "
             f"{inventory.customer_count} 位客户, {inventory.graded_count} 位参与 RFM 分级\n"
             f"阈值 thresholds: {inventory.thresholds}\n"
         )
@@ -74,6 +94,16 @@ class Command(BaseCommand):
                 f"{_num(row['mean_monetary'], 0):>14}"
             )
         self.stdout.write(f"分级 tiers: {inventory.tier_counts}")
+
+    def do_publish(self, organization, opts):
+        inventory = self._inventory(organization, opts["inventory"])
+        try:
+            publish_inventory(inventory.pk)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"已发布盘点 #{inventory.pk} (published inventory) as of {inventory.as_of}"
+        )
 
     def do_export(self, organization, opts):
         inventory = self._inventory(organization, opts["inventory"])
@@ -99,7 +129,8 @@ class Command(BaseCommand):
     def do_list(self, organization, opts):
         for inv in Inventory.objects.filter(organization=organization):
             self.stdout.write(
-                f"#{inv.pk}  {inv.as_of}  {inv.customer_count} customers  {inv.segment_counts}"
+                f"#{inv.pk}  {inv.as_of}  {inv.status:<9}  {inv.customer_count} customers  "
+                f"{inv.segment_counts}"
             )
 
 
