@@ -183,6 +183,10 @@ def generate_call_lists(
     )
     result = Generated(date=date)
     with transaction.atomic():
+        # One generation per organization at a time (CLI, hourly tick, page): the row lock
+        # is taken before anything is read, so under READ COMMITTED a second run waits
+        # here and then sees the first one's committed tasks and loads.
+        Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
         result.carried_over = CallTask.objects.filter(
             organization=organization,
             status=CallTask.Status.OPEN,
