@@ -20,7 +20,7 @@ from revisit.core.bulk import insert_frame
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
 from revisit.grading.frames import load_customers, load_order_lines
-from revisit.grading.models import Grade, GradingSettings, Inventory, TierChange
+from revisit.grading.models import Grade, GradingSettings, Inventory, TierChange, check_tier_basis
 
 TIER_RANK = {t.value: i for i, t in enumerate(Tier)}
 TIERS_TOP_DOWN = [t.value for t in Tier]
@@ -87,6 +87,7 @@ def run_inventory(
         grading_settings(organization), window_months=window_months, thresholds=thresholds
     )
     engine.parse_thresholds(config.thresholds)  # fail before any work on a bad mode
+    check_tier_basis(config.tier_basis)
     if config.band_rules:
         engine.validate_band_rules(config.band_rules)
     customers = load_customers(organization)
