@@ -1,6 +1,7 @@
 from django.urls import path
 
 from revisit.web.views import customers, home, imports, inventories, queue, reports, strategies
+from revisit.web.views import revisit_team as team
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -24,4 +25,21 @@ urlpatterns = [
     path("strategies/<int:pk>/", strategies.strategy_edit, name="strategy_edit"),
     path("cadences/<int:pk>/", strategies.cadence_edit, name="cadence_edit"),
     path("reports/daily/", reports.daily_report, name="daily_report"),
+    path("revisit-team/", team.revisit_team, name="revisit_team"),
+    path(
+        "revisit-team/customers/<int:pk>/number/",
+        team.settle_number,
+        name="revisit_team_number",
+    ),
+    path(
+        "revisit-team/customers/<int:pk>/return/",
+        team.return_customer,
+        name="revisit_team_return",
+    ),
+    path(
+        "revisit-team/customers/owner/",
+        team.move_customers,
+        name="revisit_team_move_customers",
+    ),
+    path("revisit-team/tasks/assignee/", team.move_tasks, name="revisit_team_move_tasks"),
 ]
