@@ -11,10 +11,10 @@ from django.core.management.base import CommandError
 from django.forms import model_to_dict
 from django.utils import translation
 
-from revisit.core.models import Staff
+from revisit.core.models import Role, Staff
 from revisit.grading.models import GradingSettings, Inventory
 from revisit.grading.services import grading_settings, run_inventory
-from tests.factories import log_in, make_customer, make_order, make_org
+from tests.factories import log_in, make_customer, make_order, make_org, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,13 @@ def test_the_inventory_command_reports_it_without_a_traceback(org):
     GradingSettings.objects.filter(pk=grading_settings(org).pk).update(tier_basis="points")
     with translation.override("zh-hans"), pytest.raises(CommandError, match=REFUSED):
         call_command("inventory", "run", "--as-of", "2024-06-30", stdout=StringIO())
+
+
+def test_the_inventory_page_explains_it(client, org):
+    GradingSettings.objects.filter(pk=grading_settings(org).pk).update(tier_basis="points")
+    client.force_login(make_staff(org, Role.ADMIN))
+    response = client.post("/inventories/", {"as_of": "2024-06-30"}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and REFUSED in page
+    assert "Traceback" not in page and "ValueError" not in page
+    assert not Inventory.objects.exists()

@@ -106,6 +106,14 @@ def check_tier_basis(basis: str) -> None:
         raise ValueError(tier_basis_unavailable())
 
 
+def check_organization_tier_basis(organization) -> None:
+    """Refuse before queueing an inventory whose stored tier basis cannot be run."""
+    basis = GradingSettings.objects.filter(organization=organization).values_list(
+        "tier_basis", flat=True
+    )
+    check_tier_basis(basis.first() or GradingSettings.TierBasis.SPEND)
+
+
 class Inventory(models.Model):
     """One grading run as of a date: its configuration, thresholds and counts."""
 

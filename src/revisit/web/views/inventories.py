@@ -17,7 +17,7 @@ from huey.exceptions import TaskException
 from revisit import engine
 from revisit.core.access import aggregate_scope, visible_customers
 from revisit.core.clock import local_date
-from revisit.grading.models import Inventory, TierChange
+from revisit.grading.models import Inventory, TierChange, check_organization_tier_basis
 from revisit.grading.reads import (
     SEGMENT_CODES,
     explain_grade,
@@ -66,6 +66,7 @@ def inventory_list(request):
         if form.is_valid():
             d = form.cleaned_data
             try:
+                check_organization_tier_basis(org)
                 thresholds = _thresholds(d["thresholds"])
                 engine.parse_thresholds(thresholds or "mean")
             except ValueError as exc:
