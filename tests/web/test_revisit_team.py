@@ -105,3 +105,32 @@ def test_tasks_of_customers_outside_the_scope_cannot_be_moved(client, team):
     )
     task.refresh_from_db()
     assert task.assignee == team["callers"][0]
+
+
+def test_a_leaving_staff_members_customers_and_tasks_go_to_a_colleague(client, team):
+    leaving, taking = team["callers"]
+    Customer.objects.filter(pk__in=[team["handed"].pk, team["elsewhere"].pk]).update(owner=leaving)
+    task = CallTask.objects.create(
+        organization=team["org"], customer=team["flagged"], assignee=leaving, due_date=DAY
+    )
+    leaving.is_active = False
+    leaving.save()
+    client.force_login(team["manager"])
+    page = client.get("/revisit-team/").content.decode()
+    assert "冯客服 (已停用)" in page
+    same = client.post(
+        "/revisit-team/hand-over/",
+        {"leaving": taking.pk, "to": taking.pk, "reason": "离职"},
+        follow=True,
+    )
+    assert "请选择两位不同的员工。" in same.content.decode()
+    response = client.post(
+        "/revisit-team/hand-over/",
+        {"leaving": leaving.pk, "to": taking.pk, "reason": "离职"},
+        follow=True,
+    )
+    assert "冯客服 交接给 韩客服：客户 1 位，任务 1 个。" in response.content.decode()
+    assert Customer.objects.get(pk=team["handed"].pk).owner == taking
+    assert Customer.objects.get(pk=team["elsewhere"].pk).owner == leaving  # another store's
+    task.refresh_from_db()
+    assert task.assignee == taking

@@ -133,3 +133,23 @@ def reassign_owner(customers: QuerySet[Customer], *, to: Staff, actor: Staff, re
                 customers={str(pk): owner_id for pk, owner_id in changed},
             )
     return len(changed)
+
+
+def hand_over_staff(
+    customers: QuerySet[Customer],
+    tasks: QuerySet[CallTask],
+    *,
+    leaving: Staff,
+    to: Staff,
+    actor: Staff,
+    reason: str,
+) -> tuple[int, int]:
+    """When someone leaves: `to` becomes the owner of the customers `leaving` owned and
+    takes the open tasks `leaving` held (among those given, already scoped), in one
+    transaction. Returns (customers, tasks) moved."""
+    if leaving.pk == to.pk:
+        raise AssignmentError(_("Choose two different staff members."))
+    with transaction.atomic():
+        owned = reassign_owner(customers.filter(owner=leaving), to=to, actor=actor, reason=reason)
+        held = reassign_tasks(tasks.filter(assignee=leaving), to=to, actor=actor, reason=reason)
+    return owned, held

@@ -42,4 +42,5 @@ urlpatterns = [
         name="revisit_team_move_customers",
     ),
     path("revisit-team/tasks/assignee/", team.move_tasks, name="revisit_team_move_tasks"),
+    path("revisit-team/hand-over/", team.hand_over, name="revisit_team_hand_over"),
 ]

@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from revisit.core.access import get_customer_or_404, visible_customers
+from revisit.core.models import Staff
 from revisit.outreach.assignments import (
     AssignmentError,
     assignable_staff,
+    hand_over_staff,
     reassign_owner,
     reassign_tasks,
     return_to_call_lists,
@@ -51,6 +53,20 @@ class ReassignForm(forms.Form):
         self.fields["to"].queryset = assignable_staff(organization)
 
 
+class StaffHandOverForm(forms.Form):
+    """Everything one staff member owns or holds, to another (e.g. when she leaves)."""
+
+    leaving = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Staff member leaving"))
+    to = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Hand over to"))
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Someone who has left may already be deactivated: still listed here.
+        self.fields["leaving"].queryset = Staff.objects.filter(organization=organization)
+        self.fields["to"].queryset = assignable_staff(organization)
+
+
 def _form_error(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
@@ -80,6 +96,9 @@ def revisit_team(request):
             "tasks": tasks[:SHOWN],
             "task_count": tasks.count(),
             "staff": staff,
+            "everyone": Staff.objects.filter(organization=user.organization).order_by(
+                "-is_active", "display_name", "username"
+            ),
             "assignee": int(assignee) if assignee.isdigit() else None,
             "shown": SHOWN,
         },
@@ -173,5 +192,35 @@ def move_customers(request):
         messages.success(
             request,
             _("%(n)s customers now belong to %(to)s.") % {"n": changed, "to": d["to"]},
+        )
+    return redirect("revisit_team")
+
+
+@require_roles(REVISIT_TEAM_ROLES)
+@require_POST
+def hand_over(request):
+    """Move everything of one staff member (her customers and open tasks) to another."""
+    user = request.user
+    form = StaffHandOverForm(request.POST, organization=user.organization)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect("revisit_team")
+    d = form.cleaned_data
+    try:
+        customers, tasks = hand_over_staff(
+            visible_customers(user),
+            _visible_tasks(user),
+            leaving=d["leaving"],
+            to=d["to"],
+            actor=user,
+            reason=d["reason"],
+        )
+    except AssignmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(from)s to %(to)s: %(customers)s customers and %(tasks)s tasks handed over.")
+            % {"from": d["leaving"], "to": d["to"], "customers": customers, "tasks": tasks},
         )
     return redirect("revisit_team")
