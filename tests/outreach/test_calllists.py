@@ -1,12 +1,15 @@
 """Daily call lists: allocation, quotas, order, exclusions, carry-over, idempotency."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from revisit.customers.models import MarketingConsent
 from revisit.outreach.calllists import allocation_table, generate_call_lists
-from revisit.outreach.followups import outreach_settings
+from revisit.outreach.figures import daily_figures
+from revisit.outreach.followups import outreach_settings, record_followup
 from revisit.outreach.models import CallTask, ScheduledContact
 from revisit.sales.models import Order
 from tests.factories import make_order
@@ -141,5 +144,102 @@ def test_allocation_table_per_staff_and_segment(clinic):
     graded(clinic, "B1", 2)
     generate_call_lists(clinic["org"], date=DAY)
     table = {row["staff"]: row for row in allocation_table(clinic["org"], DAY)}
-    assert table["陈咨询"]["A1"] == 2 and table["陈咨询"]["total"] == 2
-    assert table["冯客服"]["B1"] + table["韩客服"]["B1"] == 2
+    assert table["陈咨询"]["segments"] == {"A1": 2} and table["陈咨询"]["total"] == 2
+    callers = [table["冯客服"], table["韩客服"]]
+    assert sum(r["segments"]["B1"] for r in callers) == 2
+
+
+def schedule(customer, reason="revisit:注射", days_ago=0):
+    return ScheduledContact.objects.create(
+        organization=customer.organization,
+        customer=customer,
+        due_on=DAY - timedelta(days=days_ago),
+        reason=reason,
+    )
+
+
+def test_routine_revisits_come_on_top_of_the_activation_quota(clinic):
+    consultant = clinic["consultant"]
+    consultant.daily_call_quota = 3
+    consultant.save()
+    activation = graded(clinic, "A1", 5, owner=consultant)
+    revisits = graded(clinic, "A4", 4, owner=consultant)
+    for customer in revisits:
+        schedule(customer)
+    generate_call_lists(clinic["org"], date=DAY)
+    mine = tasks_of(consultant)
+    scheduled = [t for t in mine if t.source == CallTask.Source.SCHEDULED]
+    segment = [t for t in mine if t.source == CallTask.Source.SEGMENT]
+    # All four revisits go to their owner and the quota of 3 is still all activation.
+    assert {t.customer for t in scheduled} == set(revisits)
+    assert len(segment) == 3 and {t.customer for t in segment} <= set(activation)
+    [row] = [r for r in allocation_table(clinic["org"], DAY) if r["staff_id"] == consultant.pk]
+    assert (row["activation"], row["scheduled"], row["total"]) == (3, 4, 7)
+    assert row["segments"] == {"A1": 3}
+
+
+def test_carried_over_revisits_do_not_use_up_the_quota(clinic):
+    consultant = clinic["consultant"]
+    consultant.daily_call_quota = 2
+    consultant.save()
+    old = graded(clinic, "A1", 3, owner=consultant)
+    CallTask.objects.bulk_create(
+        CallTask(
+            organization=clinic["org"],
+            customer=customer,
+            assignee=consultant,
+            due_date=DAY - timedelta(days=1),
+            source=CallTask.Source.SCHEDULED,
+        )
+        for customer in old
+    )
+    fresh = graded(clinic, "A1", 3, owner=consultant)
+    result = generate_call_lists(clinic["org"], date=DAY)
+    assert result.carried_over == 3 and result.created == 2
+    assert {t.customer for t in tasks_of(consultant) if t.source == "segment"} <= set(fresh)
+
+
+def test_revisits_without_a_working_owner_go_to_the_pool_even_when_it_is_full(clinic):
+    settings = outreach_settings(clinic["org"])
+    settings.caller_daily_quota = 1
+    settings.save()
+    graded(clinic, "B2", 4)
+    due = graded(clinic, "B2", 4)
+    for customer in due:
+        schedule(customer, reason="retry", days_ago=1)
+    result = generate_call_lists(clinic["org"], date=DAY)
+    assert result.created == 6  # 4 revisits, then 1 activation call each
+    for caller in clinic["callers"]:
+        mine = tasks_of(caller)
+        assert sum(t.source == "scheduled" for t in mine) == 2  # spread evenly
+        assert sum(t.source == "segment" for t in mine) == 1
+
+
+def test_daily_figures_count_activation_calls_and_revisits_apart(clinic):
+    consultant = clinic["consultant"]
+    graded(clinic, "A1", 2, owner=consultant)
+    revisit = graded(clinic, "A4", 1, owner=consultant)[0]
+    schedule(revisit)
+    generate_call_lists(clinic["org"], date=DAY)
+    for task in tasks_of(consultant):
+        record_followup(
+            task,
+            actor=consultant,
+            channel="call",
+            outcome="valid_3",
+            decline_reason="price",
+            now=at(DAY, 11),
+        )
+    [row] = daily_figures(clinic["org"], DAY, staff_ids=[consultant.pk])
+    assert (row["calls"], row["activation_calls"], row["revisit_calls"]) == (3, 2, 1)
+
+
+def test_the_table_command_shows_activation_and_revisits_apart(clinic):
+    consultant = clinic["consultant"]
+    graded(clinic, "A1", 2, owner=consultant)
+    schedule(graded(clinic, "A4", 1, owner=consultant)[0])
+    out = StringIO()
+    call_command("calllists", "generate", "--date", DAY.isoformat(), "--org", "clinic", stdout=out)
+    header, *rows = out.getvalue().splitlines()[1:]
+    assert header.split() == ["员工", "A1", "激活", "常规回访", "合计"]
+    assert rows[0].split() == ["陈咨询", "2", "2", "1", "3"]

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 def first_open_task(staff):
+    """The first activation call (routine revisits do not count against the quota)."""
     return CallTask.objects.filter(
-        assignee=staff, status=CallTask.Status.OPEN, due_date=local_date(staff.organization)
+        assignee=staff,
+        status=CallTask.Status.OPEN,
+        due_date=local_date(staff.organization),
+        source=CallTask.Source.SEGMENT,
     ).first()
 
 

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.models import Organization, Store
@@ -79,6 +81,37 @@ class GradingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization)
+
+    def clean(self):
+        super().clean()
+        if self.tier_basis in UNAVAILABLE_TIER_BASES:
+            raise ValidationError({"tier_basis": tier_basis_unavailable()})
+
+
+# Tiers by points need the points ledger, which is not kept yet (customers have no
+# points column); until it is, this basis is refused rather than crashing an inventory.
+UNAVAILABLE_TIER_BASES = {GradingSettings.TierBasis.POINTS}
+
+
+def tier_basis_unavailable() -> str:
+    return gettext(
+        "Tiers by points are not available yet: points are not recorded. "
+        "Choose cumulative spend or share of customers by spend."
+    )
+
+
+def check_tier_basis(basis: str) -> None:
+    """Raise ValueError (with a message for the user) for a basis that cannot be run."""
+    if basis in UNAVAILABLE_TIER_BASES:
+        raise ValueError(tier_basis_unavailable())
+
+
+def check_organization_tier_basis(organization) -> None:
+    """Refuse before queueing an inventory whose stored tier basis cannot be run."""
+    basis = GradingSettings.objects.filter(organization=organization).values_list(
+        "tier_basis", flat=True
+    )
+    check_tier_basis(basis.first() or GradingSettings.TierBasis.SPEND)
 
 
 class Inventory(models.Model):

@@ -21,7 +21,13 @@ from revisit.core.bulk import insert_frame
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
 from revisit.grading.frames import load_customers, load_grades, load_order_lines
-from revisit.grading.models import Grade, GradingSettings, Inventory, TierChange
+from revisit.grading.models import (
+    Grade,
+    GradingSettings,
+    Inventory,
+    TierChange,
+    check_tier_basis,
+)
 
 TIER_RANK = {t.value: i for i, t in enumerate(Tier)}
 TIERS_TOP_DOWN = [t.value for t in Tier]
@@ -95,6 +101,7 @@ def run_inventory(
     if publish is None:
         publish = config == InventoryConfig.from_settings(settings)
     engine.parse_thresholds(config.thresholds)  # fail before any work on a bad mode
+    check_tier_basis(config.tier_basis)
     if config.band_rules:
         engine.validate_band_rules(config.band_rules)
     customers = load_customers(organization)

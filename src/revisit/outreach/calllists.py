@@ -40,7 +40,8 @@ class _Caller:
     department: str | None
     stores: set
     quota: int
-    load: int = 0
+    load: int = 0  # activation (segment) tasks of the day: the quota limits these only
+    scheduled: int = 0  # routine revisits of the day, on top of the quota
 
     def has_room(self) -> bool:
         return self.load < self.quota
@@ -72,13 +73,16 @@ def _callers(org: Organization, day: date, settings) -> dict[int, _Caller]:
                 if Role.CONSULTANT in caller.roles
                 else settings.caller_daily_quota
             )
-    for staff_id, n in (
+    for staff_id, source, n in (
         CallTask.objects.filter(organization=org, due_date=day)
-        .values_list("assignee")
+        .values_list("assignee", "source")
         .annotate(n=Count("id"))
     ):
         if staff_id in people:
-            people[staff_id].load = n
+            if source == CallTask.Source.SCHEDULED:
+                people[staff_id].scheduled += n
+            else:
+                people[staff_id].load += n
     return people
 
 
@@ -141,25 +145,30 @@ def _contacts_since_purchase(customer_ids: list[int]) -> dict[int, int]:
     return counts
 
 
-def _pick(candidates: list[_Caller]) -> _Caller | None:
+def _pick(candidates: list[_Caller], scheduled: bool) -> _Caller | None:
+    if scheduled:  # routine revisits are always handed out, evenly
+        return min(candidates, key=lambda c: (c.scheduled, c.staff_id), default=None)
     open_ = [c for c in candidates if c.has_room()]
     return min(open_, key=lambda c: (c.load, c.staff_id)) if open_ else None
 
 
-def _assignee(customer, department: str, people: dict[int, _Caller]) -> _Caller | None:
+def _assignee(
+    customer, department: str, people: dict[int, _Caller], *, scheduled: bool
+) -> _Caller | None:
     """The owner when the department is hers (a consultant for on-site work, or staff of
     that department); otherwise the least-loaded caller of the department's pool,
-    preferring the customer's store."""
+    preferring the customer's store. Activation calls stop at the quota; scheduled
+    revisits are on top of it (seed 000: 除正常回访以外)."""
     owner = people.get(customer.owner_id)
     if owner and (
         (department == "onsite" and Role.CONSULTANT in owner.roles)
         or owner.department == department
     ):
-        return owner if owner.has_room() else None
+        return owner if scheduled or owner.has_room() else None
     pool = [c for c in people.values() if Role.CALLER in c.roles and c.department == department]
     pool = pool or [c for c in people.values() if Role.CALLER in c.roles]
     local = [c for c in pool if customer.home_store_id in c.stores]
-    return _pick(local) or _pick(pool)
+    return _pick(local, scheduled) or _pick(pool, scheduled)
 
 
 def generate_call_lists(
@@ -172,13 +181,19 @@ def generate_call_lists(
 ) -> Generated:
     """Allocate today's calls: open tasks from earlier days first (moved to today), then
     due scheduled contacts, then the customers of worked segments by strategy priority and
-    longest time since the last contact, each to her owner or the department's pool,
-    never past anyone's quota. Running it again for the same day adds nothing."""
+    longest time since the last contact, each to her owner or the department's pool.
+    The daily quota limits the activation (segment) calls only: scheduled revisits and
+    cadence contacts are always handed out, on top of it. Running it again for the same
+    day adds nothing."""
     now = now or timezone.now()
     settings = outreach_settings(organization)
     inventory = inventory or current_inventory(organization, on=date)
     result = Generated(date=date)
     with transaction.atomic():
+        # One generation per organization at a time (CLI, hourly tick, page): the row lock
+        # is taken before anything is read, so under READ COMMITTED a second run waits
+        # here and then sees the first one's committed tasks and loads.
+        Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
         result.carried_over = CallTask.objects.filter(
             organization=organization,
             status=CallTask.Status.OPEN,
@@ -231,10 +246,13 @@ def generate_call_lists(
         tasks = []
         for _, _, _, customer, segment, strategy, scheduled in queue:
             department = strategy.department if strategy else "customer_service"
-            caller = _assignee(customer, department, people)
+            caller = _assignee(customer, department, people, scheduled=scheduled)
             if caller is None:
                 continue
-            caller.load += 1
+            if scheduled:
+                caller.scheduled += 1
+            else:
+                caller.load += 1
             result.per_staff[caller.staff_id] += 1
             tasks.append(
                 CallTask(
@@ -263,21 +281,33 @@ def generate_call_lists(
 
 
 def allocation_table(organization: Organization, day: date) -> list[dict]:
-    """Tasks of the day per staff member and segment (the allocation table), with totals."""
-    cells: dict[int, Counter] = defaultdict(Counter)
-    for staff_id, segment, n in (
+    """Tasks of the day per staff member (the allocation table): activation calls per
+    segment and in all (what the quota limits), routine revisits (scheduled contacts,
+    on top of the quota) apart, and the total."""
+    segments: dict[int, Counter] = defaultdict(Counter)
+    scheduled: Counter = Counter()
+    for staff_id, source, segment, n in (
         CallTask.objects.filter(organization=organization, due_date=day)
-        .values_list("assignee", "segment")
+        .values_list("assignee", "source", "segment")
         .annotate(n=Count("id"))
     ):
-        cells[staff_id][segment or "—"] += n
-    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in=cells)}
-    return [
-        {
-            "staff_id": sid,
-            "staff": names.get(sid, "—"),
-            **dict(counts),
-            "total": sum(counts.values()),
-        }
-        for sid, counts in sorted(cells.items(), key=lambda kv: names.get(kv[0], ""))
-    ]
+        if source == CallTask.Source.SCHEDULED:
+            scheduled[staff_id] += n
+        else:
+            segments[staff_id][segment or "—"] += n
+    staff_ids = set(segments) | set(scheduled)
+    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in=staff_ids)}
+    rows = []
+    for sid in sorted(staff_ids, key=lambda pk: (names.get(pk, ""), pk)):
+        activation = sum(segments[sid].values())
+        rows.append(
+            {
+                "staff_id": sid,
+                "staff": names.get(sid, "—"),
+                "segments": dict(segments[sid]),
+                "activation": activation,
+                "scheduled": scheduled[sid],
+                "total": activation + scheduled[sid],
+            }
+        )
+    return rows

@@ -8,7 +8,7 @@ from revisit.appointments.models import Appointment
 from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment
 from revisit.outreach.followups import outreach_settings
-from revisit.outreach.models import FollowUp, Outcome
+from revisit.outreach.models import CallTask, FollowUp, Outcome
 from revisit.sales.models import OrderLine
 
 VALID = [Outcome.VALID_1, Outcome.VALID_2, Outcome.VALID_3, Outcome.VALID_4]
@@ -19,9 +19,9 @@ def daily_figures(
     organization: Organization, day: date, *, staff_ids: list[int] | None = None
 ) -> list[dict]:
     """Per consultant and caller on `day` (the organization's local day): calls made
-    against quota, customers reached, valid outcomes by code, appointments made for the
-    next day against target, arrivals, and orders and amount from customers they had
-    contacted in the last 30 days. `staff_ids` limits the rows to those people."""
+    (activation calls against quota, scheduled revisits apart), customers reached, valid
+    outcomes by code, appointments made for the next day against target, arrivals, and
+    orders and amount from customers they had contacted in the last 30 days. `staff_ids` limits the rows to those people."""
     settings = outreach_settings(organization)
     start, end = day_bounds(organization, day)
     next_start, next_end = day_bounds(organization, day + timedelta(days=1))
@@ -51,6 +51,8 @@ def daily_figures(
                 "region": str(a.store.region) if a.store and a.store.region else "",
                 "quota": a.staff.daily_call_quota or default,
                 "calls": 0,
+                "activation_calls": 0,  # what the quota is about
+                "revisit_calls": 0,  # scheduled revisits, on top of the quota
                 "reached": 0,
                 **{code: 0 for code in Outcome.values},
                 "appointments_next_day": 0,
@@ -64,8 +66,12 @@ def daily_figures(
     today = FollowUp.objects.filter(
         organization=organization, contacted_at__gte=start, contacted_at__lt=end, actor_id__in=staff
     )
-    for actor_id, outcome, n in today.values_list("actor_id", "outcome").annotate(n=Count("id")):
+    for actor_id, outcome, source, n in today.values_list(
+        "actor_id", "outcome", "task__source"
+    ).annotate(n=Count("id")):
         staff[actor_id]["calls"] += n
+        kind = "revisit_calls" if source == CallTask.Source.SCHEDULED else "activation_calls"
+        staff[actor_id][kind] += n
         staff[actor_id][outcome] += n
         if outcome in VALID:
             staff[actor_id]["reached"] += n

@@ -25,6 +25,7 @@ ENTRIES = [
     Entry("imports", _("Imports"), perm.IMPORT_ROLES),
     Entry("staff", _("Staff"), perm.STAFF_VIEW_ROLES),
     Entry("audit_log", _("Audit log"), perm.AUDIT_ROLES),
+    Entry("revisit_team", _("Revisit team"), perm.REVISIT_TEAM_ROLES),
 ]
 
 

@@ -19,6 +19,7 @@ AUDIT_ROLES = {Role.ADMIN}
 PERSONAL_DATA_ROLES = {Role.ADMIN}  # export one customer's data, erase it
 STAFF_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
 STAFF_EDIT_ROLES = {Role.ADMIN}
+REVISIT_TEAM_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
 
 
 def roles_of(staff: Staff) -> set[str]:

@@ -9,6 +9,7 @@ from revisit.web.views import (
     privacy,
     queue,
     reports,
+    revisit_team,
     staff,
     strategies,
     upgrades,
@@ -55,4 +56,22 @@ urlpatterns = [
         name="staff_remove_role",
     ),
     path("accounts/password/", staff.password_change, name="password_change"),
+    path("revisit-team/", revisit_team.revisit_team, name="revisit_team"),
+    path(
+        "revisit-team/customers/<int:pk>/number/",
+        revisit_team.settle_number,
+        name="revisit_team_number",
+    ),
+    path(
+        "revisit-team/customers/<int:pk>/return/",
+        revisit_team.return_customer,
+        name="revisit_team_return",
+    ),
+    path(
+        "revisit-team/customers/owner/",
+        revisit_team.move_customers,
+        name="revisit_team_move_customers",
+    ),
+    path("revisit-team/tasks/assignee/", revisit_team.move_tasks, name="revisit_team_move_tasks"),
+    path("revisit-team/hand-over/", revisit_team.hand_over, name="revisit_team_hand_over"),
 ]

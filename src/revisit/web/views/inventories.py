@@ -16,7 +16,7 @@ from revisit import engine
 from revisit.core.access import aggregate_scope, get_job_or_404, visible_customers
 from revisit.core.clock import local_date
 from revisit.core.models import Job
-from revisit.grading.models import Inventory
+from revisit.grading.models import Inventory, check_organization_tier_basis
 from revisit.grading.reads import (
     SEGMENT_CODES,
     explain_grade,
@@ -86,6 +86,7 @@ def inventory_list(request):
         if form.is_valid():
             d = form.cleaned_data
             try:
+                check_organization_tier_basis(org)
                 thresholds = _thresholds(d["thresholds"])
                 engine.parse_thresholds(thresholds or "mean")
             except ValueError as exc:

@@ -1,5 +1,6 @@
 """My call queue: today's tasks, recording an outcome in place, quota progress."""
 
+from django.db.models import Case, When
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,9 @@ def progress(request) -> dict:
     return rows[0] if rows else {}
 
 
+ROUTINE_LAST = Case(When(source=CallTask.Source.SCHEDULED, then=1), default=0)
+
+
 def _my_tasks(request):
     org = request.user.organization
     today = local_date(org)
@@ -28,8 +32,9 @@ def _my_tasks(request):
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
         .select_related("customer", "strategy", "customer__owner")
-        # Open tasks first (by the strategy's priority), what is done today below them.
-        .order_by("-status", "strategy__priority", "due_date", "id")
+        # Activation calls (the quota) apart from routine revisits; in each, open tasks
+        # first (by the strategy's priority), what is done today below them.
+        .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
     )
 
 

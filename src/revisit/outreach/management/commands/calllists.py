@@ -42,15 +42,17 @@ class Command(BaseCommand):
 
     def _table(self, org, day):
         rows = allocation_table(org, day)
-        segments = sorted({k for r in rows for k in r} - {"staff_id", "staff", "total"})
+        segments = sorted({k for r in rows for k in r["segments"]})
         self.stdout.write(
-            "员工 staff".ljust(14) + "".join(f"{s:>6}" for s in segments) + f"{'合计':>6}"
+            "员工".ljust(14)
+            + "".join(f"{s:>6}" for s in segments)
+            + f"{'激活':>6}{'常规回访':>6}{'合计':>6}"
         )
         for r in rows:
             self.stdout.write(
                 f"{r['staff']:<14}"
-                + "".join(f"{r.get(s, 0):>6}" for s in segments)
-                + f"{r['total']:>6}"
+                + "".join(f"{r['segments'].get(s, 0):>6}" for s in segments)
+                + f"{r['activation']:>6}{r['scheduled']:>6}{r['total']:>6}"
             )
 
     def _show(self, org, opts):
