@@ -21,6 +21,7 @@ PAGES = {
     "/imports/": {"admin", "manager1"},
     "/audit/": {"admin"},
     "/staff/": {"admin", "supervisor", "manager1"},
+    "/revisit-team/": {"admin", "manager1"},
 }
 
 

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "consent.set": _("Consent recorded"),
     "customer.erase": _("Personal data erased"),
     "customer.export_personal_data": _("Personal data exported"),
+    "customer.reassign_owner": _("Customer handed to another owner"),
     "customer.view": _("Customer page viewed"),
     "demo.create": _("Demo created"),
     "export": _("Table downloaded"),
@@ -47,8 +48,10 @@ ACTION_LABELS = {
     "import.orders": _("Orders imported"),
     "inventory.export": _("Inventory downloaded"),
     "job.worker_stopped": _("Background job failed: its worker stopped"),
+    "inventory.publish": _("Inventory published"),
     "inventory.run": _("Inventory run"),
     "organization.create": _("Organization created"),
+    "outreach.return_to_lists": _("Customer returned to the call lists"),
     "phone.reveal": _("Phone number shown"),
     "phone.status": _("Phone status changed"),
     "staff.activate": _("Account enabled"),
@@ -62,7 +65,10 @@ ACTION_LABELS = {
     "strategy.edit": _("Strategy changed"),
     "strategy.install_defaults": _("Default strategies installed"),
     "tier.downgrade": _("Tier lowered"),
-    "tier.upgrade.approve": _("Tier rise decided"),
+    "tier.upgrade.approve": _("Tier rise approved"),
+    "tier.upgrade.reject": _("Tier rise rejected"),
+    "tier.upgrade.approve_many": _("Tier rises approved together"),
+    "tier.upgrade.reject_many": _("Tier rises rejected together"),
 }
 
 # Details worth showing, with their labels; other details stay in the database.
