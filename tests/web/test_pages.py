@@ -18,6 +18,7 @@ PAGES = {
     "/reports/daily/": {"admin", "supervisor", "manager1"},
     "/strategies/": {"admin", "supervisor", "manager1"},
     "/imports/": {"admin", "manager1"},
+    "/settings/": {"admin", "supervisor", "manager1"},
 }
 
 

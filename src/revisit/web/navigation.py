@@ -22,6 +22,7 @@ ENTRIES = [
     Entry("daily_report", _("Daily report"), perm.REPORT_ROLES),
     Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
     Entry("imports", _("Imports"), perm.IMPORT_ROLES),
+    Entry("settings", _("Settings"), perm.SETTINGS_VIEW_ROLES),
 ]
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from revisit.web.views import customers, home, imports, inventories, queue, reports, strategies
+from revisit.web.views import (
+    customers,
+    home,
+    imports,
+    inventories,
+    queue,
+    reports,
+    settings,
+    strategies,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,6 +31,15 @@ urlpatterns = [
     path("imports/runs/<int:pk>/rejects/", imports.run_rejects, name="import_run_rejects"),
     path("strategies/", strategies.strategy_list, name="strategies"),
     path("strategies/<int:pk>/", strategies.strategy_edit, name="strategy_edit"),
-    path("cadences/<int:pk>/", strategies.cadence_edit, name="cadence_edit"),
     path("reports/daily/", reports.daily_report, name="daily_report"),
+    path("settings/", settings.index, name="settings"),
+    path("settings/grading/", settings.grading, name="settings_grading"),
+    path("settings/grading/classes/", settings.bands, name="settings_bands"),
+    path("settings/grading/weights/", settings.weights, name="settings_weights"),
+    path("settings/outreach/", settings.outreach, name="settings_outreach"),
+    path("settings/quotas/", settings.quotas, name="settings_quotas"),
+    path("settings/cadences/", settings.cadences, name="settings_cadences"),
+    path("settings/cadences/new/", settings.cadence_new, name="cadence_new"),
+    path("settings/cadences/<int:pk>/", settings.cadence_edit, name="cadence_edit"),
+    path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),
 ]
