@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,6 +53,11 @@ def bounded_int(field: forms.Field, top: int) -> forms.IntegerField:
 # ---------------------------------------------------------------- grading
 
 
+def _model_label(name: str):
+    """The model's own name of a field, so the page and the admin say the same."""
+    return capfirst(GradingSettings._meta.get_field(name).verbose_name)
+
+
 class GradingForm(forms.ModelForm):
     METHODS = [
         ("mean", gettext_lazy("Mean")),
@@ -68,34 +74,34 @@ class GradingForm(forms.ModelForm):
         help_text=gettext_lazy("Between 0.01 and 0.99; only for the quantile method."),
     )
     window_months = forms.IntegerField(
-        label=gettext_lazy("RFM window (months)"),
+        label=_model_label("window_months"),
         required=False,
         min_value=1,
         max_value=120,
         help_text=gettext_lazy("Empty: all history."),
     )
     downgrade_after_days = forms.IntegerField(
-        label=gettext_lazy("Downgrade after days without purchase"),
+        label=_model_label("downgrade_after_days"),
         min_value=1,
         max_value=DAYS_MAX,
     )
     a_above_points = forms.IntegerField(
-        label=gettext_lazy("Tier A above points"), min_value=0, max_value=10**9
+        label=_model_label("a_above_points"), min_value=0, max_value=10**9
     )
     b_min_points = forms.IntegerField(
-        label=gettext_lazy("Tier B from points"), min_value=0, max_value=10**9
+        label=_model_label("b_min_points"), min_value=0, max_value=10**9
     )
     svip_min_spend = forms.DecimalField(
-        label=gettext_lazy("SVIP from spend"), min_value=0, max_value=MONEY_MAX, decimal_places=2
+        label=_model_label("svip_min_spend"), min_value=0, max_value=MONEY_MAX, decimal_places=2
     )
     a_min_spend = forms.DecimalField(
-        label=gettext_lazy("Tier A from spend"), min_value=0, max_value=MONEY_MAX, decimal_places=2
+        label=_model_label("a_min_spend"), min_value=0, max_value=MONEY_MAX, decimal_places=2
     )
     b_min_spend = forms.DecimalField(
-        label=gettext_lazy("Tier B from spend"), min_value=0, max_value=MONEY_MAX, decimal_places=2
+        label=_model_label("b_min_spend"), min_value=0, max_value=MONEY_MAX, decimal_places=2
     )
     a_top_share = forms.DecimalField(
-        label=gettext_lazy("Tier A: top share"),
+        label=_model_label("a_top_share"),
         min_value=Decimal("0.001"),
         max_value=Decimal("0.999"),
         decimal_places=3,
@@ -170,8 +176,15 @@ class BandRuleForm(forms.Form):
     """One class: its code, name and the bounds a customer must meet (from inclusive,
     below exclusive)."""
 
-    code = forms.CharField(label=gettext_lazy("Code"), max_length=30)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=50, required=False)
+    code = forms.CharField(
+        label=gettext_lazy("Class code"), max_length=30, widget=forms.TextInput(attrs={"size": 6})
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Class name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 10}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
