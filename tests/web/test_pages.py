@@ -22,6 +22,7 @@ PAGES = {
     "/audit/": {"admin"},
     "/staff/": {"admin", "supervisor", "manager1"},
     "/revisit-team/": {"admin", "manager1"},
+    "/settings/": {"admin", "supervisor", "manager1"},
 }
 
 

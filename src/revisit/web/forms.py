@@ -134,6 +134,27 @@ class StrategyForm(forms.ModelForm):
             "script": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model only says "not negative"; bound what a person can type.
+        self.fields["priority"] = forms.IntegerField(
+            label=self.fields["priority"].label,
+            help_text=self.fields["priority"].help_text,
+            min_value=0,
+            max_value=99,
+        )
+        self.fields["upgrade_discount"] = forms.DecimalField(
+            label=self.fields["upgrade_discount"].label,
+            help_text=self.fields["upgrade_discount"].help_text,
+            required=False,
+            min_value=0,
+            max_value=1,
+            decimal_places=2,
+        )
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(

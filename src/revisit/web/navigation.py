@@ -26,6 +26,7 @@ ENTRIES = [
     Entry("staff", _("Staff"), perm.STAFF_VIEW_ROLES),
     Entry("audit_log", _("Audit log"), perm.AUDIT_ROLES),
     Entry("revisit_team", _("Revisit team"), perm.REVISIT_TEAM_ROLES),
+    Entry("settings", _("Settings"), perm.SETTINGS_VIEW_ROLES),
 ]
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from revisit.core.models import Role, RoleAssignment, Staff
 from revisit.customers.models import Channel, Tier
 from revisit.grading.models import Grade, Segment
 from revisit.grading.reads import current_inventory
@@ -34,7 +35,7 @@ class CustomerFilter(forms.Form):
         self.fields["channel"].choices = blank + list(Channel.choices)
         org = staff.organization
         self.fields["owner"].choices = blank + [
-            (s.pk, str(s)) for s in org.staff.filter(is_active=True).order_by("display_name")
+            (s.pk, str(s)) for s in owner_choices(staff, scope).order_by("display_name")
         ]
         self.fields["store"].choices = blank + [(s.pk, str(s)) for s in org.stores.order_by("code")]
         self.fields["tag"].choices = blank + [(t.pk, t.name) for t in org.tags.order_by("name")]
@@ -89,6 +90,31 @@ class CustomerFilter(forms.Form):
         if after and before and after > before:
             raise forms.ValidationError(_("The first date is after the second."))
         return data
+
+
+def owner_choices(staff, scope: QuerySet) -> QuerySet:
+    """The consultants the owner filter offers: every one of the organization for an
+    admin, those of the viewer's region or store for a supervisor or manager, herself for
+    a consultant; a caller or practitioner, who sees customers one by one, gets the
+    consultants owning those customers. Never admins or doctors, who own no customers."""
+    assignments = RoleAssignment.objects.filter(
+        role=Role.CONSULTANT, staff__organization_id=staff.organization_id
+    )
+    where = Q(pk__in=[])
+    for assignment in staff.role_assignments.all():
+        match assignment.role:
+            case Role.ADMIN:
+                where = Q()
+                break
+            case Role.REGION_SUPERVISOR:
+                where |= Q(store__region_id=assignment.region_id)
+            case Role.STORE_MANAGER:
+                where |= Q(store_id=assignment.store_id)
+            case Role.CONSULTANT:
+                where |= Q(staff_id=staff.pk)
+            case _:
+                where |= Q(staff_id__in=scope.exclude(owner_id=None).values("owner_id"))
+    return Staff.objects.filter(is_active=True, pk__in=assignments.filter(where).values("staff_id"))
 
 
 def text_query(text: str) -> Q:

@@ -37,6 +37,8 @@ def home(request):
     context = {
         "today": today,
         "is_admin": is_admin,
+        # Practitioners and the like see the figures, but link only where they may go.
+        "may_see_inventories": has_any(staff, INVENTORY_VIEW_ROLES),
         "customer_count": customers.count(),
         "inventory": inventory,
         "segments": segment_table(inventory, None if is_admin else customers) if inventory else [],
