@@ -12,6 +12,7 @@ from django.db import connection
 from revisit.customers.models import Customer
 from revisit.imports.models import ImportRun
 from revisit.imports.services import ImportFileError, import_customers
+from revisit.imports.xlsx_guard import SheetExtent
 from tests.imports import hostile_files as hostile
 from tests.imports.conftest import write_csv
 
@@ -174,3 +175,24 @@ def test_the_command_line_ends_cleanly_with_the_message_in_bounded_memory(tmp_pa
     assert message in stderr and "未写入任何数据" in stderr and "Traceback" not in stderr
     assert peak_mb < PEAK_RSS_LIMIT_MB
     assert not Customer.objects.exists()
+
+
+def test_cells_without_a_position_are_counted_as_a_reader_counts_them(clinic, tmp_path, settings):
+    unnumbered = '<c t="inlineStr"><is><t>x</t></is></c>' * 300
+    body = hostile.row(1, hostile.HEADER) + f"<row>{unnumbered}</row>"
+    path = hostile.write_xlsx_parts(tmp_path / "unnumbered.xlsx", hostile.sheet_xml(body))
+    assert_refused(clinic["org"], path, "超过 200 列", settings.IMPORT_REPORT_DIR)
+
+
+@pytest.mark.parametrize("piece", [1, 7, 64, 10_000])
+def test_the_extent_of_a_sheet_whatever_its_prefixes_and_pieces(piece):
+    xml = (
+        b'<x:sheetData><x:row r="1"><x:c r="B1"><x:v>1</x:v></x:c></x:row>'
+        b"<x:row><x:c/><x:c/><x:c/></x:row>"
+        b'<x:row r="9"><x:c r="A9" s="1"/></x:row></x:sheetData>'
+        b'<sheetData><row r="1"><c s="2" r="AB3"/><c/></row><row><c r="C2000"/></row></sheetData>'
+    )
+    extent = SheetExtent()
+    for start in range(0, len(xml), piece):
+        extent.feed(xml[start : start + piece])
+    assert (extent.rows, extent.columns) == (2000, 29)
