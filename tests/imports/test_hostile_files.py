@@ -196,3 +196,24 @@ def test_the_extent_of_a_sheet_whatever_its_prefixes_and_pieces(piece):
     for start in range(0, len(xml), piece):
         extent.feed(xml[start : start + piece])
     assert (extent.rows, extent.columns) == (2000, 29)
+
+
+def test_an_endless_tag_is_refused_without_quadratic_work(clinic, tmp_path, settings):
+    head, tail = hostile.sheet_xml("<!--BODY-->").split(b"<!--BODY-->")
+    chunks = [head, b'<row r="1"><c r="A1" x="', *[b"y" * 1024 * 1024] * 8, b'"/></row>', tail]
+    path = hostile.write_xlsx_parts(tmp_path / "endless.xlsx", chunks)
+    assert_refused(clinic["org"], path, "Excel 文件已损坏", settings.IMPORT_REPORT_DIR)
+
+
+def test_a_gbk_file_of_every_common_character_rejects_no_row(clinic, tmp_path):
+    # GBK bytes can be valid UTF-8 by chance; such rows must not be taken for UTF-8 ones.
+    chars = [
+        bytes([lead, trail]).decode("gb2312", errors="ignore")
+        for lead in range(0xB0, 0xF8)
+        for trail in range(0xA1, 0xFF)
+    ]
+    chars = [c for c in chars if c]
+    names = ["".join(chars[i : i + size]) for size in (2, 3) for i in range(0, len(chars), size)]
+    rows = [["客户编号", "姓名"]] + [[f"K{n:05d}", name] for n, name in enumerate(names)]
+    report = import_customers(clinic["org"], write_csv(tmp_path / "gbk.csv", rows, "gbk"))
+    assert report.rejected == 0 and report.imported == len(names) > 5000

@@ -6,6 +6,7 @@ encoding than the rest of the file, or with an overlong cell, is rejected."""
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,9 +125,9 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     lines = data.split(b"\n")
-    utf8 = {i for i, line in enumerate(lines) if not line.isascii() and _is_utf8(line)}
-    if utf8:
-        return _decode_mixed(lines, utf8)
+    chinese = {i for i, line in enumerate(lines) if not line.isascii() and _chinese_utf8(line)}
+    if chinese:
+        return _decode_mixed(lines, chinese)
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
@@ -137,24 +138,38 @@ def _decode(data: bytes) -> str:
     return data.decode(best.encoding, errors="replace")
 
 
-def _is_utf8(line: bytes) -> bool:
+# Chinese text in UTF-8: CJK ideographs and punctuation, full-width forms, the middle dot
+# of transcribed names. GBK bytes that happen to be valid UTF-8 decode to other scripts
+# (Latin, Greek, Cyrillic...), so a GBK row is not taken for a UTF-8 one.
+_CHINESE_TEXT = re.compile(
+    "[\x00-\x7f\u00b7\u2010-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufeff\uff00-\uffef]*"
+)
+
+
+def _utf8(line: bytes) -> str | None:
     try:
-        line.decode("utf-8")
+        return line.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
-def _decode_mixed(lines: list[bytes], utf8: set[int]) -> str:
-    """Lines in UTF-8 and lines in GBK: each decoded in its own encoding, and the lines
-    in the minority one marked, to be rejected (nobody meant a file like this; guessing
-    which rows are right would import mojibake)."""
-    others = sum(1 for line in lines if not line.isascii()) - len(utf8)
-    main_is_utf8 = len(utf8) >= others
+def _chinese_utf8(line: bytes) -> bool:
+    text = _utf8(line)
+    return text is not None and _CHINESE_TEXT.fullmatch(text) is not None
+
+
+def _decode_mixed(lines: list[bytes], chinese: set[int]) -> str:
+    """Rows in UTF-8 and rows in GBK: each decoded in its own encoding, and those in the
+    minority one marked, to be rejected (nobody meant a file like this; guessing which
+    rows are right would import mojibake)."""
+    texts = [_utf8(line) for line in lines]
+    main_is_utf8 = len(chinese) >= sum(1 for text in texts if text is None)
     decoded = []
-    for i, line in enumerate(lines):
-        is_utf8 = i in utf8
-        text = line.decode("utf-8-sig" if is_utf8 else "gb18030", errors="replace")
+    for i, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        is_utf8 = text is not None and (main_is_utf8 or i in chinese)
+        if not is_utf8:
+            text = line.decode("gb18030", errors="replace")
         if i > 0 and not line.isascii() and is_utf8 != main_is_utf8:
             text = f'"{MARK}{text[1:]}' if text.startswith('"') else MARK + text
         decoded.append(text)

@@ -170,6 +170,8 @@ class SheetExtent:
         cut = text.rfind(b"<")
         if cut != -1 and text.find(b">", cut) == -1:
             text, self._tail = text[:cut], text[cut:]
+            if len(self._tail) > _CHUNK:  # no spreadsheet writes a tag this long
+                raise _damaged()
         else:
             self._tail = b""
         if not self._fast(text):
@@ -191,9 +193,9 @@ class SheetExtent:
             self.columns = max(self.columns, *map(_column_number, set(letters)))
             self.rows = max(self.rows, *map(int, set(numbers)))
             self._column, self._row = _column_number(letters[-1]), int(numbers[-1])
-        rows = _ROW_REF.findall(text)
-        if rows:
-            self._row = int(rows[-1])
+        last_row = _ROW_REF.match(text, max(text.rfind(b"<row "), 0))
+        if last_row and text.rfind(b"<c") < last_row.start():  # a row opened, no cell yet
+            self._row, self._column = int(last_row.group(1)), 0
         return True
 
     def _exact(self, text: bytes) -> None:

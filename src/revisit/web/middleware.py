@@ -28,6 +28,8 @@ class RequestBodyLimit:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        if length <= settings.ANONYMOUS_MAX_BODY_BYTES:
+            return self.get_response(request)
         anonymous = not request.user.is_authenticated and not request.path_info.startswith("/api/")
         if anonymous:
             limit = settings.ANONYMOUS_MAX_BODY_BYTES
