@@ -4,6 +4,7 @@ the limits of revisit.imports.limits. A file beyond a limit, or broken, is refus
 control characters (NUL, ESC...) are removed with a warning, a row in another text
 encoding than the rest of the file, or with an overlong cell, is rejected."""
 
+import codecs
 import csv
 import io
 import re
@@ -48,7 +49,7 @@ def read_table(source, name: str | None = None) -> Table:
     files that are empty, not a spreadsheet, unreadable or beyond a limit."""
     limits = Limits.current()
     data, name = _read_bytes(source, name, limits)
-    if not data.strip():
+    if not data or data.isspace():
         raise FileRefused(_("The file is empty."))
     suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
@@ -98,8 +99,9 @@ def _read_csv(data: bytes, limits: Limits) -> pl.DataFrame:
     sample = data[:65536]
     if sample.count(b"\x00") > len(sample) // 100:  # a few NULs are stripped, many are binary
         raise FileRefused(_("The file is not a CSV text file."))
-    text = _decode(data)
-    first_line = text[: text.find("\n")] if "\n" in text else text
+    data = _as_utf8(data)
+    end = data.find(b"\n")
+    first_line = data[: end if end != -1 else len(data)].decode("utf-8", errors="replace")
     # Counting commas is enough unless quoted commas push it over; then count exactly.
     if first_line.count(",") >= limits.columns:
         try:
@@ -110,7 +112,7 @@ def _read_csv(data: bytes, limits: Limits) -> pl.DataFrame:
             raise FileRefused(columns_refusal(limits))
     try:
         return pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             infer_schema=False,
             truncate_ragged_lines=True,
             n_rows=limits.rows + 1,
@@ -119,11 +121,22 @@ def _read_csv(data: bytes, limits: Limits) -> pl.DataFrame:
         raise FileRefused(_("Malformed CSV: %(error)s") % {"error": str(exc)[:200]}) from None
 
 
-def _decode(data: bytes) -> str:
+def _as_utf8(data: bytes) -> bytes:
+    """The file in UTF-8: as it is when it is UTF-8 already (checked in pieces, so a large
+    file is not held twice), else decoded and encoded again."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(data), 1024 * 1024):
+            decoder.decode(view[start : start + 1024 * 1024])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
+        return _decode(data).encode("utf-8")
+    return data
+
+
+def _decode(data: bytes) -> str:
+    """Text that is not all UTF-8: GBK/GB18030, rows of both, or a guessed encoding."""
     lines = data.split(b"\n")
     chinese = {i for i, line in enumerate(lines) if not line.isascii() and _chinese_utf8(line)}
     if chinese:
