@@ -217,3 +217,10 @@ def test_a_gbk_file_of_every_common_character_rejects_no_row(clinic, tmp_path):
     rows = [["客户编号", "姓名"]] + [[f"K{n:05d}", name] for n, name in enumerate(names)]
     report = import_customers(clinic["org"], write_csv(tmp_path / "gbk.csv", rows, "gbk"))
     assert report.rejected == 0 and report.imported == len(names) > 5000
+
+
+@pytest.mark.parametrize("ref", ["ABCD1", "A12345678", "A" + "9" * 5000, "1A"])
+def test_a_position_no_spreadsheet_writes_is_refused(clinic, tmp_path, settings, ref):
+    body = hostile.row(1, hostile.HEADER) + f'<row r="2"><c r="{ref}"><v>1</v></c></row>'
+    path = hostile.write_xlsx_parts(tmp_path / "odd.xlsx", hostile.sheet_xml(body))
+    assert_refused(clinic["org"], path, "Excel 文件已损坏", settings.IMPORT_REPORT_DIR)

@@ -25,10 +25,12 @@ _SHEET_RID = re.compile(rb"\s[\w.-]+:id\s*=\s*[\"']([^\"']*)[\"']")
 _RELATION = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
 _ATTR = re.compile(rb"([\w.:-]+)\s*=\s*[\"']([^\"']*)[\"']")
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)")
-_REF = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([A-Za-z]*)([0-9]+)[\"']")
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)[0-9]')
-_CELL_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
-_ROW_REF = re.compile(rb'<row r="([0-9]+)"')
+_REF = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+# A position as Excel writes it: at most XFD1048576. Anything else is refused, not guessed.
+_POSITION = re.compile(rb"([A-Za-z]{0,3})([0-9]{1,7})")
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
 
 
 def check_xlsx(data: bytes, limits: Limits) -> None:
@@ -50,6 +52,7 @@ def check_xlsx(data: bytes, limits: Limits) -> None:
         if part.filename in sheets:
             for piece in _inflate(data, part, budget):
                 extent.feed(piece)
+                extent.check(limits)  # as soon as the span is too large
         elif part.filename not in _WORKBOOK_PARTS:  # those were read by _first_sheet
             for _piece in _inflate(data, part, budget):
                 pass
@@ -201,6 +204,10 @@ class SheetExtent:
     def _exact(self, text: bytes) -> None:
         for tag in _TAG.finditer(text):
             ref = _REF.search(tag.group(2))
+            if ref:
+                ref = _POSITION.fullmatch(ref.group(1))
+                if ref is None:
+                    raise _damaged()
             if tag.group(1) == b"row":
                 self._row = int(ref.group(2)) if ref else self._row + 1
                 self._column = 0
