@@ -4,6 +4,7 @@
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,11 @@ def test_a_position_no_spreadsheet_writes_is_refused(clinic, tmp_path, settings,
     body = hostile.row(1, hostile.HEADER) + f'<row r="2"><c r="{ref}"><v>1</v></c></row>'
     path = hostile.write_xlsx_parts(tmp_path / "odd.xlsx", hostile.sheet_xml(body))
     assert_refused(clinic["org"], path, "Excel 文件已损坏", settings.IMPORT_REPORT_DIR)
+
+
+def test_more_texts_than_cells_are_refused(clinic, tmp_path, settings):
+    settings.IMPORT_MAX_CELLS = 1000
+    path = hostile.declared_dimension_only(tmp_path / "texts.xlsx")
+    with zipfile.ZipFile(path, "a") as book:
+        book.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 1001 + "</sst>")
+    assert_refused(clinic["org"], path, "文本超过 1,000 条", settings.IMPORT_REPORT_DIR)

@@ -53,6 +53,16 @@ def check_xlsx(data: bytes, limits: Limits) -> None:
             for piece in _inflate(data, part, budget):
                 extent.feed(piece)
                 extent.check(limits)  # as soon as the span is too large
+        elif part.filename == "xl/sharedStrings.xml":
+            # calamine holds every text of the book; a sheet cannot use more than its cells.
+            texts = 0
+            for piece in _inflate(data, part, budget):
+                texts += piece.count(b"<si>") + piece.count(b"<si ")
+                if texts > limits.cells:
+                    raise FileRefused(
+                        _("The Excel file holds more than %(limit)s texts; split it.")
+                        % {"limit": f"{limits.cells:,}"}
+                    )
         elif part.filename not in _WORKBOOK_PARTS:  # those were read by _first_sheet
             for _piece in _inflate(data, part, budget):
                 pass
