@@ -41,6 +41,16 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0), got {raw!r}")
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw.replace("_", ""))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
+
+
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -105,6 +115,8 @@ MIDDLEWARE = [
     "revisit.web.middleware.LoginRequiredExceptApi",
     "revisit.web.middleware.PasswordChangeRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view (and CSRF's check) reads the body.
+    "revisit.web.middleware.RequestBodyLimit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -261,6 +273,19 @@ IMPORT_REPORT_DIR = VAR_DIR / "imports"
 # this many years.
 FILE_RETENTION_DAYS = int(os.environ.get("FILE_RETENTION_DAYS", "30"))
 AUDIT_RETENTION_YEARS = int(os.environ.get("AUDIT_RETENTION_YEARS", "5"))
+# Import limits: a file beyond one is refused before it is read in full (see
+# revisit/imports/limits.py). The defaults take a 1,000,000-line order export.
+IMPORT_MAX_FILE_BYTES = _env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
+IMPORT_MAX_XLSX_XML_BYTES = _env_int("IMPORT_MAX_XLSX_XML_BYTES", 512 * 1024 * 1024)
+IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 1_000_000)
+IMPORT_MAX_COLUMNS = _env_int("IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_CELLS = _env_int("IMPORT_MAX_CELLS", 20_000_000)
+IMPORT_MAX_CELL_CHARS = _env_int("IMPORT_MAX_CELL_CHARS", 32_767)  # Excel's own cell limit
+# Request bodies: form fields held in memory, uploads spooled to disk past 2.5 MB; a body
+# larger than these is refused before it is read (revisit/web/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+ANONYMOUS_MAX_BODY_BYTES = _env_int("ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -36,7 +36,8 @@ def _load(source, kind: str, mapping, name: str | None):
             mapping = parse_mapping(list(mapping), kind)
         except ValueError as exc:
             raise ImportFileError(str(exc)) from None
-    frame = read_table(source, name)
+    table = read_table(source, name)
+    frame = table.frame
     headers = [str(h) for h in frame.columns]
     columns, unmapped = detect_columns(headers, kind, mapping)
     missing = missing_required(columns, kind)
@@ -48,11 +49,10 @@ def _load(source, kind: str, mapping, name: str | None):
             f"(missing required columns: {names}; use --map to name them)"
         )
     frame = frame.select([pl.col(h).cast(pl.String).alias(f) for h, f in columns.items()])
-    return (
-        frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64)),
-        columns,
-        unmapped,
-    )
+    frame = frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    # Rows the reader rejected (another encoding, an overlong cell) are not checked again.
+    frame = frame.filter(~pl.col("row").is_in(table.rejected_rows))
+    return frame, columns, unmapped, table
 
 
 def preview(
@@ -72,7 +72,7 @@ def preview(
     row is also checked as the import would check it, writing nothing: `rejections` and
     `warnings` list (row, column, reason), and `problems` maps a row number to its reasons.
     """
-    frame, columns, unmapped = _load(source, kind, mapping, name)
+    frame, columns, unmapped, table = _load(source, kind, mapping, name)
     shown = {
         "columns": columns,
         "unmapped": unmapped,
@@ -82,7 +82,14 @@ def preview(
     if organization is not None:
         scope = ImportScope.of(organization, actor)
         store = _import_store(scope, store)
-        report = ImportReport(kind=kind, file_name=name or "", dry_run=True, read=frame.height)
+        report = ImportReport(
+            kind=kind,
+            file_name=name or "",
+            dry_run=True,
+            read=frame.height + len(table.rejected_rows),
+            rejections=list(table.rejections),
+            warnings=list(table.warnings),
+        )
         PLANNERS[kind](scope, frame, report, store=store)
         problems: dict[int, list[str]] = {}
         for rejection in report.rejections:
@@ -115,11 +122,14 @@ def _import_store(scope: ImportScope, store: Store | None) -> Store | None:
 def _sha256(source) -> str:
     if hasattr(source, "read"):
         position = source.tell()
-        digest = hashlib.sha256(source.read()).hexdigest()
+        digest = hashlib.file_digest(source, "sha256").hexdigest()
         source.seek(position)
         return digest
     path = Path(source)
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    if not path.is_file():
+        return ""
+    with path.open("rb") as fh:  # in pieces: the file may be over the size limit
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _run(
@@ -147,7 +157,7 @@ def _run(
         started_at=started,
     )
     try:
-        frame, columns, unmapped = _load(source, kind, mapping, name)
+        frame, columns, unmapped, table = _load(source, kind, mapping, name)
     except ImportFileError as exc:
         run.status, run.message, run.finished_at = ImportRun.Status.FAILED, str(exc), timezone.now()
         run.save()
@@ -156,9 +166,11 @@ def _run(
         kind=kind,
         file_name=run.file_name,
         dry_run=dry_run,
-        read=frame.height,
+        read=frame.height + len(table.rejected_rows),
         columns=columns,
         unmapped=unmapped,
+        rejections=list(table.rejections),
+        warnings=list(table.warnings),
     )
     with transaction.atomic():
         plan = PLANNERS[kind](scope, frame, report, store=store)

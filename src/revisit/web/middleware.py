@@ -1,7 +1,11 @@
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from revisit.imports.limits import too_large
 
 
 class LoginRequiredExceptApi(LoginRequiredMiddleware):
@@ -36,4 +40,34 @@ class PasswordChangeRequired:
                 response["HX-Redirect"] = target
                 return response
             return redirect(target)
+        return self.get_response(request)
+
+
+class RequestBodyLimit:
+    """Refuse a request whose declared body is too large before anything reads it: an
+    anonymous client may send only a login form's worth, a signed-in one an import file
+    and its form fields. Without a Content-Length Django reads no body at all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= settings.ANONYMOUS_MAX_BODY_BYTES:
+            return self.get_response(request)
+        anonymous = not request.user.is_authenticated and not request.path_info.startswith("/api/")
+        if anonymous:
+            limit = settings.ANONYMOUS_MAX_BODY_BYTES
+        else:
+            limit = settings.IMPORT_MAX_FILE_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            message = (
+                _("The request is too large.")
+                if anonymous
+                else too_large(settings.IMPORT_MAX_FILE_BYTES)
+            )
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

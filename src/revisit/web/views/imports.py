@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from revisit.core.access import get_import_run_or_404, import_stores, visible_import_runs
 from revisit.core.audit import record_event
 from revisit.imports.columns import FIELDS
+from revisit.imports.errors import FileRefused
+from revisit.imports.limits import too_large
 from revisit.imports.scope import ImportScope
 from revisit.imports.services import ImportFileError, import_customers, import_orders, preview
 from revisit.web.forms import UploadForm
 from revisit.web.permissions import IMPORT_ROLES, require_roles
 
 ALLOWED_SUFFIXES = {".csv", ".xlsx"}
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 REJECTS_SHOWN = 500
 
 
@@ -42,8 +43,8 @@ def upload(request):
         suffix = Path(file.name).suffix.lower()
         if suffix not in ALLOWED_SUFFIXES:
             form.add_error("file", _("Only .csv and .xlsx files can be imported."))
-        elif file.size > MAX_UPLOAD_BYTES:
-            form.add_error("file", _("The file is larger than 200 MB."))
+        elif file.size > settings.IMPORT_MAX_FILE_BYTES:
+            form.add_error("file", too_large(settings.IMPORT_MAX_FILE_BYTES))
         else:
             token = uuid.uuid4().hex
             folder = _upload_dir(request)
@@ -97,6 +98,12 @@ def confirm(request, token: str):
             actor=request.user,
             store=store,
         )
+    except FileRefused as exc:
+        # Unusable whatever the mapping: keep nothing of it, and show why.
+        path.unlink(missing_ok=True)
+        request.session["uploads"].pop(token, None)
+        request.session.modified = True
+        shown, error = None, str(exc)
     except ImportFileError as exc:
         shown, error = None, str(exc)
     if shown is not None and headers is None:
