@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from revisit.core.models import (
     AuditEvent,
     Department,
+    Job,
     Organization,
     Region,
     RoleAssignment,
@@ -102,3 +103,18 @@ class RoleAssignmentAdmin(OrganizationScopedAdmin):
     organization_path = "staff__organization"
     list_display = ["staff", "role", "store", "region"]
     list_filter = ["role"]
+
+
+@admin.register(Job)
+class JobAdmin(OrganizationScopedAdmin):
+    """Read only: jobs are written by the worker (revisit.core.jobs)."""
+
+    list_display = ["created_at", "kind", "organization", "started_by", "status", "heartbeat_at"]
+    list_filter = ["status", "kind"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
