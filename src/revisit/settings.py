@@ -74,6 +74,11 @@ DEBUG = _env_bool("DEBUG", False)
 # collectstatic (runserver with DEBUG off, tests) still has its styles and scripts.
 WHITENOISE_USE_FINDERS = True
 JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT", "300"))
+# SQLite has one writer at a time: a request that writes (a login, a reveal, an API call)
+# waits up to this long for another write to finish instead of failing with "database is
+# locked". An import writes in one transaction (1,000,000 order lines: ~37 s here), so the
+# old 10 s made requests fail during imports; it stays below gunicorn's 120 s timeout.
+SQLITE_BUSY_TIMEOUT = int(os.environ.get("SQLITE_BUSY_TIMEOUT", "60"))
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
@@ -156,7 +161,8 @@ def _database() -> dict:
             # WAL lets the web server and the worker read while one of them writes;
             # IMMEDIATE avoids "database is locked" upgrades from read to write locks.
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000};"
             ),
             "transaction_mode": "IMMEDIATE",
         }

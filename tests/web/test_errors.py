@@ -106,3 +106,12 @@ def test_debug_is_off_unless_asked_for():
     env["DEBUG"] = "1"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_a_form_sent_without_its_csrf_token_gets_the_products_page(admin):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert _is_product_page(html) and "表单已过期" in html
+    assert "CSRF verification failed" not in html

@@ -107,9 +107,14 @@ class RoleAssignmentAdmin(OrganizationScopedAdmin):
 
 @admin.register(Job)
 class JobAdmin(OrganizationScopedAdmin):
-    list_display = ["created_at", "kind", "status", "started_by", "heartbeat_at"]
+    """Read only: jobs are written by the worker (revisit.core.jobs)."""
+
+    list_display = ["created_at", "kind", "organization", "started_by", "status", "heartbeat_at"]
     list_filter = ["status", "kind"]
     readonly_fields = [f.name for f in Job._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
