@@ -105,7 +105,7 @@ class GradingForm(forms.ModelForm):
         min_value=Decimal("0.001"),
         max_value=Decimal("0.999"),
         decimal_places=3,
-        help_text=gettext_lazy("e.g. 0.2: the top 20% of customers by spend."),
+        help_text=gettext_lazy("e.g. 0.2: the top fifth of customers by spend."),
     )
 
     class Meta:
