@@ -65,7 +65,7 @@ def test_the_admin_runs_a_what_if_draft_and_publishes_it(browser, live_server, d
     page.goto(f"{live_server.url}/inventories/")
     today = local_date(demo_live).isoformat()
     assert page.input_value("input[name=as_of]") == today  # the date field is not empty
-    page.fill("input[name=thresholds]", "median")
+    page.select_option("select[name=method]", "median")
     page.click("#run-inventory button[type=submit]")
     page.wait_for_url("**/inventories/*/")
     assert "盘点已完成" in page.locator(".messages").inner_text()

@@ -145,7 +145,7 @@ def test_a_what_if_run_is_a_draft_that_the_admin_publishes(client, shop):
     client.force_login(shop["admin"])
     org = shop["org"]
     published = Inventory.objects.get()
-    response = client.post("/inventories/", {"as_of": "2024-07-02", "thresholds": "median"})
+    response = client.post("/inventories/", {"as_of": "2024-07-02", "method": "median"})
     done = client.get(response["Location"], headers={"HX-Request": "true"})
     draft = Inventory.objects.latest("id")
     assert done["HX-Redirect"] == f"/inventories/{draft.pk}/"

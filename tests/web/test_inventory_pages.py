@@ -17,7 +17,7 @@ def test_an_admin_runs_an_inventory_and_lands_on_its_tables(client, demo):
     client.force_login(demo["admin"])
     before = Inventory.objects.count()
     response = client.post(
-        "/inventories/", {"as_of": "2025-06-30", "window_months": "24", "thresholds": "median"}
+        "/inventories/", {"as_of": "2025-06-30", "window_months": "24", "method": "median"}
     )
     assert response["Location"].startswith("/inventories/running/")
     inventory = Inventory.objects.latest("id")
@@ -39,17 +39,44 @@ def test_an_admin_runs_an_inventory_and_lands_on_its_tables(client, demo):
 def test_a_bad_thresholds_mode_is_explained_and_runs_nothing(client, demo):
     client.force_login(demo["admin"])
     before = Inventory.objects.count()
-    response = client.post("/inventories/", {"as_of": "2025-06-30", "thresholds": "average"})
-    assert response.status_code == 400 and Inventory.objects.count() == before
-    assert response.context["form"].errors["thresholds"]
+    for bad in [
+        {"method": "average"},
+        {"method": "quantile"},
+        {"method": "quantile", "quantile": "1.5"},
+        {"method": "fixed", "fixed_recency": "90"},
+        {"method": "fixed", "fixed_recency": "-1", "fixed_frequency": "3", "fixed_monetary": "1"},
+    ]:
+        response = client.post("/inventories/", {"as_of": "2025-06-30", **bad})
+        assert response.status_code == 400 and Inventory.objects.count() == before, bad
+        assert response.context["form"].errors, bad
 
 
 def test_fixed_thresholds_from_the_form(client, demo):
     client.force_login(demo["admin"])
-    client.post("/inventories/", {"as_of": "2025-06-30", "thresholds": "fixed:90,3,5000"})
+    client.post(
+        "/inventories/",
+        {
+            "as_of": "2025-06-30",
+            "method": "fixed",
+            "fixed_recency": "90",
+            "fixed_frequency": "3",
+            "fixed_monetary": "5000",
+        },
+    )
     inventory = Inventory.objects.latest("id")
     assert float(inventory.thresholds["recency_days"]) == 90
     assert float(inventory.thresholds["frequency"]) == 3
+    page = client.get(f"/inventories/{inventory.pk}/").content.decode()
+    assert "固定值" in page
+
+
+def test_a_quantile_run_is_labelled_in_words(client, demo):
+    client.force_login(demo["admin"])
+    client.post("/inventories/", {"as_of": "2025-06-30", "method": "quantile", "quantile": "0.6"})
+    inventory = Inventory.objects.latest("id")
+    assert inventory.config["thresholds"] == "quantile:0.6"
+    listing = client.get("/inventories/").content.decode()
+    assert "分位数 0.6" in listing and "quantile:" not in listing
 
 
 def test_a_store_manager_may_not_run_but_sees_only_the_store_in_the_tables(client, demo):

@@ -92,11 +92,28 @@ class InventoryForm(forms.Form):
     window_months = forms.IntegerField(
         label=_("Window (months, empty = all history)"), required=False, min_value=1, max_value=120
     )
-    thresholds = forms.CharField(
+    method = forms.ChoiceField(
         label=_("Thresholds"),
         required=False,
-        max_length=100,
-        help_text=_("mean, median, quantile:0.6 or fixed:R,F,M"),
+        choices=[
+            ("", _("The organization's setting")),
+            ("mean", _("Mean")),
+            ("median", _("Median")),
+            ("quantile", _("Quantile")),
+            ("fixed", _("Fixed values")),
+        ],
+    )
+    quantile = forms.DecimalField(
+        label=_("Quantile Q"), required=False, min_value=0.01, max_value=0.99, decimal_places=2
+    )
+    fixed_recency = forms.DecimalField(
+        label=_("R: days at most"), required=False, min_value=0, max_value=100_000
+    )
+    fixed_frequency = forms.DecimalField(
+        label=_("F: visits at least"), required=False, min_value=0, max_value=100_000
+    )
+    fixed_monetary = forms.DecimalField(
+        label=_("M: spend at least"), required=False, min_value=0, max_value=10**12
     )
 
     EARLIEST = date(1900, 1, 1)
@@ -104,6 +121,27 @@ class InventoryForm(forms.Form):
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+
+    def clean(self):
+        """The chosen method as the engine's thresholds: None (the organization's
+        setting), "mean", "median", "quantile:Q" or the three fixed values."""
+        data = super().clean()
+        method = data.get("method")
+        if method == "quantile":
+            if data.get("quantile") is None:
+                self.add_error("quantile", _("Give the quantile, between 0.01 and 0.99."))
+            else:
+                data["thresholds"] = f"quantile:{data['quantile']}"
+        elif method == "fixed":
+            values = [data.get(f"fixed_{k}") for k in ("recency", "frequency", "monetary")]
+            if any(v is None for v in values):
+                self.add_error(None, _("Fixed thresholds need all three values: R, F and M."))
+            else:
+                keys = ["recency_days", "frequency", "monetary"]
+                data["thresholds"] = {k: str(v) for k, v in zip(keys, values, strict=True)}
+        else:
+            data["thresholds"] = method or None
+        return data
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]

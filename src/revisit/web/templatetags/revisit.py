@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from revisit.customers.phones import mask_phone
 
@@ -19,3 +20,25 @@ def get(mapping, key):
 @register.filter
 def percent(value) -> str:
     return f"{value * 100:.1f}%" if value is not None else "—"
+
+
+@register.filter
+def segment_name(code: str) -> str:
+    """A1…B4 are the names the business itself uses; the code of the customers without a
+    purchase is shown by its label."""
+    from revisit.grading.models import Segment
+
+    return str(_("Not graded")) if code == Segment.NONE else code
+
+
+@register.filter
+def thresholds_label(thresholds) -> str:
+    """How an inventory's RFM thresholds were set, in words: 平均值, 分位数 0.6, 固定值 …"""
+    if not thresholds:
+        return str(_("The organization's setting"))
+    if isinstance(thresholds, dict):
+        return str(_("Fixed values"))
+    method, _sep, q = str(thresholds).partition(":")
+    names = {"mean": _("Mean"), "median": _("Median"), "quantile": _("Quantile")}
+    name = str(names.get(method, _("Fixed values")))
+    return f"{name} {q}" if q else name

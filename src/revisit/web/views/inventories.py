@@ -37,6 +37,7 @@ from revisit.web.permissions import (
     has_any,
     require_roles,
 )
+from revisit.web.templatetags.revisit import segment_name
 from revisit.web.views.upgrades import panel_context
 
 
@@ -60,16 +61,6 @@ def _previous_published(inventory: Inventory) -> Inventory | None:
     )
 
 
-def _thresholds(text: str):
-    text = (text or "").strip()
-    if text.lower().startswith("fixed:"):
-        parts = text.split(":", 1)[1].split(",")
-        if len(parts) != 3:
-            raise ValueError(_("Fixed thresholds are three numbers: R,F,M"))
-        return dict(zip(["recency_days", "frequency", "monetary"], parts, strict=True))
-    return text or None
-
-
 @require_roles(INVENTORY_VIEW_ROLES)
 def inventory_list(request):
     org = request.user.organization
@@ -87,10 +78,10 @@ def inventory_list(request):
             d = form.cleaned_data
             try:
                 check_organization_tier_basis(org)
-                thresholds = _thresholds(d["thresholds"])
+                thresholds = d["thresholds"]
                 engine.parse_thresholds(thresholds or "mean")
             except ValueError as exc:
-                form.add_error("thresholds", str(exc))
+                form.add_error("method", str(exc))
             else:
                 job = run_inventory_in_background(
                     org.pk, d["as_of"].isoformat(), request.user.pk, d["window_months"], thresholds
@@ -160,7 +151,7 @@ def inventory_detail(request, pk: int):
         return xlsx_response(
             request,
             name=f"inventory-{inventory.as_of}-owners",
-            header=[_("Owner"), *SEGMENT_CODES, _("Total")],
+            header=[_("Owner"), *map(segment_name, SEGMENT_CODES), _("Total")],
             rows=([r["owner"], *(r[c] for c in SEGMENT_CODES), r["total"]] for r in owners),
         )
     if wants_xlsx(request):
@@ -225,13 +216,13 @@ def migration(request, pk: int):
         return xlsx_response(
             request,
             name=f"movement-{before.as_of}-{after.as_of}",
-            header=[_("From \\ to"), *classes],
-            rows=([row["from"], *(n for _, n in row["cells"])] for row in matrix),
+            header=[_("From \\ to"), *map(segment_name, classes)],
+            rows=([segment_name(row["from"]), *(n for _, n in row["cells"])] for row in matrix),
         )
     # Left and right nodes carry different marks so that the same class on both sides
     # (and two inventories of the same date) never make a cycle.
-    left = {c: f"{c} · {before.as_of}" for c in classes}
-    right = {c: f"{c} → {after.as_of}" for c in classes}
+    left = {c: f"{segment_name(c)} · {before.as_of}" for c in classes}
+    right = {c: f"{segment_name(c)} → {after.as_of}" for c in classes}
     sankey = {
         "nodes": [{"name": n} for n in [*left.values(), *right.values()]],
         "links": [

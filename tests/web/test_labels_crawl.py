@@ -1,0 +1,138 @@
+"""The Chinese interface shows labels, never codes, and no English sentences: a crawl of
+every page each role can reach (following the links the pages offer), reading the text a
+person sees."""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from revisit.customers.models import Channel, PhoneStatus
+from revisit.grading.models import Inventory
+from revisit.outreach.models import ContactChannel, DeclineReason, Outcome
+
+pytestmark = pytest.mark.django_db
+
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+MAX_PAGES = 60
+
+# Codes stored in the database or written in code, which a person must never read.
+CODES = {
+    *Outcome.values,
+    *DeclineReason.values,
+    *Channel.values,
+    *PhoneStatus.values,
+    *ContactChannel.values,
+    "intent_1",
+    "intent_2",
+    "intent_3",
+    "none",
+    "booked",
+    "confirm_appointment",
+    "customer_code",
+    "order_no",
+    "store_manager",
+    "region_supervisor",
+    "onsite",
+    "customer_service",
+    "mean",
+    "median",
+    "quantile",
+    "draft",
+    "published",
+    "proposed",
+    "approved",
+    "pending",
+}
+CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
+CODE_PATTERN = re.compile(
+    r"(?<![A-Za-z0-9_])(" + "|".join(sorted(map(re.escape, CODES), key=len, reverse=True)) + r")"
+    r"(?![A-Za-z0-9_])"
+)
+CODE_PATTERN_EXTRA = re.compile(r"\b(?:revisit|intent|quantile):\S*")
+# Three English words in a row is a sentence that escaped translation.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,}){2,}\b")
+ALLOWED_ENGLISH = {"Revisit", "SVIP", "RFM", "API", "JSON", "xlsx", "English"}
+
+SKIP = ("/accounts/logout/", "/i18n/", "/api/", "/static/", "/admin/")
+
+
+class TextAndLinks(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.texts, self.links, self._skip = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code"):
+            self._skip += 1
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.links.append(href)
+        for name, value in attrs:
+            if name in ("title", "placeholder", "aria-label") and value:
+                self.texts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.texts.append(data.strip())
+
+
+def _problems(text: str) -> list[str]:
+    found = [m.group(0) for m in CODE_PATTERN.finditer(text)]
+    found += CODE_PATTERN_EXTRA.findall(text)
+    for m in ENGLISH.finditer(text):
+        words = set(re.findall(r"[A-Za-z]+", m.group(0)))
+        if not words <= ALLOWED_ENGLISH:
+            found.append(m.group(0))
+    return found
+
+
+def crawl(client, start_urls):
+    seen, queue, problems = set(), list(start_urls), {}
+    kinds = {re.sub(r"\d+", "N", urlparse(u).path) for u in start_urls}
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        parser = TextAndLinks()
+        parser.feed(response.content.decode())
+        bad = [p for text in parser.texts for p in _problems(text)]
+        if bad:
+            problems[url] = sorted(set(bad))
+        for href in parser.links:
+            target = urlparse(urljoin(url, href))
+            if target.netloc or target.path.startswith(SKIP) or "export=" in target.query:
+                continue
+            if "personal-data" in target.path:
+                continue
+            # One page of each kind is enough (a customer's page stands for all of them).
+            link = target.path + (f"?{target.query}" if target.query else "")
+            kind = re.sub(r"\d+", "N", target.path)
+            if kind not in kinds:
+                kinds.add(kind)
+                queue.append(link)
+    return seen, problems
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
+    client.force_login(demo[username])
+    latest = Inventory.objects.filter(organization=demo["org"]).order_by("-as_of").first()
+    start = [
+        "/",
+        "/customers/",
+        f"/inventories/{latest.pk}/",
+        f"/inventories/{latest.pk}/movements/",
+    ]
+    seen, problems = crawl(client, start)
+    assert len(seen) > 3
+    assert problems == {}, problems
