@@ -117,13 +117,7 @@ def backup(out: Path | None = None, *, database: Database | None = None) -> Path
         raise BackupError(f"{out} exists already; choose another file")
     out.parent.mkdir(parents=True, exist_ok=True)
     if database.vendor == SQLITE:
-        source = database.connect()
-        target = sqlite3.connect(out)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(database.connect(), sqlite3.connect(out))
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={out}"], database)
     _private(out)
@@ -136,6 +130,15 @@ def backup(out: Path | None = None, *, database: Database | None = None) -> Path
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
     _private(manifest_path)
     return out
+
+
+def _sqlite_copy(source, target) -> None:
+    """Copy a whole SQLite database page by page (its online backup API), then close both."""
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
 
 
 def _source_of(out: Path, database: Database) -> Database:
@@ -159,13 +162,7 @@ def restore(path: Path, *, into: Database | None = None) -> dict[str, list]:
     if manifest and manifest["vendor"] != into.vendor:
         raise BackupError(f"a {manifest['vendor']} backup cannot be restored into {into.vendor}")
     if into.vendor == SQLITE:
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        target = into.connect()
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(sqlite3.connect(f"file:{path}?mode=ro", uri=True), into.connect())
     else:
         _run(
             [

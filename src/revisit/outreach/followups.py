@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from revisit.appointments.services import book_appointment
 from revisit.core.audit import record_event
@@ -45,13 +45,13 @@ OUTCOME_REASONS = (
 )
 
 REASON_LABELS = {
-    "confirm_appointment": _lazy("Confirm the appointment the day before"),
-    "interested": _lazy("Interested: call again"),
-    "declined": _lazy("Declined: invite at the next campaign"),
-    "retry": _lazy("Unreachable: call again"),
-    "intent_1": _lazy("Intent 1 follow-up"),
-    "intent_2": _lazy("Intent 2 follow-up"),
-    "intent_3": _lazy("Intent 3 follow-up"),
+    "confirm_appointment": gettext_lazy("Confirm the appointment the day before"),
+    "interested": gettext_lazy("Interested: call again"),
+    "declined": gettext_lazy("Declined: invite at the next campaign"),
+    "retry": gettext_lazy("Unreachable: call again"),
+    "intent_1": gettext_lazy("Intent 1 follow-up"),
+    "intent_2": gettext_lazy("Intent 2 follow-up"),
+    "intent_3": gettext_lazy("Intent 3 follow-up"),
 }
 
 

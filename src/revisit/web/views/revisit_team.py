@@ -139,19 +139,18 @@ def return_customer(request, pk: int):
     return redirect("revisit_team")
 
 
-@require_roles(REVISIT_TEAM_ROLES)
-@require_POST
-def move_tasks(request):
-    """Hand the selected open tasks to another staff member."""
+def _reassign(request, rows, service, done_message):
+    """One bulk hand-over from the page: the selected `rows` go to another staff member
+    through `service`; `done_message(count, chosen, to)` says what happened."""
     user = request.user
-    form = ReassignForm(request.POST, rows=_visible_tasks(user), organization=user.organization)
+    form = ReassignForm(request.POST, rows=rows, organization=user.organization)
     if not form.is_valid():
         _form_error(request, form)
         return redirect("revisit_team")
     d = form.cleaned_data
     try:
-        moved = reassign_tasks(
-            CallTask.objects.filter(pk__in=[t.pk for t in d["ids"]]),
+        count = service(
+            rows.filter(pk__in=[r.pk for r in d["ids"]]),
             to=d["to"],
             actor=user,
             reason=d["reason"],
@@ -159,41 +158,39 @@ def move_tasks(request):
     except AssignmentError as exc:
         messages.error(request, str(exc))
     else:
-        skipped = len(d["ids"]) - moved
-        done = (
-            _("%(n)s tasks handed over to %(to)s; %(skipped)s left as they were.")
-            if skipped
-            else _("%(n)s tasks handed over to %(to)s.")
-        )
-        messages.success(request, done % {"n": moved, "to": d["to"], "skipped": skipped})
+        messages.success(request, done_message(count, len(d["ids"]), d["to"]))
     return redirect("revisit_team")
+
+
+def _tasks_moved(moved: int, chosen: int, to) -> str:
+    skipped = chosen - moved
+    done = (
+        _("%(n)s tasks handed over to %(to)s; %(skipped)s left as they were.")
+        if skipped
+        else _("%(n)s tasks handed over to %(to)s.")
+    )
+    return done % {"n": moved, "to": to, "skipped": skipped}
+
+
+@require_roles(REVISIT_TEAM_ROLES)
+@require_POST
+def move_tasks(request):
+    """Hand the selected open tasks to another staff member."""
+    return _reassign(request, _visible_tasks(request.user), reassign_tasks, _tasks_moved)
 
 
 @require_roles(REVISIT_TEAM_ROLES)
 @require_POST
 def move_customers(request):
     """Make another staff member the owner of the selected customers."""
-    user = request.user
-    form = ReassignForm(request.POST, rows=visible_customers(user), organization=user.organization)
-    if not form.is_valid():
-        _form_error(request, form)
-        return redirect("revisit_team")
-    d = form.cleaned_data
-    try:
-        changed = reassign_owner(
-            visible_customers(user).filter(pk__in=[c.pk for c in d["ids"]]),
-            to=d["to"],
-            actor=user,
-            reason=d["reason"],
-        )
-    except AssignmentError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("%(n)s customers now belong to %(to)s.") % {"n": changed, "to": d["to"]},
-        )
-    return redirect("revisit_team")
+    return _reassign(
+        request,
+        visible_customers(request.user),
+        reassign_owner,
+        lambda changed, _chosen, to: (
+            _("%(n)s customers now belong to %(to)s.") % {"n": changed, "to": to}
+        ),
+    )
 
 
 @require_roles(REVISIT_TEAM_ROLES)
