@@ -67,6 +67,10 @@ def test_customers_outside_the_scope_are_404_on_every_page(client, demo, usernam
     for stranger in strangers:
         assert client.get(f"/customers/{stranger.pk}/").status_code == 404
         assert client.post(f"/customers/{stranger.pk}/phone/").status_code == 404
+        team = 404 if username in PAGES["/revisit-team/"] else 403
+        for action in ("number", "return"):
+            url = f"/revisit-team/customers/{stranger.pk}/{action}/"
+            assert client.post(url, {"dead": "1"}).status_code == team
         listing = client.get("/customers/", {"q": stranger.code}).content.decode()
         assert f">{stranger.code}<" not in listing
     assert client.get("/customers/999999999/").status_code == 404
