@@ -387,3 +387,40 @@ def test_codes_are_shown_as_labels(client, org):
     assert "分位数 0.6" in page and "quantile" not in page
     assert "累计消费" in page or "消费" in page  # the tier basis label, not "spend"
     assert ">spend<" not in page
+
+
+def test_every_grading_and_outreach_number_can_be_changed_at_once(client, org):
+    grading_numbers = {
+        "thresholds_method": "median",
+        "window_months": "24",
+        "tier_basis": "share",
+        "svip_min_spend": "200000",
+        "a_min_spend": "50000",
+        "b_min_spend": "8000",
+        "a_above_points": "6000",
+        "b_min_points": "2500",
+        "a_top_share": "0.15",
+        "downgrade_after_days": "400",
+    }
+    assert client.post("/settings/grading/", grading_numbers).status_code == 302
+    changed = AuditEvent.objects.get(action="grading_settings.edit").data["changed"]
+    assert set(changed) == set(grading_numbers) - {"thresholds_method"} | {"thresholds"}
+    assert changed["thresholds"] == {"before": "mean", "after": "median"}
+    assert changed["svip_min_spend"] == {"before": "100000.00", "after": "200000"}
+    outreach_numbers = {
+        "consultant_daily_quota": "5",
+        "caller_daily_quota": "120",
+        "next_day_appointment_target": "4",
+        "cool_off_days": "10",
+        "unreachable_retry_days": "2",
+        "unreachable_max_retries": "4",
+        "interested_next_days": "12",
+        "declined_next_days": "60",
+        "contact_cap": "8",
+        "capped_interval_days": "100",
+    }
+    assert client.post("/settings/outreach/", outreach_numbers).status_code == 302
+    changed = AuditEvent.objects.get(action="outreach_settings.edit").data["changed"]
+    assert set(changed) == set(outreach_numbers)
+    saved = outreach(org)
+    assert {k: str(getattr(saved, k)) for k in outreach_numbers} == outreach_numbers
