@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from revisit.core.access import may_reveal_phones
+from revisit.core.log_filters import mask_phones
 from revisit.customers.phones import mask_phone
 
 MAX_ID = 2**63 - 1
@@ -124,6 +126,12 @@ class FollowUpOut(Schema):
     note: str
     next_contact_on: date | None
     contacted_at: datetime
+
+    @staticmethod
+    def resolve_note(obj, context) -> str:
+        # Numbers written into a note are masked for roles that may not see numbers.
+        staff = context["request"].auth
+        return obj.note if may_reveal_phones(staff) else mask_phones(obj.note)
 
 
 class Message(Schema):

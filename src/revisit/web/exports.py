@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.audit import record_event
+from revisit.core.log_filters import mask_phones
 from revisit.core.models import Role
 from revisit.core.spreadsheets import write_xlsx
 from revisit.customers.phones import display_phone, mask_phone
@@ -93,7 +94,8 @@ def xlsx_response(
         rows=count,
         full_phones=reveal,
         **({"reason": reason} if reveal else {}),
-        query=page_query(request),
+        # A number typed into the search stays out of the audit log.
+        query=mask_phones(page_query(request)),
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     day = timezone.localdate().isoformat()

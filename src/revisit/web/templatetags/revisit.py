@@ -42,3 +42,11 @@ def thresholds_label(thresholds) -> str:
     names = {"mean": _("Mean"), "median": _("Median"), "quantile": _("Quantile")}
     name = str(names.get(method, _("Fixed values")))
     return f"{name} {q}" if q else name
+
+
+@register.filter
+def phones_masked(text: str, may_reveal: bool) -> str:
+    """Free text (a note) with mobile numbers masked for a role that may not see them."""
+    from revisit.core.log_filters import mask_phones
+
+    return text if may_reveal else mask_phones(text or "")
