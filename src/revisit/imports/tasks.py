@@ -4,6 +4,7 @@ says how it is going; the uploaded file is deleted once the job has used it."""
 
 from pathlib import Path
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
@@ -44,6 +45,8 @@ def import_in_background(
             "store_id": store_id,
             "mapping": mapping,
             "name": name,
+            # Its messages (a refusal, the summary) in the language of who confirmed it.
+            "language": translation.get_language(),
         },
     )
 
@@ -54,6 +57,11 @@ def import_job(job_id: int) -> dict | None:
 
 
 def _import(job: Job) -> dict:
+    with translation.override(job.args.get("language")):
+        return _import_file(job)
+
+
+def _import_file(job: Job) -> dict:
     args = job.args
     path = Path(args["path"])
     try:
