@@ -48,14 +48,15 @@ def test_upload_preview_confirm_and_the_rejected_row_is_listed(client, manager):
     assert not Customer.objects.exists()  # nothing written before the confirmation
     mapping = {f"col_{c['index']}": c["field"] for c in preview.context["columns"]}
     done = client.post(response["Location"], mapping)
-    assert done.status_code == 302
-    run_page = client.get(done["Location"])
+    assert done.status_code == 302 and "/imports/jobs/" in done["Location"]
+    run_url = run_of(client, done)
+    run_page = client.get(run_url)
     run = run_page.context["run"]
     assert (run.read, run.imported, run.rejected) == (3, 2, 1)
     html = run_page.content.decode()
     assert 'id="rejects"' in html and "<td>3</td>" in html  # row 3 of the file: K002
     assert set(Customer.objects.values_list("code", flat=True)) == {"K001", "K003"}
-    rejects = client.get(f"{done['Location']}rejects/")
+    rejects = client.get(f"{run_url}rejects/")
     body = b"".join(rejects.streaming_content).decode("utf-8-sig")
     assert "K002" in body or "12345" in body
     assert AuditEvent.objects.filter(action="export", data__table="import-rejects").exists()
@@ -95,6 +96,14 @@ def test_a_consultant_cannot_import(client, manager):
     )
     client.force_login(consultant)
     assert upload(client).status_code == 403
+
+
+def run_of(client, confirmed):
+    """The import run's page the confirmation's job page leads to (the job ran at once)."""
+    job_page = client.get(confirmed["Location"])
+    assert job_page.status_code == 302, "the import job is not done"
+    assert "/imports/runs/" in job_page["Location"]
+    return job_page["Location"]
 
 
 def confirm_upload(client, content=CSV, **extra):
@@ -142,7 +151,7 @@ def test_a_store_manager_reads_only_her_stores_import_runs(client, manager):
     other_store = make_store(manager.organization, "S2")
     other_manager = make_staff(manager.organization, Role.STORE_MANAGER, store=other_store)
     client.force_login(other_manager)
-    theirs = confirm_upload(client)["Location"]
+    theirs = run_of(client, confirm_upload(client))
     client.force_login(manager)
     assert client.get(theirs).status_code == 404
     assert client.get(f"{theirs}rejects/").status_code == 404

@@ -83,6 +83,14 @@ def run_now(
     return run_job(job.pk, work)
 
 
+def record_progress(job_id: int, progress: dict) -> None:
+    """Note how a running job is going, for its waiting page. It is kept in the job's
+    result until the real result replaces it."""
+    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
+        result={"progress": progress}, updated_at=timezone.now()
+    )
+
+
 def fail_stale_jobs(*, now: datetime | None = None, timeout: int | None = None) -> int:
     """Mark failed the running jobs without a heartbeat for `timeout` seconds (default
     settings.JOB_HEARTBEAT_TIMEOUT); one audit event each. Returns how many."""

@@ -6,6 +6,7 @@ importing the same file again changes nothing.
 """
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +28,10 @@ from revisit.imports.scope import ImportScope
 __all__ = ["ImportFileError", "ImportReport", "import_customers", "import_orders", "preview"]
 
 PLANNERS = {"customers": plan_customers, "orders": plan_orders}
+
+# Told how an import is going: ("reading", 0) before the file is read, then
+# ("importing", rows) once it is read and the rows are checked and written.
+Progress = Callable[[str, int], None]
 
 
 def _load(source, kind: str, mapping, name: str | None):
@@ -142,7 +147,9 @@ def _run(
     mapping,
     dry_run: bool,
     name: str | None,
+    progress: Progress | None = None,
 ) -> ImportReport:
+    progress = progress or (lambda phase, rows: None)
     file_name = name or getattr(source, "name", None) or Path(str(source)).name
     started = timezone.now()
     scope = ImportScope.of(organization, actor)
@@ -156,6 +163,7 @@ def _run(
         store=store,
         started_at=started,
     )
+    progress("reading", 0)
     try:
         frame, columns, unmapped, table = _load(source, kind, mapping, name)
     except ImportFileError as exc:
@@ -172,6 +180,8 @@ def _run(
         rejections=list(table.rejections),
         warnings=list(table.warnings),
     )
+    # Said before the transaction: inside it, a waiting page would not see it.
+    progress("importing", report.read)
     with transaction.atomic():
         plan = PLANNERS[kind](scope, frame, report, store=store)
         if not dry_run:
@@ -219,6 +229,7 @@ def import_customers(
     mapping=None,
     dry_run: bool = False,
     name: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import customers from a .csv or .xlsx file (path or file object).
 
@@ -228,6 +239,7 @@ def import_customers(
     stores (`revisit.imports.scope`); without a `store`, a store manager of one store
     imports into it.
     `mapping` maps source columns to fields ({"源列": "field"} or ["源列=field"]).
+    `progress(phase, rows)`, if given, is told how the import is going (a background job).
     Raises ImportFileError (message for the user) when the file cannot be used at all.
     """
     return _run(
@@ -239,6 +251,7 @@ def import_customers(
         mapping=mapping,
         dry_run=dry_run,
         name=name,
+        progress=progress,
     )
 
 
@@ -251,6 +264,7 @@ def import_orders(
     mapping=None,
     dry_run: bool = False,
     name: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import order lines from a .csv or .xlsx file (path or file object).
 
@@ -268,4 +282,5 @@ def import_orders(
         mapping=mapping,
         dry_run=dry_run,
         name=name,
+        progress=progress,
     )

@@ -37,6 +37,7 @@ urlpatterns = [
     path("upgrades/decide/", upgrades.decide, name="decide_upgrades"),
     path("upgrades/<int:pk>/decide/", upgrades.decide_one, name="decide_upgrade"),
     path("imports/", imports.upload, name="imports"),
+    path("imports/jobs/<str:job>/", imports.import_running, name="import_job"),
     path("imports/<str:token>/", imports.confirm, name="import_preview"),
     path("imports/runs/<int:pk>/", imports.run_detail, name="import_run"),
     path("imports/runs/<int:pk>/rejects/", imports.run_rejects, name="import_run_rejects"),

@@ -7,17 +7,25 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from revisit.core.access import get_import_run_or_404, import_stores, visible_import_runs
+from revisit.core.access import (
+    get_import_run_or_404,
+    get_job_or_404,
+    import_stores,
+    visible_import_runs,
+)
 from revisit.core.audit import record_event
+from revisit.core.models import Job
 from revisit.imports.columns import FIELDS
 from revisit.imports.errors import FileRefused
 from revisit.imports.limits import too_large
 from revisit.imports.scope import ImportScope
-from revisit.imports.services import ImportFileError, import_customers, import_orders, preview
+from revisit.imports.services import ImportFileError, preview
+from revisit.imports.tasks import IMPORT_JOB, import_in_background
 from revisit.web.forms import UploadForm
 from revisit.web.permissions import IMPORT_ROLES, require_roles
 
@@ -82,6 +90,8 @@ def confirm(request, token: str):
     upload = request.session.get("uploads", {}).get(token)
     if upload is None:
         raise Http404
+    if "job" in upload:  # confirmed already: a reload or a second click follows that job
+        return redirect("import_job", job=upload["job"])
     path = _upload_dir(request) / f"{token}{upload['suffix']}"
     store = _store(request, upload.get("store"))
     kind = upload["kind"]
@@ -111,25 +121,19 @@ def confirm(request, token: str):
         headers = upload["headers"] = list(shown["columns"]) + list(shown["unmapped"])
         request.session.modified = True
     if request.method == "POST" and error is None:
-        run = import_customers if kind == "customers" else import_orders
-        try:
-            report = run(
-                request.user.organization,
-                path,
-                actor=request.user,
-                store=store,
-                mapping=mapping,
-                dry_run=False,
-                name=upload["name"],
-            )
-        except ImportFileError as exc:
-            error = str(exc)
-        else:
-            path.unlink(missing_ok=True)
-            request.session["uploads"].pop(token, None)
-            request.session.modified = True
-            messages.success(request, report.summary().splitlines()[0])
-            return redirect("import_run", pk=report.run_id)
+        # Checked again and written by the worker, which deletes the file when done.
+        job = import_in_background(
+            organization_id=request.user.organization_id,
+            actor_id=request.user.pk,
+            store_id=getattr(store, "pk", None),
+            path=path,
+            kind=kind,
+            mapping=mapping,
+            name=upload["name"],
+        )
+        upload["job"] = job.pk
+        request.session.modified = True
+        return redirect("import_job", job=job.pk)
     chosen = shown["columns"] if shown else {}
     columns = [
         {"index": i, "header": h, "field": chosen.get(h, "")} for i, h in enumerate(headers or [])
@@ -148,6 +152,31 @@ def confirm(request, token: str):
             "field_order": [f.name for f in FIELDS[kind]],
             "field_labels": {f.name: f.label for f in FIELDS[kind]},
         },
+    )
+
+
+@require_roles(IMPORT_ROLES)
+def import_running(request, job: str):
+    """Waits for a background import: polls itself every two seconds and says how far it
+    is, then goes to the import run's page, or shows why it failed."""
+    if not job.isdigit() or len(job) > 18:
+        raise Http404
+    job = get_job_or_404(request.user, pk=int(job), kind=IMPORT_JOB)
+    if job.status == Job.Status.DONE:
+        run = get_import_run_or_404(request.user, job.result["run_id"])
+        messages.success(request, run.message.splitlines()[0])
+        url = reverse("import_run", args=[run.pk])
+        if request.htmx:
+            return HttpResponse(headers={"HX-Redirect": url})
+        return redirect(url)
+    if job.status == Job.Status.FAILED and request.htmx:
+        return HttpResponse(headers={"HX-Refresh": "true"})  # show the failure page
+    error = job.error_message() if job.status == Job.Status.FAILED else None
+    progress = (job.result or {}).get("progress") if job.status == Job.Status.RUNNING else None
+    return render(
+        request,
+        "web/imports/running.html",
+        {"error": error, "job": job, "progress": progress, "file_name": job.args.get("name")},
     )
 
 
