@@ -271,6 +271,16 @@ if _REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 
+# Mail (password resets by email): SMTP when EMAIL_HOST is set; otherwise nothing is
+# sent and the login page offers no reset by email (an admin resets passwords instead).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = _env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "revisit@localhost")
+PASSWORD_RESET_TIMEOUT = 2 * 3600  # a reset link works for two hours
+
 # Where import reports and rejected-row files are written.
 IMPORT_REPORT_DIR = VAR_DIR / "imports"
 

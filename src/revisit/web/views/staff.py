@@ -3,11 +3,16 @@ one-time passwords, deactivation. Store managers and supervisors read their part
 And every person's own password change."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -185,3 +190,35 @@ def password_change(request):
         "registration/password_change.html",
         {"form": form, "forced": request.user.must_change_password},
     )
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """The reset link from the email: the new password is her own, so no one-time
+    password is left to change."""
+
+    template_name = "web/password_reset/confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(form.user)
+        return response
+
+
+def mail_configured() -> bool:
+    return bool(settings.EMAIL_HOST)
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Ask for a reset link by email; only when mail is configured (else 404)."""
+
+    # Our own names: django.contrib.admin ships templates under registration/ that would
+    # win over ours.
+    template_name = "web/password_reset/form.html"
+    email_template_name = "web/password_reset/email.txt"
+    subject_template_name = "web/password_reset/subject.txt"
+
+    @method_decorator(login_not_required)
+    def dispatch(self, request, *args, **kwargs):
+        if not mail_configured():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
