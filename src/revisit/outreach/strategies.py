@@ -115,6 +115,21 @@ DEFAULT_STRATEGIES = [
 ]
 
 
+# Default call scripts (placeholders are filled on each task, see outreach/scripts.py).
+SURVEY_SCRIPT = (
+    "您好，请问是{surname}{honorific}吗？我是{org}品质监督部的{staff}。\n"
+    "您在 {last_visit} 来我们这里做了{last_item}，想做个简短的回访：当时的体验怎么样？"
+    "工作人员有没有为您做免费的皮肤检测？（按调查表逐项询问，记下不满意的原因）\n"
+    "感谢您的配合！为表谢意，我们为您准备了：{offer}。"
+)
+INVITATION_SCRIPT = (
+    "您好，请问是{surname}{honorific}吗？我是{org}您的美丽顾问{staff}。\n"
+    "您上次来做的是{last_item}，这个月我们为老顾客准备了：{offer}。\n"
+    "帮您预约一个时间过来体验，您看哪天方便？"
+)
+DEFAULT_SCRIPTS = {"A3": SURVEY_SCRIPT, "A4": SURVEY_SCRIPT}
+
+
 def install_default_strategies(organization: Organization) -> int:
     """Give the organization the default strategy for every segment and SVIP it lacks;
     existing strategies are left as the organization edited them. Returns how many were
@@ -135,6 +150,7 @@ def install_default_strategies(organization: Organization) -> int:
                 policy=policy,
                 offer=offer,
                 upgrade_discount=discount,
+                script=DEFAULT_SCRIPTS.get(target, INVITATION_SCRIPT) if worked else "",
             )
             for target, name, dept, invitation, priority, worked, policy, offer, discount in DEFAULT_STRATEGIES
             if target not in existing

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from revisit.core.clock import org_zone
 from revisit.core.models import Store
 from revisit.outreach.models import ContactChannel, DeclineReason, Outcome, Strategy
+from revisit.outreach.scripts import check_script
 
 # Which extra fields each outcome asks for (the service refuses the outcome without the
 # required ones; the page only shows what matters).
@@ -169,8 +170,22 @@ class StrategyForm(forms.ModelForm):
         widgets = {
             "policy": forms.Textarea(attrs={"rows": 2}),
             "offer": forms.Textarea(attrs={"rows": 2}),
-            "script": forms.Textarea(attrs={"rows": 3}),
+            "script": forms.Textarea(attrs={"rows": 5}),
         }
+        help_texts = {
+            "script": _(
+                "Placeholders filled on each task: {name} {surname} {honorific} {last_item} "
+                "{last_visit} {offer} {store} {staff} {org}"
+            ),
+        }
+
+    def clean_script(self):
+        script = self.cleaned_data["script"]
+        try:
+            check_script(script)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return script
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

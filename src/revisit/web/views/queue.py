@@ -10,6 +10,8 @@ from revisit.grading.reads import current_inventory
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
 from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
+from revisit.outreach.scripts import render_script
+from revisit.sales.models import OrderLine
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
 
@@ -31,17 +33,25 @@ def _my_tasks(request):
         CallTask.objects.filter(assignee=request.user, organization=org, due_date__lte=today)
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
-        .select_related("customer", "strategy", "customer__owner")
+        .select_related("customer", "strategy", "customer__owner", "customer__home_store")
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
     )
 
 
-def _with_history(tasks: list[CallTask]) -> list[CallTask]:
+def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     if not tasks:
         return tasks
     ids = [t.customer_id for t in tasks]
+    # The last paid visit of each customer, for the script's {last_item} and {last_visit}.
+    last_lines = {}
+    for line in (
+        OrderLine.objects.filter(customer_id__in=ids, amount__gt=0)
+        .select_related("item")
+        .order_by("customer_id", "-order_date", "-order_id")
+    ):
+        last_lines.setdefault(line.customer_id, line)
     history: dict[int, list] = {}
     for f in (
         FollowUp.objects.filter(customer_id__in=ids)
@@ -66,12 +76,21 @@ def _with_history(tasks: list[CallTask]) -> list[CallTask]:
         t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
         t.recorded_outcome_label = labels.get(t.recorded_outcome, t.recorded_outcome)
+        if t.strategy and t.strategy.script:
+            t.script_text = render_script(
+                t.strategy.script,
+                customer=t.customer,
+                strategy=t.strategy,
+                staff=staff,
+                last_line=last_lines.get(t.customer_id),
+                organization=staff.organization if staff else None,
+            )
     return tasks
 
 
 @require_roles(QUEUE_ROLES)
 def queue(request):
-    tasks = _with_history(list(_my_tasks(request)))
+    tasks = _with_history(list(_my_tasks(request)), request.user)
     org = request.user.organization
     form = FollowUpForm(organization=org)
     context = {
@@ -133,7 +152,7 @@ def record(request, pk: int):
     else:
         error = form.error_text()
     task.refresh_from_db()
-    [task] = _with_history([task])
+    [task] = _with_history([task], request.user)
     # After an error the form comes back as it was sent: outcome, its fields, note, channel.
     form = form if error else FollowUpForm(organization=org)
     return render(
