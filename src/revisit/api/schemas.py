@@ -130,6 +130,9 @@ class FollowUpIn(Schema):
     appointment_at: datetime | None = None
     event_on: date | None = None
     next_campaign_on: date | None = None
+    opt_out_channels: list[MarketingConsent.Channel] = Field(
+        [], description="Channels she asked not to be marketed on again (call, sms, …)"
+    )
 
 
 class FollowUpOut(Schema):
