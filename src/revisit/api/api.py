@@ -15,6 +15,8 @@ from revisit.api.auth import TokenAuth
 from revisit.api.schemas import (
     MAX_ID,
     CallTaskOut,
+    ConsentIn,
+    ConsentOut,
     CustomerOut,
     FollowUpIn,
     FollowUpOut,
@@ -35,6 +37,7 @@ from revisit.core.access import (
     reveal_phone as access_reveal_phone,
 )
 from revisit.core.clock import local_date, org_zone
+from revisit.customers.consents import SOURCE_API, set_consent
 from revisit.customers.phones import display_phone
 from revisit.grading.models import Inventory
 from revisit.grading.reads import scoped_grades, segment_table
@@ -104,12 +107,30 @@ def list_customers(request, filters: Query[CustomerQuery]):
     form = CustomerFilter(params, staff=staff, scope=visible_customers(staff))
     if not form.is_valid():
         return visible_customers(staff).none()
-    return form.customers().order_by(*form.ordering())
+    return form.customers().prefetch_related("consents").order_by(*form.ordering())
 
 
 @api.get("/customers/{customer_id}", response={200: CustomerOut, 404: Message}, tags=["customers"])
 def get_customer(request, customer_id: ID):
     return get_customer_or_404(request.auth, pk=customer_id)
+
+
+@api.post(
+    "/customers/{customer_id}/consents",
+    response={200: ConsentOut, 404: Message},
+    tags=["customers"],
+    summary="Record the customer's yes or no to marketing on a channel (audited)",
+)
+def record_consent(request, customer_id: ID, body: ConsentIn):
+    # Whoever may see the customer records what she said, as on the customer page.
+    customer = get_customer_or_404(request.auth, pk=customer_id)
+    return set_consent(
+        customer,
+        actor=request.auth,
+        channel=body.channel.value,
+        granted=body.granted,
+        source=body.source.strip() or SOURCE_API,
+    )
 
 
 @api.post(

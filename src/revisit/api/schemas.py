@@ -8,9 +8,23 @@ from ninja import Field, Schema
 
 from revisit.core.access import may_reveal_phones
 from revisit.core.log_filters import mask_phones
+from revisit.customers.models import MarketingConsent
 from revisit.customers.phones import mask_phone
 
 MAX_ID = 2**63 - 1
+
+
+class ConsentOut(Schema):
+    channel: str
+    granted: bool
+    recorded_at: datetime
+    source: str
+
+
+class ConsentIn(Schema):
+    channel: MarketingConsent.Channel = Field(..., description="call, sms, wechat, email")
+    granted: bool
+    source: str = Field("", max_length=100, description="Where she said it (default: API)")
 
 
 class CustomerOut(Schema):
@@ -28,10 +42,15 @@ class CustomerOut(Schema):
     home_store_id: int | None
     tier: str
     is_blacklisted: bool
+    consents: list[ConsentOut]
 
     @staticmethod
     def resolve_mobile_masked(obj) -> str:
         return mask_phone(obj.mobile)
+
+    @staticmethod
+    def resolve_consents(obj) -> list:
+        return sorted(obj.consents.all(), key=lambda c: c.channel)
 
 
 class PhoneOut(Schema):
@@ -113,6 +132,9 @@ class FollowUpIn(Schema):
     appointment_at: datetime | None = None
     event_on: date | None = None
     next_campaign_on: date | None = None
+    opt_out_channels: list[MarketingConsent.Channel] = Field(
+        [], description="Channels she asked not to be marketed on again (call, sms, …)"
+    )
 
 
 class FollowUpOut(Schema):

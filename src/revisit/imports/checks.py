@@ -61,6 +61,10 @@ def text(field: str) -> pl.Expr:
     return clean_text(pl.col(field))
 
 
+CONSENTS = {
+    **dict.fromkeys(["是", "同意", "y", "yes", "1", "true", "√"], True),
+    **dict.fromkeys(["否", "拒绝", "不同意", "n", "no", "0", "false", "×"], False),
+}
 GENDERS = {"女": "F", "f": "F", "female": "F", "男": "M", "m": "M", "male": "M"}
 CHANNELS = {
     "搜索": "search",

@@ -46,7 +46,28 @@ CUSTOMER_FIELDS = (
     FieldSpec("satisfaction", "满意度", ("satisfaction", "满意度")),
     FieldSpec("notes", "备注", ("notes", "note", "remark", "备注")),
     FieldSpec("potential_needs", "潜在需求", ("potential_needs", "潜在需求", "意向项目")),
+    FieldSpec(
+        "sms_consent", "短信营销同意", ("sms_consent", "短信营销同意", "短信同意", "短信营销")
+    ),
+    FieldSpec(
+        "call_consent", "电话营销同意", ("call_consent", "电话营销同意", "电话同意", "电话营销")
+    ),
+    FieldSpec(
+        "wechat_consent",
+        "微信营销同意",
+        ("wechat_consent", "微信营销同意", "微信同意", "微信营销"),
+    ),
+    FieldSpec(
+        "email_consent", "邮件营销同意", ("email_consent", "邮件营销同意", "邮件同意", "邮件营销")
+    ),
 )
+# The consent columns of a customer file and the channel each records.
+CONSENT_COLUMNS = {
+    "sms_consent": "sms",
+    "call_consent": "call",
+    "wechat_consent": "wechat",
+    "email_consent": "email",
+}
 
 ORDER_FIELDS = (
     FieldSpec(

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from revisit.core.models import Store
-from revisit.customers.models import Channel, Customer
+from revisit.customers.consents import SOURCE_IMPORT, set_consent
+from revisit.customers.models import Channel, Customer, MarketingConsent
 from revisit.imports import checks
 from revisit.imports.checks import failed, passed, record_failures, text, too_long, with_failures
+from revisit.imports.columns import CONSENT_COLUMNS
 from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_date
 from revisit.imports.report import ImportReport, Rejection
@@ -43,11 +45,42 @@ class CustomerPlan:
     new: list[Customer] = field(default_factory=list)
     changed: list[Customer] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)
+    # customer code → {channel: granted} as the file says it; recorded after the customers.
+    consents: dict[str, dict[str, bool]] = field(default_factory=dict)
+    scope: ImportScope | None = None
+    source: str = ""
+    now: object = None
 
     def apply(self) -> None:
         Customer.objects.bulk_create(self.new, batch_size=2000)
         if self.changed:
             Customer.objects.bulk_update(self.changed, sorted(self.fields), batch_size=2000)
+        if self.consents:
+            self._record_consents()
+
+    def _record_consents(self) -> None:
+        """Each consent the file gives that differs from the one recorded, through the
+        audited service; the same file again records nothing."""
+        organization = self.scope.organization
+        customers = Customer.objects.filter(organization=organization, code__in=self.consents)
+        recorded = {
+            (customer_id, channel): granted
+            for customer_id, channel, granted in MarketingConsent.objects.filter(
+                customer__in=customers
+            ).values_list("customer_id", "channel", "granted")
+        }
+        for customer in customers:
+            customer.organization = organization
+            for channel, granted in self.consents[customer.code].items():
+                if recorded.get((customer.pk, channel)) != granted:
+                    set_consent(
+                        customer,
+                        actor=self.scope.actor,
+                        channel=channel,
+                        granted=granted,
+                        source=self.source,
+                        now=self.now,
+                    )
 
 
 def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None, report: ImportReport):
@@ -65,6 +98,7 @@ def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None, repor
         "satisfaction",
         "notes",
         "potential_needs",
+        *CONSENT_COLUMNS,
     ]:
         if name not in present:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
@@ -152,10 +186,13 @@ def plan_customers(
             organization=organization, code__in=first.get_column("customer_code").to_list()
         )
     }
-    plan = CustomerPlan()
     now = timezone.now()
+    plan = CustomerPlan(scope=scope, source=SOURCE_IMPORT.format(file=report.file_name), now=now)
     for row in first.iter_rows(named=True):
         values = _values(row, mapped, staff, store, report)
+        consents = _consents(row, report)
+        if consents:
+            plan.consents[row["customer_code"]] = consents
         customer = existing.get(row["customer_code"])
         if customer is None:
             if values.get("mobile"):
@@ -273,3 +310,26 @@ def _values(row: dict, mapped: set[str], staff: dict, store: Store | None, repor
         if row[name] and name in mapped:
             values[name] = row[name].strip()
     return values
+
+
+def _consents(row: dict, report: ImportReport) -> dict[str, bool]:
+    """{channel: granted} from the row's consent cells; an empty cell says nothing, a value
+    that is neither yes nor no is a warning and records nothing."""
+    found = {}
+    for column, channel in CONSENT_COLUMNS.items():
+        value = (row[column] or "").strip()
+        if not value:
+            continue
+        granted = checks.CONSENTS.get(value.lower())
+        if granted is None:
+            report.warnings.append(
+                Rejection(
+                    row["row"],
+                    column,
+                    _("Unknown consent value (use 是 or 否); nothing was recorded."),
+                    value[:100],
+                )
+            )
+        else:
+            found[channel] = granted
+    return found

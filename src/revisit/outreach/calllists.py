@@ -11,6 +11,7 @@ from django.utils import timezone
 from revisit.core.audit import record_event
 from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment, Staff
+from revisit.customers.consents import marketable
 from revisit.customers.models import Customer, MarketingConsent, PhoneStatus
 from revisit.grading.models import Grade, Inventory
 from revisit.grading.reads import current_inventory
@@ -88,18 +89,13 @@ def _callers(org: Organization, day: date, settings) -> dict[int, _Caller]:
 
 def _reachable(org: Organization):
     """Customers who may be called at all: not blacklisted or in dispute, with a working
-    number, not opted out of calls, without an open task, not in the revisit team's queue."""
+    number, not opted out of calls (and with a recorded yes when the organization does not
+    call without one), without an open task, not in the revisit team's queue."""
+    customers = Customer.objects.filter(organization=org, is_blacklisted=False, is_dispute=False)
     return (
-        Customer.objects.filter(organization=org, is_blacklisted=False, is_dispute=False)
+        marketable(customers, org, MarketingConsent.Channel.CALL)
         .exclude(mobile="")
         .exclude(phone_status__in=[PhoneStatus.DEAD, PhoneStatus.REVIEW, PhoneStatus.INVALID])
-        .exclude(
-            Exists(
-                MarketingConsent.objects.filter(
-                    customer=OuterRef("pk"), channel="call", granted=False
-                )
-            )
-        )
         .exclude(
             Exists(CallTask.objects.filter(customer=OuterRef("pk"), status=CallTask.Status.OPEN))
         )

@@ -1,5 +1,6 @@
 """Follow-ups: claim a task, record what the customer said, schedule what comes next."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,7 +15,8 @@ from revisit.appointments.services import book_appointment
 from revisit.core.audit import record_event
 from revisit.core.clock import local_date
 from revisit.core.models import Role, Staff
-from revisit.customers.models import Customer, PhoneStatus
+from revisit.customers.consents import SOURCE_CALL, set_consent
+from revisit.customers.models import Customer, MarketingConsent, PhoneStatus
 from revisit.outreach.cadences import next_contact
 from revisit.outreach.models import (
     Cadence,
@@ -105,6 +107,7 @@ def record_followup(
     appointment_at: datetime | None = None,
     event_on: date | None = None,
     next_campaign_on: date | None = None,
+    opt_out_channels: Iterable[str] = (),
     now=None,
 ) -> Recorded:
     """Record one contact and apply what its outcome means:
@@ -120,6 +123,10 @@ def record_followup(
     - invalid_1 (unreachable): a retry after `unreachable_retry_days`, at most
       `unreachable_max_retries` times in a row;
     - invalid_2 (number dead): the phone is flagged for a manager to confirm.
+
+    Whatever the outcome, `opt_out_channels` records the customer's no to marketing on
+    those channels (she asked on the call not to be contacted again), in the same
+    transaction.
 
     Recording on a task that already has its follow-up returns that one (a double click
     stores one follow-up).
@@ -139,6 +146,10 @@ def record_followup(
         [event_on, next_campaign_on],
         local_date(customer.organization, now),
     )
+    opt_out = sorted({str(c) for c in opt_out_channels})
+    for value in opt_out:
+        if value not in MarketingConsent.Channel.values:
+            raise FollowUpError(_("Unknown consent channel: %(value)s") % {"value": value})
     if task is not None:
         existing = FollowUp.objects.filter(task=task).first()
     else:
@@ -176,6 +187,15 @@ def record_followup(
             _complete_due_contacts(customer, task, today)
             _apply_outcome(followup, settings, today, appointment_at, event_on, next_campaign_on)
             followup.save()
+            for value in opt_out:
+                set_consent(
+                    customer,
+                    actor=actor,
+                    channel=value,
+                    granted=False,
+                    source=SOURCE_CALL,
+                    now=now,
+                )
             record_event(
                 org,
                 actor=actor,

@@ -41,6 +41,16 @@ class OutreachSettings(models.Model):
     capped_interval_days = models.PositiveIntegerField(
         _("quarterly contact interval (days)"), default=90
     )
+    # Calling an existing customer who never said yes or no rests on the relationship
+    # (a legitimate interest); an organization may instead require a recorded yes.
+    call_without_consent = models.BooleanField(
+        _("call customers without a consent record"),
+        default=True,
+        help_text=_(
+            "On: existing customers are called unless they said no. Off: only customers "
+            "who agreed to calls."
+        ),
+    )
 
     class Meta:
         verbose_name = _("outreach settings")

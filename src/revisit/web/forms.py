@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.core.clock import org_zone
 from revisit.core.models import Store
+from revisit.customers.models import MarketingConsent
 from revisit.outreach.models import ContactChannel, DeclineReason, Outcome, Strategy
 from revisit.outreach.scripts import check_script
 
@@ -60,10 +61,25 @@ class FollowUpForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
     )
+    opt_out = forms.BooleanField(
+        label=_("The customer asks for no more marketing contact"), required=False
+    )
+    opt_out_channels = forms.MultipleChoiceField(
+        label=_("On these channels (none ticked: all)"),
+        required=False,
+        choices=MarketingConsent.Channel.choices,
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = org_zone(organization)
+
+    def opted_out_channels(self) -> list[str]:
+        """The channels she said no to: those ticked, or all when only the box is."""
+        chosen = self.cleaned_data.get("opt_out_channels") or []
+        if chosen or not self.cleaned_data.get("opt_out"):
+            return list(chosen)
+        return list(MarketingConsent.Channel.values)
 
     def visible_fields_for(self, outcome: str | None = None):
         """The fields the outcome asks for (the chosen one when not given)."""

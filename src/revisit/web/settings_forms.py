@@ -388,6 +388,7 @@ class OutreachSettingsForm(forms.ModelForm):
             "declined_next_days",
             "contact_cap",
             "capped_interval_days",
+            "call_without_consent",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -146,6 +146,7 @@ def record(request, pk: int):
                 appointment_at=d["appointment_at"],
                 event_on=d["event_on"],
                 next_campaign_on=d["next_campaign_on"],
+                opt_out_channels=form.opted_out_channels(),
             )
         except FollowUpError as exc:
             error = str(exc)

@@ -94,6 +94,8 @@ def readonly_rows(form, skip=()) -> list[tuple]:
         choices = getattr(bound.field, "choices", None)
         if choices:
             value = dict(choices).get(value, value)
+        if isinstance(value, bool):
+            value = _("Yes") if value else _("No")
         rows.append((bound.label, "—" if value in (None, "") else value))
     return rows
 
