@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_rfm.py
 	$(BIN)/python bench/inventory_db.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var
