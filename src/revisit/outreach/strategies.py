@@ -1,5 +1,6 @@
 """Segment strategies: defaults for a clinic, and the upgrade price rule."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -8,6 +9,7 @@ from revisit.core.audit import record_event
 from revisit.core.models import Organization
 from revisit.core.money import round_money
 from revisit.outreach.models import Strategy
+from revisit.sales.models import Item
 
 ONSITE, SERVICE, MEMBER = "onsite", "customer_service", "member_center"
 
@@ -179,3 +181,54 @@ def upgrade_price(
         round_money(Decimal(current_price) * Decimal(discount) - Decimal(stored_value)),
         Decimal("0.00"),
     )
+
+
+@dataclass(frozen=True)
+class UpgradeOffer:
+    """The trade-up a B1-style strategy offers: her last item for the next one up."""
+
+    stored_item: str
+    stored_value: Decimal
+    target_item: str
+    target_price: Decimal
+    discount: Decimal
+    price: Decimal
+
+
+def upgrade_offers(tasks_lines: dict, discount_by_task: dict, organization) -> dict:
+    """For each task whose strategy has an upgrade discount, the offer from the customer's
+    last paid item to the cheapest item of the same category priced above it.
+
+    `tasks_lines` maps a task id to the customer's last paid order line (with its item);
+    `discount_by_task` maps a task id to the strategy's discount. One query in all."""
+    wanted = {
+        task_id: line
+        for task_id, line in tasks_lines.items()
+        if task_id in discount_by_task and line is not None and line.item_id and line.item.category
+    }
+    if not wanted:
+        return {}
+    categories = {line.item.category for line in wanted.values()}
+    catalog: dict[str, list] = {}
+    for item in Item.objects.filter(
+        organization=organization, category__in=categories, list_price__isnull=False
+    ).order_by("list_price", "code"):
+        catalog.setdefault(item.category, []).append(item)
+    offers = {}
+    for task_id, line in wanted.items():
+        stored = line.amount / (line.quantity or 1)
+        better = next(
+            (i for i in catalog.get(line.item.category, []) if i.list_price > stored), None
+        )
+        if better is None:
+            continue
+        discount = discount_by_task[task_id]
+        offers[task_id] = UpgradeOffer(
+            stored_item=line.item.name,
+            stored_value=round_money(stored),
+            target_item=better.name,
+            target_price=better.list_price,
+            discount=discount,
+            price=upgrade_price(better.list_price, stored, discount),
+        )
+    return offers

@@ -11,6 +11,7 @@ from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
 from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
 from revisit.outreach.scripts import render_script
+from revisit.outreach.strategies import upgrade_offers
 from revisit.sales.models import OrderLine
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
@@ -71,7 +72,17 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
         customer_id__in=ids, status=ScheduledContact.Status.PENDING, due_on__lte=due_by
     ).values_list("customer_id", "reason"):
         reasons.setdefault(customer_id, []).append(contact_reason_label(reason))
+    offers = upgrade_offers(
+        {t.pk: last_lines.get(t.customer_id) for t in tasks},
+        {
+            t.pk: t.strategy.upgrade_discount
+            for t in tasks
+            if t.strategy and t.strategy.upgrade_discount and t.status == CallTask.Status.OPEN
+        },
+        staff.organization if staff else tasks[0].organization,
+    )
     for t in tasks:
+        t.upgrade = offers.get(t.pk)
         t.history = history.get(t.customer_id, [])
         t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
