@@ -418,6 +418,7 @@ def test_every_grading_and_outreach_number_can_be_changed_at_once(client, org):
         "declined_next_days": "60",
         "contact_cap": "8",
         "capped_interval_days": "100",
+        "survey_target_percent": "80",
     }
     assert client.post("/settings/outreach/", outreach_numbers).status_code == 302
     changed = AuditEvent.objects.get(action="outreach_settings.edit").data["changed"]

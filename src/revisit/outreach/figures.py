@@ -107,3 +107,44 @@ def daily_figures(
         ).aggregate(orders=Count("order", distinct=True), amount=Sum("amount"))
         row["orders"], row["amount"] = sold["orders"], sold["amount"] or 0
     return sorted(staff.values(), key=lambda r: (r["role"], r["staff"]))
+
+
+def survey_progress(organization: Organization, day: date, customers=None) -> dict | None:
+    """The satisfaction survey of the important win-back customers (A4) of the current
+    inventory: how many there are, how many were surveyed since the inventory, and the
+    target share. `customers` limits it to a viewer's scope (None: the organization).
+    None when there is no inventory or no A4 customer."""
+    from revisit.grading.models import Grade
+    from revisit.grading.reads import current_inventory
+
+    inventory = current_inventory(organization, on=day)
+    if inventory is None:
+        return None
+    a4 = Grade.objects.filter(inventory=inventory, segment="A4")
+    if customers is not None:
+        a4 = a4.filter(customer__in=customers.values("pk"))
+    total = a4.count()
+    if not total:
+        return None
+    start, _ = day_bounds(organization, inventory.as_of)
+    _, end = day_bounds(organization, day)
+    surveyed = (
+        FollowUp.objects.filter(
+            customer__in=a4.values("customer_id"),
+            contacted_at__gte=start,
+            contacted_at__lt=end,
+        )
+        .exclude(satisfaction="")
+        .values("customer_id")
+        .distinct()
+        .count()
+    )
+    target = outreach_settings(organization).survey_target_percent
+    share = surveyed / total
+    return {
+        "total": total,
+        "surveyed": surveyed,
+        "share": share,
+        "target": target,
+        "met": share * 100 >= target,
+    }

@@ -16,13 +16,14 @@ from revisit.core.audit import record_event
 from revisit.core.clock import local_date
 from revisit.core.models import Role, Staff
 from revisit.customers.consents import SOURCE_CALL, set_consent
-from revisit.customers.models import Customer, MarketingConsent, PhoneStatus
+from revisit.customers.models import Customer, MarketingConsent, PhoneStatus, Satisfaction
 from revisit.outreach.cadences import next_contact
 from revisit.outreach.models import (
     Cadence,
     CallTask,
     ContactChannel,
     DeclineReason,
+    DissatisfactionReason,
     FollowUp,
     Outcome,
     OutreachSettings,
@@ -108,6 +109,8 @@ def record_followup(
     event_on: date | None = None,
     next_campaign_on: date | None = None,
     opt_out_channels: Iterable[str] = (),
+    satisfaction: str = "",
+    dissatisfaction_reason: str = "",
     now=None,
 ) -> Recorded:
     """Record one contact and apply what its outcome means:
@@ -146,6 +149,7 @@ def record_followup(
         [event_on, next_campaign_on],
         local_date(customer.organization, now),
     )
+    _validate_survey(satisfaction, dissatisfaction_reason)
     opt_out = sorted({str(c) for c in opt_out_channels})
     for value in opt_out:
         if value not in MarketingConsent.Channel.values:
@@ -180,8 +184,13 @@ def record_followup(
                 intent=intent,
                 decline_reason=decline_reason,
                 note=note,
+                satisfaction=satisfaction,
+                dissatisfaction_reason=dissatisfaction_reason,
                 contacted_at=now,
             )
+            if satisfaction:
+                # The survey's answer is the customer's satisfaction from now on.
+                Customer.objects.filter(pk=customer.pk).update(satisfaction=satisfaction)
             if task is not None:
                 CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.DONE)
             _complete_due_contacts(customer, task, today)
@@ -204,6 +213,7 @@ def record_followup(
                 outcome=outcome,
                 intent=intent,
                 task=task.pk if task else None,
+                satisfaction=satisfaction or None,
             )
     except IntegrityError:
         # The same task recorded at the same moment by a second request.
@@ -212,6 +222,15 @@ def record_followup(
 
 
 MAX_DAYS_AHEAD = 3 * 366  # no appointment or planned contact further out than this
+
+
+def _validate_survey(satisfaction: str, reason: str) -> None:
+    if satisfaction and satisfaction not in Satisfaction.values:
+        raise FollowUpError(_("Unknown satisfaction level: %(value)s") % {"value": satisfaction})
+    if reason and reason not in DissatisfactionReason.values:
+        raise FollowUpError(_("Unknown reason: %(value)s") % {"value": reason})
+    if reason and not satisfaction:
+        raise FollowUpError(_("A reason for dissatisfaction needs the satisfaction level."))
 
 
 def _validate(outcome, channel, intent, decline_reason, note, appointment_at, dates, today) -> None:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.models import Department, Organization
-from revisit.customers.models import Customer
+from revisit.customers.models import Customer, Satisfaction
 
 
 class OutreachSettings(models.Model):
@@ -21,6 +21,11 @@ class OutreachSettings(models.Model):
     )
     consultant_daily_quota = models.PositiveIntegerField(_("consultant calls per day"), default=30)
     caller_daily_quota = models.PositiveIntegerField(_("caller calls per day"), default=50)
+    survey_target_percent = models.PositiveSmallIntegerField(
+        _("share of A4 customers surveyed, in percent"),
+        default=70,
+        help_text=_("Satisfaction survey of the important win-back customers: the target share."),
+    )
     next_day_appointment_target = models.PositiveIntegerField(
         _("next-day appointments per person"), default=3
     )
@@ -193,6 +198,15 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class DissatisfactionReason(models.TextChoices):
+    """Why a surveyed customer is not satisfied: the reason picks the win-back offer."""
+
+    PRICE = "price", _("Too expensive")
+    SERVICE = "service", _("Service not good")
+    EFFECT = "effect", _("Result not as hoped")
+    OTHER = "other", _("Other")
+
+
 class ContactChannel(models.TextChoices):
     CALL = "call", _("Phone call")
     SMS = "sms", _("SMS")
@@ -235,6 +249,15 @@ class FollowUp(models.Model):
         _("decline reason"), max_length=12, choices=DeclineReason.choices, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction (survey)"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    dissatisfaction_reason = models.CharField(
+        _("reason for dissatisfaction"),
+        max_length=10,
+        choices=DissatisfactionReason.choices,
+        blank=True,
+    )
     next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
     appointment = models.ForeignKey(
         "appointments.Appointment",

@@ -9,8 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.core.clock import org_zone
 from revisit.core.models import Store
-from revisit.customers.models import MarketingConsent
-from revisit.outreach.models import ContactChannel, DeclineReason, Outcome, Strategy
+from revisit.customers.models import MarketingConsent, Satisfaction
+from revisit.outreach.models import (
+    ContactChannel,
+    DeclineReason,
+    DissatisfactionReason,
+    Outcome,
+    Strategy,
+)
 from revisit.outreach.scripts import check_script
 
 # Which extra fields each outcome asks for (the service refuses the outcome without the
@@ -60,6 +66,16 @@ class FollowUpForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction (survey)"),
+        required=False,
+        choices=[("", "—"), *[c for c in Satisfaction.choices if c[0]]],
+    )
+    dissatisfaction_reason = forms.ChoiceField(
+        label=_("Why not satisfied"),
+        required=False,
+        choices=[("", "—"), *DissatisfactionReason.choices],
     )
     opt_out = forms.BooleanField(
         label=_("The customer asks for no more marketing contact"), required=False

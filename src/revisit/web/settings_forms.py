@@ -373,6 +373,7 @@ class OutreachSettingsForm(forms.ModelForm):
         "declined_next_days": DAYS_MAX,
         "contact_cap": 1000,
         "capped_interval_days": DAYS_MAX,
+        "survey_target_percent": 100,
     }
 
     class Meta:
@@ -388,6 +389,7 @@ class OutreachSettingsForm(forms.ModelForm):
             "declined_next_days",
             "contact_cap",
             "capped_interval_days",
+            "survey_target_percent",
             "call_without_consent",
         ]
 

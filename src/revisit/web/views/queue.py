@@ -158,6 +158,8 @@ def record(request, pk: int):
                 event_on=d["event_on"],
                 next_campaign_on=d["next_campaign_on"],
                 opt_out_channels=form.opted_out_channels(),
+                satisfaction=d["satisfaction"],
+                dissatisfaction_reason=d["dissatisfaction_reason"],
             )
         except FollowUpError as exc:
             error = str(exc)

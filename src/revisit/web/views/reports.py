@@ -7,11 +7,11 @@ from django.db.models import Count, Sum
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from revisit.core.access import visible_orders
+from revisit.core.access import aggregate_scope, visible_orders
 from revisit.core.clock import local_date
 from revisit.core.models import Role
 from revisit.grading.reads import current_inventory
-from revisit.outreach.figures import daily_figures
+from revisit.outreach.figures import daily_figures, survey_progress
 from revisit.outreach.models import Outcome
 from revisit.sales.models import OrderLine
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -168,5 +168,6 @@ def daily_report(request):
             ],
             "sales": sales,
             "sales_total": sum(r["amount"] for r in sales),
+            "survey": survey_progress(org, day, aggregate_scope(request.user)),
         },
     )
