@@ -84,6 +84,7 @@ def test_the_setting_is_shown_in_chinese_and_an_admin_turns_it_off_audited(clien
             "declined_next_days",
             "contact_cap",
             "capped_interval_days",
+            "survey_target_percent",
         )
     }
     assert client.post("/settings/outreach/", numbers).status_code == 302  # box unticked
