@@ -314,5 +314,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The worker's own lines, once (run_huey adds no handler of its own when this one
+        # is configured) and through the same phone mask.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
