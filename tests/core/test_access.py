@@ -127,3 +127,25 @@ def test_forbidden_and_missing_both_look_missing(world):
         get_customer_or_404(consultant, code="NOPE")  # does not exist
     with pytest.raises(Http404):
         get_customer_or_404(consultant, pk=world["foreign"].pk)  # other organization
+
+
+def test_organization_records_of_another_organization_are_404(client):
+    from revisit.core.models import Role
+    from revisit.grading.models import Inventory
+    from revisit.outreach.models import Cadence, Strategy
+    from tests.factories import make_org, make_staff
+
+    mine, theirs = make_org(), make_org()
+    admin = make_staff(mine, Role.ADMIN)
+    cadence = Cadence.objects.create(organization=theirs, key="k1", name="别家节奏", days=[1])
+    strategy = Strategy.objects.create(organization=theirs, target="A1", name="别家策略")
+    inventory = Inventory.objects.create(organization=theirs, as_of="2024-05-01")
+    client.force_login(admin)
+    for url in [
+        f"/settings/cadences/{cadence.pk}/",
+        f"/settings/cadences/{cadence.pk}/delete/",
+        f"/strategies/{strategy.pk}/",
+        f"/inventories/{inventory.pk}/",
+    ]:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url

@@ -217,3 +217,13 @@ def get_import_run_or_404(staff: Staff, pk: int) -> ImportRun:
         return visible_import_runs(staff).get(pk=pk)
     except ImportRun.DoesNotExist:
         raise Http404 from None
+
+
+def get_org_record_or_404(staff: Staff, model, **lookup):
+    """One organization-wide record (a cadence, a strategy, an inventory) of `staff`'s own
+    organization; another organization's, or a missing one, raises Http404."""
+    queryset = getattr(model, "objects", model)
+    try:
+        return queryset.filter(organization_id=staff.organization_id).get(**lookup)
+    except (queryset.model.DoesNotExist, queryset.model.MultipleObjectsReturned):
+        raise Http404 from None

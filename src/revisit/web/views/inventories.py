@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from revisit import engine
-from revisit.core.access import aggregate_scope, get_job_or_404, visible_customers
+from revisit.core.access import (
+    aggregate_scope,
+    get_job_or_404,
+    get_org_record_or_404,
+    visible_customers,
+)
 from revisit.core.clock import local_date
 from revisit.core.models import Job
 from revisit.grading.models import Inventory, check_organization_tier_basis
@@ -44,7 +49,7 @@ from revisit.web.views.upgrades import panel_context
 def _inventory(request, pk: int) -> Inventory:
     if pk > MAX_ID:
         raise Http404
-    return get_object_or_404(Inventory, pk=pk, organization=request.user.organization)
+    return get_org_record_or_404(request.user, Inventory, pk=pk)
 
 
 def _previous_published(inventory: Inventory) -> Inventory | None:
@@ -86,8 +91,6 @@ def inventory_list(request):
                 job = run_inventory_in_background(
                     org.pk, d["as_of"].isoformat(), request.user.pk, d["window_months"], thresholds
                 )
-                request.session.setdefault("inventory_jobs", []).append(job.id)
-                request.session.modified = True
                 return redirect("inventory_running", job=job.id)
         status = 400
     return render(

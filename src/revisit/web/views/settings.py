@@ -6,10 +6,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from revisit.core.access import get_org_record_or_404
 from revisit.core.models import Role
 from revisit.grading.configure import update_grading_settings
 from revisit.grading.services import grading_settings
@@ -261,7 +262,7 @@ def cadence_new(request):
 
 @settings_page
 def cadence_edit(request, pk: int):
-    cadence = get_object_or_404(Cadence, pk=pk, organization=request.user.organization)
+    cadence = get_org_record_or_404(request.user, Cadence, pk=pk)
     title = f"{cadence.name} · {cadence_key_label(cadence.key)}"
     form = CadenceForm(request.POST or None, instance=cadence)
     if request.method == "POST" and form.is_valid():
@@ -275,7 +276,7 @@ def cadence_edit(request, pk: int):
 
 @settings_page
 def cadence_delete(request, pk: int):
-    cadence = get_object_or_404(Cadence, pk=pk, organization=request.user.organization)
+    cadence = get_org_record_or_404(request.user, Cadence, pk=pk)
     if not request.may_edit:
         raise PermissionDenied
     if request.method == "POST":

@@ -1,9 +1,10 @@
 """Strategies per segment and tier: part of the settings (the organization's admin edits
 them; store managers and region supervisors read them)."""
 
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from revisit.core.access import get_org_record_or_404
 from revisit.outreach.configure import update_strategy
 from revisit.outreach.models import Strategy
 from revisit.web.forms import StrategyForm
@@ -24,7 +25,7 @@ def strategy_list(request):
 
 @settings_page
 def strategy_edit(request, pk: int):
-    strategy = get_object_or_404(Strategy, pk=pk, organization=request.user.organization)
+    strategy = get_org_record_or_404(request.user, Strategy, pk=pk)
     form = StrategyForm(request.POST or None, instance=strategy)
     if request.method == "POST" and form.is_valid():
         _saved(request, update_strategy(strategy, form.changes(), actor=request.user))
