@@ -15,9 +15,14 @@ from revisit.api.auth import TokenAuth
 from revisit.api.schemas import (
     MAX_ID,
     CallTaskOut,
+    CardChangeOut,
+    CardFields,
+    CardIn,
     ConsentIn,
     ConsentOut,
+    CorrectionIn,
     CustomerOut,
+    DuplicateOut,
     FollowUpIn,
     FollowUpOut,
     GradeOut,
@@ -30,6 +35,7 @@ from revisit.api.schemas import (
 from revisit.core.access import (
     aggregate_scope,
     get_customer_or_404,
+    may_see_health,
     visible_customers,
     visible_orders,
 )
@@ -37,8 +43,19 @@ from revisit.core.access import (
     reveal_phone as access_reveal_phone,
 )
 from revisit.core.clock import local_date, org_zone
+from revisit.customers.cards import (
+    HEALTH_FIELDS,
+    CardError,
+    DuplicateMobile,
+    card_owners,
+    card_stores,
+    correct_acquisition,
+    register_customer,
+    update_customer,
+)
 from revisit.customers.consents import SOURCE_API, set_consent
 from revisit.customers.phones import display_phone
+from revisit.customers.psychology import psychology_types
 from revisit.grading.models import Inventory
 from revisit.grading.reads import scoped_grades, segment_table
 from revisit.outreach.followups import FollowUpError, record_followup
@@ -113,6 +130,135 @@ def list_customers(request, filters: Query[CustomerQuery]):
 @api.get("/customers/{customer_id}", response={200: CustomerOut, 404: Message}, tags=["customers"])
 def get_customer(request, customer_id: ID):
     return get_customer_or_404(request.auth, pk=customer_id)
+
+
+# Card inputs that name another record by id, and where the caller may pick it from.
+CARD_REFERENCES = {
+    "home_store_id": ("home_store", lambda staff: card_stores(staff)),
+    "referrer_id": ("referrer", lambda staff: visible_customers(staff)),
+    "psychology_type_id": ("psychology_type", lambda staff: psychology_types(staff.organization)),
+}
+
+
+def _card_values(staff, sent: dict) -> dict:
+    """The card services' values from an API body: ids resolved within what the caller
+    may choose (anything else is refused as not found, never as existing elsewhere)."""
+    values = {}
+    for key, value in sent.items():
+        if key in CARD_REFERENCES:
+            field, choices = CARD_REFERENCES[key]
+            if value is None:
+                values[field] = None
+                continue
+            found = choices(staff).filter(pk=value).first()
+            if found is None:
+                raise CardError(_("No such record among those you may choose."), field)
+            values[field] = found
+        else:
+            values[key] = value
+    return values
+
+
+def _card_error(exc: CardError):
+    if isinstance(exc, DuplicateMobile):
+        return None
+    field = f"{exc.field}: " if exc.field else ""
+    return Status(400, {"detail": f"{field}{exc}"})
+
+
+def _duplicate(staff, exc: DuplicateMobile):
+    visible = visible_customers(staff).filter(pk=exc.existing.pk).exists()
+    return Status(409, {"detail": str(exc), "existing_id": exc.existing.pk if visible else None})
+
+
+@api.post(
+    "/customers",
+    response={201: CustomerOut, 400: Message, 403: Message, 409: DuplicateOut},
+    tags=["customers"],
+    summary="Register a customer (建档); a mobile number on another card is refused (409)",
+)
+def create_customer(request, body: CardIn):
+    staff = request.auth
+    sent = body.dict()
+    owner_id, tags = sent.pop("owner_id"), sent.pop("tags")
+    try:
+        owner = None
+        if owner_id is not None:
+            owner = card_owners(staff).filter(pk=owner_id).first()
+            if owner is None:
+                raise CardError(_("Choose a consultant of your store."), "owner")
+        customer = register_customer(
+            staff.organization,
+            actor=staff,
+            values=_card_values(staff, sent),
+            owner=owner,
+            tags=tags,
+        )
+    except DuplicateMobile as exc:
+        return _duplicate(staff, exc)
+    except CardError as exc:
+        return _card_error(exc)
+    return Status(201, customer)
+
+
+@api.patch(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, 400: Message, 403: Message, 404: Message, 409: DuplicateOut},
+    tags=["customers"],
+    summary="Change fields of a card (only those sent); the change is kept in its history",
+)
+def edit_customer(request, customer_id: ID, body: CardFields):
+    staff = request.auth
+    customer = get_customer_or_404(staff, pk=customer_id)
+    try:
+        update_customer(
+            customer, actor=staff, values=_card_values(staff, body.dict(exclude_unset=True))
+        )
+    except DuplicateMobile as exc:
+        return _duplicate(staff, exc)
+    except CardError as exc:
+        return _card_error(exc)
+    return get_customer_or_404(staff, pk=customer_id)
+
+
+@api.post(
+    "/customers/{customer_id}/acquisition-correction",
+    response={200: CustomerOut, 400: Message, 403: Message, 404: Message},
+    tags=["customers"],
+    summary="An administrator corrects the channel and referrer, with a reason (audited)",
+)
+def correct_customer_acquisition(request, customer_id: ID, body: CorrectionIn):
+    staff = request.auth
+    customer = get_customer_or_404(staff, pk=customer_id)
+    try:
+        values = _card_values(staff, {"referrer_id": body.referrer_id})
+        correct_acquisition(
+            customer,
+            actor=staff,
+            channel=body.channel,
+            referrer=values["referrer"],
+            reason=body.reason,
+        )
+    except CardError as exc:
+        return _card_error(exc)
+    return get_customer_or_404(staff, pk=customer_id)
+
+
+@api.get(
+    "/customers/{customer_id}/history",
+    response={200: list[CardChangeOut], 404: Message},
+    tags=["customers"],
+    summary="The card's field history; health values are hidden from roles that may not read them",
+)
+@paginate(Pages)
+def customer_history(request, customer_id: ID):
+    customer = get_customer_or_404(request.auth, pk=customer_id)
+    changes = list(customer.changes.all()[:1000])
+    if not may_see_health(request.auth):
+        for change in changes:
+            if change.field in HEALTH_FIELDS:
+                change.before = change.after = ""
+    return changes
 
 
 @api.post(

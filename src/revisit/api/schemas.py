@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from revisit.core.access import may_reveal_phones
+from revisit.core.access import may_reveal_phones, may_see_health
 from revisit.core.log_filters import mask_phones
 from revisit.customers.models import MarketingConsent
 from revisit.customers.phones import mask_phone
@@ -43,14 +43,116 @@ class CustomerOut(Schema):
     tier: str
     is_blacklisted: bool
     consents: list[ConsentOut]
+    mobile2_masked: str = Field("", description="The second contact, masked")
+    wechat_id: str = ""
+    address: str = ""
+    occupation: str = ""
+    marital_status: str = ""
+    referrer_id: int | None = None
+    care_focus: str = ""
+    satisfaction: str = ""
+    potential_needs: str = ""
+    psychology_type_id: int | None = None
+    risk_flags: list[str] = []
+    health_recorded: bool = Field(
+        False, description="Whether any health data is kept (readable or not)"
+    )
+    health_notes: str | None = Field(
+        None, description="null for a role that may not read health data"
+    )
+    allergies: str | None = Field(None, description="null for a role that may not read it")
+    medical_history: str | None = Field(None, description="null for a role that may not read it")
 
     @staticmethod
     def resolve_mobile_masked(obj) -> str:
         return mask_phone(obj.mobile)
 
     @staticmethod
+    def resolve_mobile2_masked(obj) -> str:
+        return mask_phone(obj.mobile2)
+
+    @staticmethod
+    def resolve_health_recorded(obj) -> bool:
+        return bool(obj.health_notes or obj.allergies or obj.medical_history)
+
+    @staticmethod
+    def resolve_health_notes(obj, context) -> str | None:
+        return obj.health_notes if may_see_health(context["request"].auth) else None
+
+    @staticmethod
+    def resolve_allergies(obj, context) -> str | None:
+        return obj.allergies if may_see_health(context["request"].auth) else None
+
+    @staticmethod
+    def resolve_medical_history(obj, context) -> str | None:
+        return obj.medical_history if may_see_health(context["request"].auth) else None
+
+    @staticmethod
     def resolve_consents(obj) -> list:
         return sorted(obj.consents.all(), key=lambda c: c.channel)
+
+
+class CardFields(Schema):
+    """The card's fields; on an edit, only the fields sent are changed."""
+
+    name: str = Field(None, max_length=100)
+    gender: str = Field(None, max_length=1, description="F, M or U")
+    birthday: date | None = None
+    birthday_is_lunar: bool = False
+    mobile: str = Field(None, max_length=40, description="Mainland mobile, any usual form")
+    mobile2: str = Field("", max_length=40)
+    wechat_id: str = Field("", max_length=64)
+    address: str = Field("", max_length=200)
+    occupation: str = Field("", max_length=64)
+    marital_status: str = Field("", max_length=10, description="single, married, other")
+    channel: str = Field(
+        "",
+        max_length=20,
+        description="How she heard of us (referral, passing_by, newspaper, tv, online …); "
+        "once set, only an administrator's correction changes it",
+    )
+    referrer_id: int | None = Field(None, ge=1, le=MAX_ID)
+    first_visit: date | None = None
+    home_store_id: int | None = Field(None, ge=1, le=MAX_ID)
+    care_focus: str = Field("", max_length=2000)
+    satisfaction: str = Field("", max_length=20)
+    potential_needs: str = Field("", max_length=2000)
+    psychology_type_id: int | None = Field(None, ge=1, le=MAX_ID)
+    risk_flags: list[str] = Field([], max_length=10)
+    health_notes: str = Field("", max_length=2000)
+    allergies: str = Field("", max_length=2000)
+    medical_history: str = Field("", max_length=2000)
+
+
+class CardIn(CardFields):
+    name: str = Field(..., max_length=100)
+    gender: str = Field("F", max_length=1, description="F, M or U")
+    mobile: str = Field(..., max_length=40, description="Mainland mobile, any usual form")
+    owner_id: int | None = Field(None, ge=1, le=MAX_ID)
+    tags: list[str] = Field([], max_length=20)
+
+
+class CorrectionIn(Schema):
+    channel: str = Field("", max_length=20)
+    referrer_id: int | None = Field(None, ge=1, le=MAX_ID)
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class DuplicateOut(Schema):
+    detail: str
+    existing_id: int | None = Field(
+        None, description="The existing card, when the caller may see it"
+    )
+
+
+class CardChangeOut(Schema):
+    changed_at: datetime
+    actor_id: int | None
+    kind: str
+    field: str
+    before: str
+    after: str
+    reason: str
 
 
 class PhoneOut(Schema):

@@ -9,6 +9,7 @@ inside their own organization:
   consultant         customers they own
   caller             customers on their call lists (not cancelled tasks)
   practitioner       customers they have served (order lines they performed)
+  front_desk         customers whose home store is the store (the desk registers them)
 
 A record outside the scope is treated as missing: `get_customer_or_404` raises Http404
 for both, so that nobody can probe which codes exist.
@@ -40,7 +41,7 @@ def _scope_filter(staff: Staff) -> Q | None:
                 return Q()  # the whole organization; nothing wider can be added
             case Role.REGION_SUPERVISOR:
                 parts.append(Q(home_store__region_id=assignment.region_id))
-            case Role.STORE_MANAGER:
+            case Role.STORE_MANAGER | Role.FRONT_DESK:
                 parts.append(Q(home_store_id=assignment.store_id))
             case Role.CONSULTANT:
                 parts.append(Q(owner_id=staff.pk))
@@ -99,11 +100,24 @@ def aggregate_scope(staff: Staff) -> QuerySet[Customer] | None:
 
 
 # Who may see a full phone number (after an audited reveal) and export it.
-REVEAL_PHONE_ROLES = [Role.ADMIN, Role.STORE_MANAGER, Role.CONSULTANT, Role.CALLER]
+REVEAL_PHONE_ROLES = [
+    Role.ADMIN,
+    Role.STORE_MANAGER,
+    Role.CONSULTANT,
+    Role.CALLER,
+    Role.FRONT_DESK,
+]
+# Who may read a customer's health data (skin/health notes, allergies, medical history):
+# the people who treat her and the managers. Everyone else sees that something is kept.
+HEALTH_ROLES = [Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER, Role.PRACTITIONER]
 
 
 def may_reveal_phones(staff: Staff) -> bool:
     return staff.is_authenticated and staff.has_role(*REVEAL_PHONE_ROLES)
+
+
+def may_see_health(staff: Staff) -> bool:
+    return staff.is_authenticated and staff.has_role(*HEALTH_ROLES)
 
 
 def reveal_phone(staff: Staff, *, via: str, **lookup) -> Customer:

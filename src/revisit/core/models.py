@@ -151,10 +151,17 @@ class Role(models.TextChoices):
     CONSULTANT = "consultant", _("Consultant")
     CALLER = "caller", _("Caller")
     PRACTITIONER = "practitioner", _("Practitioner")
+    FRONT_DESK = "front_desk", _("Front desk")
 
 
 # A list, not a set: its order is written into a migration and must not vary between runs.
-STORE_ROLES = [Role.CALLER, Role.PRACTITIONER, Role.CONSULTANT, Role.STORE_MANAGER]
+STORE_ROLES = [
+    Role.CALLER,
+    Role.PRACTITIONER,
+    Role.CONSULTANT,
+    Role.STORE_MANAGER,
+    Role.FRONT_DESK,
+]
 
 
 class RoleAssignment(models.Model):

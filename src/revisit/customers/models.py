@@ -22,6 +22,17 @@ class Channel(models.TextChoices):
     MINI_PROGRAM = "mini_program", _("Mini-program")
     REFERRAL = "referral", _("Referral")
     WALK_IN = "walk_in", _("Walk-in")
+    PASSING_BY = "passing_by", _("Passing by")
+    NEWSPAPER = "newspaper", _("Newspaper")
+    TV = "tv", _("Television")
+    ONLINE = "online", _("Online")
+    OTHER = "other", _("Other")
+
+
+class MaritalStatus(models.TextChoices):
+    UNKNOWN = "", _("Not known")
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
     OTHER = "other", _("Other")
 
 
@@ -82,6 +93,45 @@ class Tag(models.Model):
         return self.name
 
 
+class PsychologyType(models.Model):
+    """A patient psychology type (心理类型) from the organization's list; seed 004's six by
+    default. Types that need professional psychological support before and after treatment
+    are flagged, and a type may carry a do-not-operate-lightly warning."""
+
+    organization = models.ForeignKey(
+        Organization,
+        models.CASCADE,
+        related_name="psychology_types",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    needs_intervention = models.BooleanField(
+        _("needs professional intervention"),
+        default=False,
+        help_text=_("Psychological support before and after treatment."),
+    )
+    operate_with_caution = models.BooleanField(
+        _("do not operate lightly"),
+        default=False,
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("psychology type")
+        verbose_name_plural = _("psychology types")
+        ordering = ["organization", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="psychology_type_name_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     organization = models.ForeignKey(
         Organization, models.CASCADE, related_name="customers", verbose_name=_("organization")
@@ -105,7 +155,28 @@ class Customer(models.Model):
     phone_status = models.CharField(
         _("phone status"), max_length=10, choices=PhoneStatus.choices, default=PhoneStatus.UNKNOWN
     )
+    mobile2 = models.CharField(
+        _("second contact"),
+        max_length=20,
+        blank=True,
+        db_default="",
+        help_text=_("Normalized, E.164 form."),
+    )
+    wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True, db_default="")
+    address = models.CharField(_("address"), max_length=200, blank=True, db_default="")
+    occupation = models.CharField(_("occupation"), max_length=64, blank=True, db_default="")
+    marital_status = models.CharField(
+        _("marital status"), max_length=10, choices=MaritalStatus.choices, blank=True, db_default=""
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
+    referrer = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referred",
+        verbose_name=_("referred by"),
+    )
     first_visit = models.DateField(_("first visit"), null=True, blank=True)
     last_visit = models.DateField(
         _("last visit"),
@@ -146,7 +217,28 @@ class Customer(models.Model):
     blacklist_reason = models.CharField(_("dispute / blacklist reason"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     potential_needs = models.TextField(_("potential needs"), blank=True)
+    care_focus = models.TextField(_("care focus"), blank=True, db_default="")
+    # Health data: read only by the roles in revisit.core.access.HEALTH_ROLES.
+    health_notes = models.TextField(_("skin and health notes"), blank=True, db_default="")
+    allergies = models.TextField(_("allergies"), blank=True, db_default="")
+    medical_history = models.TextField(_("medical history"), blank=True, db_default="")
+    psychology_type = models.ForeignKey(
+        PsychologyType,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("psychology type"),
+    )
     risk_flags = models.JSONField(_("risk flags"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -170,6 +262,10 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or '—'} ({self.code})"
+
+    def risk_flag_labels(self) -> list[str]:
+        labels = dict(RiskFlag.choices)
+        return [str(labels[f]) for f in self.risk_flags or [] if f in labels]
 
 
 class MarketingConsent(models.Model):
@@ -198,3 +294,75 @@ class MarketingConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_channel_display()}: {self.granted}"
+
+
+class CustomerChange(models.Model):
+    """One field of a customer's card changed: who, when, before and after (the card's
+    field history). Values are kept as text; health fields are shown only to the roles
+    that may read them."""
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", _("Edit")
+        CORRECTION = "correction", _("Correction")
+        OWNER = "owner", _("Owner change")
+        TAGS = "tags", _("Tags")
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="changes", verbose_name=_("customer")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("time"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.EDIT)
+    field = models.CharField(_("field"), max_length=40)
+    before = models.TextField(_("before"), blank=True)
+    after = models.TextField(_("after"), blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("card change")
+        verbose_name_plural = _("card changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.field}"
+
+
+class CustomerNote(models.Model):
+    """A note written on the customer's page (the timeline shows it)."""
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="card_notes", verbose_name=_("customer")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("customer note")
+        verbose_name_plural = _("customer notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.created_at:%Y-%m-%d}"

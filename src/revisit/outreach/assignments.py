@@ -7,11 +7,12 @@ the scope cannot (same organization, a person who takes calls, a reason)."""
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from revisit.core.audit import record_event
 from revisit.core.models import Role, Staff
-from revisit.customers.models import Customer, PhoneStatus
+from revisit.customers.models import Customer, CustomerChange, PhoneStatus
 from revisit.outreach.models import CallTask, OutreachState
 
 # Who may work a task or own customers: the people call lists are made for.
@@ -112,6 +113,7 @@ def reassign_owner(customers: QuerySet[Customer], *, to: Staff, actor: Staff, re
         )
         ids = [pk for pk, _o in changed]
         Customer.objects.filter(pk__in=ids).update(owner=to)
+        _keep_owner_history(changed, to=to, actor=actor, reason=reason)
         tasks_moved = 0
         for pk, owner_id in changed:
             if owner_id is not None:
@@ -133,6 +135,29 @@ def reassign_owner(customers: QuerySet[Customer], *, to: Staff, actor: Staff, re
                 customers={str(pk): owner_id for pk, owner_id in changed},
             )
     return len(changed)
+
+
+def _keep_owner_history(changed: list[tuple[int, int | None]], *, to, actor, reason) -> None:
+    """One field-history row per customer whose owner changed (the card shows them)."""
+    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in={o for _c, o in changed if o})}
+    now = timezone.now()
+    CustomerChange.objects.bulk_create(
+        [
+            CustomerChange(
+                organization_id=actor.organization_id,
+                customer_id=pk,
+                actor=actor,
+                changed_at=now,
+                kind=CustomerChange.Kind.OWNER,
+                field="owner",
+                before=names.get(owner_id, ""),
+                after=str(to),
+                reason=reason[:200],
+            )
+            for pk, owner_id in changed
+        ],
+        batch_size=2000,
+    )
 
 
 def hand_over_staff(

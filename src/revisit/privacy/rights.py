@@ -33,6 +33,11 @@ PROFILE_FIELDS = [
     "birthday",
     "birthday_is_lunar",
     "mobile",
+    "mobile2",
+    "wechat_id",
+    "address",
+    "occupation",
+    "marital_status",
     "phone_status",
     "channel",
     "first_visit",
@@ -44,6 +49,10 @@ PROFILE_FIELDS = [
     "blacklist_reason",
     "notes",
     "potential_needs",
+    "care_focus",
+    "health_notes",
+    "allergies",
+    "medical_history",
     "risk_flags",
     "created_at",
 ]
@@ -64,6 +73,8 @@ def personal_data(customer: Customer) -> dict[str, list[dict]]:
     profile["owner"] = str(customer.owner or "")
     profile["home_store"] = str(customer.home_store or "")
     profile["tags"] = ", ".join(t.name for t in customer.tags.all())
+    profile["psychology_type"] = str(customer.psychology_type or "")
+    profile["referrer"] = customer.referrer.code if customer.referrer else ""
     return {
         "profile": [profile],
         "consents": list(customer.consents.values("channel", "granted", "recorded_at", "source")),
@@ -97,6 +108,12 @@ def personal_data(customer: Customer) -> dict[str, list[dict]]:
             .order_by("created_at")
             .values("created_at", "action", "actor__username")
         ),
+        "card_history": list(
+            customer.changes.order_by("changed_at").values(
+                "changed_at", "field", "before", "after", "reason"
+            )
+        ),
+        "notes": list(customer.card_notes.order_by("created_at").values("created_at", "text")),
     }
 
 
@@ -166,9 +183,19 @@ def erase_customer(customer: Customer, *, actor: Staff, reason: str) -> Erased:
             birthday=None,
             birthday_is_lunar=False,
             mobile="",
+            mobile2="",
+            wechat_id="",
+            address="",
+            occupation="",
+            marital_status="",
             phone_status=PhoneStatus.UNKNOWN,
             notes="",
             potential_needs="",
+            care_focus="",
+            health_notes="",
+            allergies="",
+            medical_history="",
+            psychology_type=None,
             blacklist_reason="",
             risk_flags=[],
             satisfaction="",
@@ -176,6 +203,9 @@ def erase_customer(customer: Customer, *, actor: Staff, reason: str) -> Erased:
         )
         customer.tags.clear()
         customer.consents.all().delete()
+        # The card's history and notes hold the same personal data as the card.
+        customer.changes.all().delete()
+        customer.card_notes.all().delete()
         FollowUp.objects.filter(customer=customer).update(note="")
         Appointment.objects.filter(customer=customer).update(note="")
         CallTask.objects.filter(customer=customer, status=CallTask.Status.OPEN).update(

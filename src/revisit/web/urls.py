@@ -2,6 +2,7 @@ from django.urls import path
 
 from revisit.web.views import (
     audit,
+    cards,
     customers,
     home,
     imports,
@@ -22,7 +23,14 @@ urlpatterns = [
     path("queue/tasks/<int:pk>/fields/", queue.outcome_fields, name="queue_fields"),
     path("queue/tasks/<int:pk>/record/", queue.record, name="queue_record"),
     path("customers/", customers.customer_list, name="customers"),
+    path("customers/new/", cards.customer_new, name="customer_new"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer"),
+    path("customers/<int:pk>/edit/", cards.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/correction/", cards.customer_correct, name="customer_correct"),
+    path("customers/<int:pk>/owner/", cards.customer_owner, name="customer_owner"),
+    path("customers/<int:pk>/notes/", cards.customer_note, name="customer_note"),
+    path("customers/<int:pk>/tags/", cards.customer_tags, name="customer_tags"),
+    path("customers/<int:pk>/contacts/", cards.customer_contact, name="customer_contact"),
     path("customers/<int:pk>/phone/", customers.reveal_phone, name="reveal_phone"),
     path("customers/<int:pk>/personal-data/", privacy.personal_data, name="personal_data"),
     path("customers/<int:pk>/erase/", privacy.erase, name="erase_customer"),

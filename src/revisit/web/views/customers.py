@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,17 +11,25 @@ from revisit.core import access
 from revisit.core.access import (
     get_customer_or_404,
     may_reveal_phones,
+    may_see_health,
     visible_customers,
-    visible_order_lines,
 )
 from revisit.core.audit import record_event
-from revisit.customers.phones import display_phone
+from revisit.core.models import Role
+from revisit.customers.cards import HEALTH_FIELDS, may_edit_cards
+from revisit.customers.flags import must_meet, pretreatment_warnings
+from revisit.customers.models import Customer, RiskFlag
+from revisit.customers.phones import display_phone, mask_phone
 from revisit.grading.reads import current_inventory, explain_grade
 from revisit.outreach.followups import contact_reason_label
 from revisit.web import permissions as perm
+from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
+from revisit.web.forms import FollowUpForm
 from revisit.web.params import parse_page
 from revisit.web.search import PAGE_SIZE, CustomerFilter
+from revisit.web.timeline import timeline
+from revisit.web.views.cards import OWNER_ROLES, owner_choices
 from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
@@ -82,9 +91,56 @@ def customer_list(request):
         "has_next": len(rows) > PAGE_SIZE,
         "query": query.urlencode(),
         "may_reveal": may_reveal_phones(request.user),
+        "may_create": may_edit_cards(request.user),
     }
     template = "web/customers/_results.html" if request.htmx else "web/customers/list.html"
     return render(request, template, context)
+
+
+HISTORY_LIMIT = 200
+
+
+def _history_value(field: str, text: str, *, health: bool) -> str:
+    """A stored history value as the card shows it: labels for codes, numbers masked,
+    health data hidden from roles that may not read it."""
+    if not text:
+        return "—"
+    if field in HEALTH_FIELDS and not health:
+        return _("recorded (hidden)")
+    if field in ("mobile", "mobile2"):
+        return mask_phone(text)
+    if field == "birthday_is_lunar":
+        return _("Yes") if text == "1" else _("No")
+    if field == "risk_flags":
+        labels = dict(RiskFlag.choices)
+        return "、".join(str(labels.get(code, code)) for code in text.split(","))
+    model_field = Customer._meta.get_field(field) if field != "tags" else None
+    if model_field is not None and model_field.choices:
+        return str(dict(model_field.flatchoices).get(text, text))
+    return text
+
+
+def field_history(customer: Customer, staff) -> list[dict]:
+    health = may_see_health(staff)
+    rows = []
+    for change in customer.changes.select_related("actor")[:HISTORY_LIMIT]:
+        label = (
+            _("Tags")
+            if change.field == "tags"
+            else capfirst(Customer._meta.get_field(change.field).verbose_name)
+        )
+        rows.append(
+            {
+                "at": change.changed_at,
+                "actor": change.actor,
+                "kind": change.get_kind_display(),
+                "field": label,
+                "before": _history_value(change.field, change.before, health=health),
+                "after": _history_value(change.field, change.after, health=health),
+                "reason": change.reason,
+            }
+        )
+    return rows
 
 
 def customer_detail(request, pk: int):
@@ -97,22 +153,31 @@ def customer_detail(request, pk: int):
         .order_by("-inventory__as_of", "-inventory_id")
     )
     current = grades[0] if grades else None
-    lines = (
-        visible_order_lines(request.user)
-        .filter(customer=customer)
-        .select_related("order", "item", "practitioner")
-        .order_by("-order_date", "-order_id", "line_no")[:100]
-    )
+    staff = request.user
     context = {
         "customer": customer,
-        "grades": grades,
         "current": current,
         "explanation": explain_grade(current) if current else "",
-        "lines": lines,
-        "followups": customer.followups.select_related("actor").order_by("-contacted_at")[:50],
-        "appointments": customer.appointments.select_related("staff", "store").order_by(
-            "-starts_at"
-        )[:30],
+        "timeline": timeline(customer, staff),
+        "history": field_history(customer, staff),
+        "warnings": pretreatment_warnings(customer, staff=staff),
+        "must_meet": must_meet(customer),
+        "may_see_health": may_see_health(staff),
+        "may_edit": may_edit_cards(staff),
+        "may_correct": perm.has_any(staff, {Role.ADMIN}),
+        "may_change_owner": perm.has_any(staff, OWNER_ROLES),
+        "owner_form": OwnerForm(owners=owner_choices(staff)),
+        "correction_form": CorrectionForm(
+            initial={
+                "channel": customer.channel,
+                "referrer": customer.referrer.code if customer.referrer else "",
+            }
+        ),
+        "note_form": NoteForm(),
+        "tags_form": TagsForm(initial={"tags": ", ".join(t.name for t in customer.tags.all())}),
+        "contact_form": FollowUpForm(organization=customer.organization),
+        "referrer_visible": customer.referrer_id is not None
+        and visible_customers(staff).filter(pk=customer.referrer_id).exists(),
         "scheduled": [
             (c.due_on, contact_reason_label(c.reason))
             for c in customer.scheduled_contacts.filter(status="pending").order_by("due_on")[:10]

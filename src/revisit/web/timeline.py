@@ -1,0 +1,157 @@
+"""The customer page's timeline: what happened with her, newest first, from small
+per-source functions. A source takes (customer, staff, limit) and returns Entries; add one
+to SOURCES to show a new kind of event (consultations, messages …)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from revisit.core.access import may_reveal_phones
+from revisit.core.clock import org_zone
+from revisit.core.log_filters import mask_phones
+from revisit.core.models import AuditEvent
+from revisit.customers.models import Customer
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime  # aware; a day-only event sits at noon of its day (local time)
+    kind: str  # the source's name, also the CSS class
+    label: str  # what kind of event, in the user's language
+    text: str
+    actor: str = ""
+    day_only: bool = False
+
+
+def _noon(customer: Customer, day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=org_zone(customer.organization))
+
+
+def _note(staff, text: str) -> str:
+    return text if may_reveal_phones(staff) else mask_phones(text or "")
+
+
+def orders(customer, staff, limit):
+    found = customer.orders.prefetch_related("lines__item").order_by("-order_date", "-id")[:limit]
+    entries = []
+    for order in found:
+        lines = list(order.lines.all())
+        items = "、".join(
+            f"{line.item.name if line.item else '—'} ×{line.quantity}" for line in lines
+        )
+        total = sum((line.amount for line in lines), start=0)
+        entries.append(
+            Entry(
+                _noon(customer, order.order_date),
+                "order",
+                _("Order"),
+                f"{order.order_no} · {items} · {total}",
+                day_only=True,
+            )
+        )
+    return entries
+
+
+def followups(customer, staff, limit):
+    found = customer.followups.select_related("actor").order_by("-contacted_at")[:limit]
+    return [
+        Entry(
+            f.contacted_at,
+            "followup",
+            _("Follow-up"),
+            " · ".join(
+                p
+                for p in (f.get_channel_display(), f.get_outcome_display(), _note(staff, f.note))
+                if p
+            ),
+            actor=str(f.actor or ""),
+        )
+        for f in found
+    ]
+
+
+def appointments(customer, staff, limit):
+    found = customer.appointments.select_related("store", "staff").order_by("-starts_at")[:limit]
+    return [
+        Entry(
+            a.starts_at,
+            "appointment",
+            _("Appointment"),
+            " · ".join(p for p in (a.get_status_display(), str(a.store or "")) if p),
+            actor=str(a.staff or ""),
+        )
+        for a in found
+    ]
+
+
+def grades(customer, staff, limit):
+    found = (
+        customer.grades.filter(inventory__status="published")
+        .select_related("inventory")
+        .order_by("-inventory__as_of")[:limit]
+    )
+    return [
+        Entry(
+            _noon(customer, g.inventory.as_of),
+            "grade",
+            _("Inventory"),
+            f"{g.segment} · {g.get_tier_display()}",
+            day_only=True,
+        )
+        for g in found
+    ]
+
+
+def tier_changes(customer, staff, limit):
+    found = customer.tier_changes.select_related("decided_by").order_by("-created_at")[:limit]
+    return [
+        Entry(
+            c.created_at,
+            "tier",
+            c.get_kind_display(),
+            f"{c.from_tier or '—'} → {c.to_tier} · {c.get_status_display()}",
+            actor=str(c.decided_by or ""),
+        )
+        for c in found
+    ]
+
+
+def reveals(customer, staff, limit):
+    found = (
+        AuditEvent.objects.filter(
+            organization_id=customer.organization_id,
+            target_type="customers.customer",
+            target_id=str(customer.pk),
+            action="phone.reveal",
+        )
+        .select_related("actor")
+        .order_by("-created_at")[:limit]
+    )
+    return [
+        Entry(e.created_at, "reveal", _("Phone number shown"), "", actor=str(e.actor or ""))
+        for e in found
+    ]
+
+
+def notes(customer, staff, limit):
+    found = customer.card_notes.select_related("author").order_by("-created_at")[:limit]
+    return [
+        Entry(n.created_at, "note", _("Note"), _note(staff, n.text), actor=str(n.author or ""))
+        for n in found
+    ]
+
+
+SOURCES = [orders, followups, appointments, grades, tier_changes, reveals, notes]
+
+
+def timeline(customer: Customer, staff, *, limit: int = 100) -> list[Entry]:
+    """The latest `limit` entries of every source, newest first."""
+    entries = [entry for source in SOURCES for entry in source(customer, staff, limit)]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def local(entry: Entry, customer: Customer) -> datetime:
+    return timezone.localtime(entry.at, org_zone(customer.organization))
