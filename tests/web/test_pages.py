@@ -26,6 +26,16 @@ PAGES = {
 }
 
 
+CARD_ACTIONS = {
+    "edit": {"name": "改名", "mobile": "13900000000"},
+    "correction": {"channel": "tv", "reason": "试探"},
+    "owner": {"owner": "1", "reason": "试探"},
+    "notes": {"text": "试探"},
+    "tags": {"tags": "试探"},
+    "contacts": {"outcome": "invalid_1", "channel": "call"},
+}
+
+
 def test_pages_need_a_login(client, demo):
     for url in [*PAGES, "/", "/customers/1/"]:
         response = client.get(url)
@@ -67,6 +77,11 @@ def test_customers_outside_the_scope_are_404_on_every_page(client, demo, usernam
     for stranger in strangers:
         assert client.get(f"/customers/{stranger.pk}/").status_code == 404
         assert client.post(f"/customers/{stranger.pk}/phone/").status_code == 404
+        # The card's pages and actions: the customer is looked up before the role.
+        assert client.get(f"/customers/{stranger.pk}/edit/").status_code == 404
+        for action, data in CARD_ACTIONS.items():
+            url = f"/customers/{stranger.pk}/{action}/"
+            assert client.post(url, data).status_code == 404, url
         team = 404 if username in PAGES["/revisit-team/"] else 403
         for action in ("number", "return"):
             url = f"/revisit-team/customers/{stranger.pk}/{action}/"
