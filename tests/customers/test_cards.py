@@ -146,9 +146,9 @@ def test_channel_and_referrer_once_set_change_only_by_an_admin_correction(shop):
 
 def test_an_empty_channel_may_be_set_once_by_an_edit(shop):
     customer = _register(shop)
-    update_customer(customer, actor=shop["desk"], values={"channel": "passing_by"})
+    update_customer(customer, actor=shop["desk"], values={"channel": "walk_in"})
     customer.refresh_from_db()
-    assert customer.channel == "passing_by"
+    assert customer.channel == "walk_in"
 
 
 def test_health_data_is_changed_only_by_roles_that_may_read_it(shop):
@@ -201,7 +201,7 @@ def test_the_default_psychology_types_and_the_pretreatment_warnings(shop):
         allergies="利多卡因",
     )
     warnings = pretreatment_warnings(customer)
-    assert any("缺陷恐惧型" in w and "do not operate lightly" in w for w in warnings)
+    assert any("缺陷恐惧型" in w and "不宜轻易" in w for w in warnings)
     assert any("利多卡因" in w for w in warnings)
     hidden = pretreatment_warnings(customer, staff=shop["caller"])
     assert not any("利多卡因" in w for w in hidden)

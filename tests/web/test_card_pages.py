@@ -13,7 +13,6 @@ from revisit.core.models import AuditEvent, Role
 from revisit.customers.models import Customer, CustomerChange
 from revisit.outreach.models import CallTask, FollowUp
 from revisit.sales.models import OrderLine
-from tests.customers.conftest import shop  # noqa: F401
 from tests.factories import make_customer, make_order, make_staff
 from tests.web.test_labels_crawl import crawl
 from tests.web.test_pages import PAGES
@@ -225,7 +224,7 @@ def test_the_front_desk_sees_her_store_and_the_customer_pages_only(client, demo)
     desk = make_staff(org, Role.FRONT_DESK, store=store, name="前台小张")
     client.force_login(desk)
     assert client.get("/").status_code == 200
-    for url, users in PAGES.items():
+    for url in PAGES:
         expected = 200 if url == "/customers/" else 403
         assert client.get(url).status_code == expected, url
     inside = Customer.objects.filter(organization=org, home_store=store).first()

@@ -140,6 +140,9 @@ CARD_REFERENCES = {
 }
 
 
+ID_FIELDS = {"home_store", "referrer", "psychology_type", "owner"}
+
+
 def _card_values(staff, sent: dict) -> dict:
     """The card services' values from an API body: ids resolved within what the caller
     may choose (anything else is refused as not found, never as existing elsewhere)."""
@@ -160,10 +163,9 @@ def _card_values(staff, sent: dict) -> dict:
 
 
 def _card_error(exc: CardError):
-    if isinstance(exc, DuplicateMobile):
-        return None
-    field = f"{exc.field}: " if exc.field else ""
-    return Status(400, {"detail": f"{field}{exc}"})
+    # The body's name of the field: records are named by id.
+    name = f"{exc.field}_id" if exc.field in ID_FIELDS else exc.field
+    return Status(400, {"detail": f"{name}: {exc}" if name else str(exc)})
 
 
 def _duplicate(staff, exc: DuplicateMobile):

@@ -22,7 +22,6 @@ class Channel(models.TextChoices):
     MINI_PROGRAM = "mini_program", _("Mini-program")
     REFERRAL = "referral", _("Referral")
     WALK_IN = "walk_in", _("Walk-in")
-    PASSING_BY = "passing_by", _("Passing by")
     NEWSPAPER = "newspaper", _("Newspaper")
     TV = "tv", _("Television")
     ONLINE = "online", _("Online")
