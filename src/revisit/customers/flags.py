@@ -16,13 +16,14 @@ WOKEN_OUTCOMES = ("valid_1", "valid_2")
 ACTIVATION_SOURCE = "segment"  # CallTask.Source.SEGMENT: the calls the quota is about
 
 
-def pretreatment_warnings(customer: Customer, *, staff=None) -> list[str]:
+def pretreatment_warnings(customer: Customer, *, staff=None, show_health=None) -> list[str]:
     """The warnings a practitioner reads before treating `customer`, in the user's
     language: her psychology type when it needs professional support (and the
     do-not-operate-lightly warning), her risk flags, dispute, allergies and medical history.
 
-    Health details are written out in full for the practitioner's view; pass `staff` to
-    have them replaced by "recorded" for a role that may not read them."""
+    Health details are written out in full for the practitioner's view; pass `staff` (or
+    `show_health=False`) to have them replaced by "recorded" for a role that may not read
+    them."""
     from revisit.core.access import may_see_health
 
     warnings = []
@@ -46,7 +47,9 @@ def pretreatment_warnings(customer: Customer, *, staff=None) -> list[str]:
             warnings.append(_("Risk: %(flag)s") % {"flag": labels[flag]})
     if customer.is_dispute:
         warnings.append(_("Dispute on record."))
-    shown = staff is None or may_see_health(staff)
+    if show_health is None:
+        show_health = staff is None or may_see_health(staff)
+    shown = show_health
     for text, label in (
         (customer.allergies, _("Allergies")),
         (customer.medical_history, _("Medical history")),

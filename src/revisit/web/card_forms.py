@@ -78,7 +78,12 @@ class CardForm(forms.Form):
     def __init__(self, *args, staff, visible, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.staff, self.visible, self.customer = staff, visible, customer
-        self.fields["home_store"].queryset = card_stores(staff)
+        stores = card_stores(staff)
+        self.fields["home_store"].queryset = stores
+        if customer is None:
+            only = list(stores[:2])
+            if len(only) == 1:
+                self.fields["home_store"].initial = only[0].pk
         self.fields["psychology_type"].queryset = psychology_types(staff.organization)
         if customer is None:
             self.fields["owner"].queryset = card_owners(staff)

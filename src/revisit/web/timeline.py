@@ -143,7 +143,19 @@ def notes(customer, staff, limit):
     ]
 
 
-SOURCES = [orders, followups, appointments, grades, tier_changes, reveals, notes]
+def registration(customer, staff, limit):
+    return [
+        Entry(
+            customer.created_at,
+            "card",
+            _("Card registered"),
+            "",
+            actor=str(customer.created_by or ""),
+        )
+    ]
+
+
+SOURCES = [registration, orders, followups, appointments, grades, tier_changes, reveals, notes]
 
 
 def timeline(customer: Customer, staff, *, limit: int = 100) -> list[Entry]:

@@ -1,5 +1,6 @@
 """Customers: search with filters, one customer's page, and the audited phone reveal."""
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html
@@ -9,14 +10,14 @@ from django.views.decorators.http import require_POST
 
 from revisit.core import access
 from revisit.core.access import (
+    HEALTH_ROLES,
     get_customer_or_404,
     may_reveal_phones,
-    may_see_health,
     visible_customers,
 )
 from revisit.core.audit import record_event
 from revisit.core.models import Role
-from revisit.customers.cards import HEALTH_FIELDS, may_edit_cards
+from revisit.customers.cards import CARD_ROLES, HEALTH_FIELDS
 from revisit.customers.flags import must_meet, pretreatment_warnings
 from revisit.customers.models import Customer, RiskFlag
 from revisit.customers.phones import display_phone, mask_phone
@@ -91,7 +92,7 @@ def customer_list(request):
         "has_next": len(rows) > PAGE_SIZE,
         "query": query.urlencode(),
         "may_reveal": may_reveal_phones(request.user),
-        "may_create": may_edit_cards(request.user),
+        "may_create": perm.has_any(request.user, set(CARD_ROLES)),
     }
     template = "web/customers/_results.html" if request.htmx else "web/customers/list.html"
     return render(request, template, context)
@@ -120,8 +121,7 @@ def _history_value(field: str, text: str, *, health: bool) -> str:
     return text
 
 
-def field_history(customer: Customer, staff) -> list[dict]:
-    health = may_see_health(staff)
+def field_history(customer: Customer, *, health: bool) -> list[dict]:
     rows = []
     for change in customer.changes.select_related("actor")[:HISTORY_LIMIT]:
         label = (
@@ -144,7 +144,12 @@ def field_history(customer: Customer, staff) -> list[dict]:
 
 
 def customer_detail(request, pk: int):
-    customer = get_customer_or_404(request.user, pk=pk)
+    staff = request.user
+    # Every permission check below reads the roles: read them once.
+    prefetch_related_objects([staff], "role_assignments")
+    customer = get_customer_or_404(staff, pk=pk)
+    customer.organization = staff.organization  # the same, by the scope
+    prefetch_related_objects([customer], "tags")
     # Who looked at whose record is part of the personal-data trail.
     record_event(customer.organization, actor=request.user, action="customer.view", target=customer)
     grades = list(
@@ -153,20 +158,22 @@ def customer_detail(request, pk: int):
         .order_by("-inventory__as_of", "-inventory_id")
     )
     current = grades[0] if grades else None
-    staff = request.user
+    health = perm.has_any(staff, set(HEALTH_ROLES))
+    may_change_owner = perm.has_any(staff, OWNER_ROLES)
     context = {
         "customer": customer,
         "current": current,
         "explanation": explain_grade(current) if current else "",
         "timeline": timeline(customer, staff),
-        "history": field_history(customer, staff),
-        "warnings": pretreatment_warnings(customer, staff=staff),
+        "history": field_history(customer, health=health),
+        # Health details only for the roles that read them (the flags bar is for everyone).
+        "warnings": pretreatment_warnings(customer, show_health=health),
         "must_meet": must_meet(customer),
-        "may_see_health": may_see_health(staff),
-        "may_edit": may_edit_cards(staff),
+        "may_see_health": health,
+        "may_edit": perm.has_any(staff, set(CARD_ROLES)),
         "may_correct": perm.has_any(staff, {Role.ADMIN}),
-        "may_change_owner": perm.has_any(staff, OWNER_ROLES),
-        "owner_form": OwnerForm(owners=owner_choices(staff)),
+        "may_change_owner": may_change_owner,
+        "owner_form": OwnerForm(owners=owner_choices(staff)) if may_change_owner else None,
         "correction_form": CorrectionForm(
             initial={
                 "channel": customer.channel,
