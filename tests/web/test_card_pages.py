@@ -10,10 +10,10 @@ import pytest
 
 from revisit.api.models import ApiToken
 from revisit.core.models import AuditEvent, Role
-from revisit.customers.models import Customer, CustomerChange
+from revisit.customers.models import Customer, CustomerChange, PsychologyType
 from revisit.outreach.models import CallTask, FollowUp
 from revisit.sales.models import OrderLine
-from tests.factories import make_customer, make_order, make_staff
+from tests.factories import make_customer, make_order, make_org, make_staff
 from tests.web.test_labels_crawl import crawl
 from tests.web.test_pages import PAGES
 
@@ -247,3 +247,26 @@ def test_roles_without_the_card_may_not_create_or_edit(client, demo, username):
     inside = visible_customers(staff).first()
     assert client.get(f"/customers/{inside.pk}/edit/").status_code == 403
     assert 'id="new-card"' not in client.get("/customers/").content.decode()
+
+
+def test_the_admin_keeps_the_psychology_type_list(client, shop):
+    client.force_login(shop["manager"])
+    listing = client.get("/settings/psychology/").content.decode()
+    assert "缺陷恐惧型" in listing and 'id="new-psychology-type"' not in listing
+    kind = PsychologyType.objects.get(organization=shop["org"], name="敏感多疑型")
+    data = {"name": "敏感多疑型", "position": 3, "needs_intervention": "on", "is_active": "on"}
+    assert client.post(f"/settings/psychology/{kind.pk}/", data).status_code == 403
+    client.force_login(shop["admin"])
+    assert client.post(f"/settings/psychology/{kind.pk}/", data).status_code == 302
+    kind.refresh_from_db()
+    assert kind.needs_intervention
+    assert AuditEvent.objects.filter(action="psychology_type.edit").exists()
+    taken = client.post(f"/settings/psychology/{kind.pk}/", {**data, "name": "缺陷恐惧型"})
+    assert taken.status_code == 200 and "已有" in str(taken.context["form"].errors)
+    new = {"name": "焦虑型", "position": 7, "is_active": "on", "description": "术前焦虑"}
+    assert client.post("/settings/psychology/new/", new).status_code == 302
+    assert PsychologyType.objects.filter(organization=shop["org"]).count() == 7
+    elsewhere = PsychologyType.objects.create(organization=make_org(), name="别家")
+    assert client.get(f"/settings/psychology/{elsewhere.pk}/").status_code == 404
+    client.force_login(shop["desk"])
+    assert client.get("/settings/psychology/").status_code == 403

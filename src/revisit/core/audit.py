@@ -71,6 +71,8 @@ ACTION_LABELS = {
     "staff.password_reset": _("Password reset"),
     "staff.role_add": _("Role added"),
     "staff.role_remove": _("Role removed"),
+    "psychology_type.create": _("Psychology type added"),
+    "psychology_type.edit": _("Psychology type changed"),
     "retention.sweep": _("Old data deleted"),
     "strategy.edit": _("Strategy changed"),
     "strategy.install_defaults": _("Default strategies installed"),

@@ -49,3 +49,42 @@ def psychology_types(organization):
     """The organization's types in use, in their order (the defaults on first use)."""
     install_default_psychology_types(organization)
     return PsychologyType.objects.filter(organization=organization, is_active=True)
+
+
+PSYCHOLOGY_TYPE_FIELDS = [
+    "name",
+    "description",
+    "needs_intervention",
+    "operate_with_caution",
+    "position",
+    "is_active",
+]
+
+
+def update_psychology_type(kind: PsychologyType, changes: dict, *, actor) -> dict:
+    """Change one type of the organization's list (audited with before and after)."""
+    from revisit.core.changes import save_changes
+
+    _require_admin(actor, kind.organization_id)
+    return save_changes(kind, changes, actor=actor, action="psychology_type.edit")
+
+
+def create_psychology_type(organization, values: dict, *, actor) -> PsychologyType:
+    """Add a type to the organization's list (audited)."""
+    from revisit.core.audit import record_event
+
+    _require_admin(actor, organization.pk)
+    install_default_psychology_types(organization)
+    with transaction.atomic():
+        kind = PsychologyType.objects.create(organization=organization, **values)
+        record_event(organization, actor=actor, action="psychology_type.create", target=kind)
+    return kind
+
+
+def _require_admin(actor, organization_id: int) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from revisit.core.models import Role
+
+    if actor.organization_id != organization_id or not actor.has_role(Role.ADMIN):
+        raise PermissionDenied

@@ -8,6 +8,7 @@ from revisit.web.views import (
     imports,
     inventories,
     privacy,
+    psychology,
     queue,
     reports,
     revisit_team,
@@ -93,4 +94,11 @@ urlpatterns = [
     path("settings/cadences/new/", settings.cadence_new, name="cadence_new"),
     path("settings/cadences/<int:pk>/", settings.cadence_edit, name="cadence_edit"),
     path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),
+    path("settings/psychology/", psychology.psychology_types, name="settings_psychology"),
+    path("settings/psychology/new/", psychology.psychology_type_new, name="psychology_type_new"),
+    path(
+        "settings/psychology/<int:pk>/",
+        psychology.psychology_type_edit,
+        name="psychology_type_edit",
+    ),
 ]
