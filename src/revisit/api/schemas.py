@@ -27,6 +27,14 @@ class ConsentIn(Schema):
     source: str = Field("", max_length=100, description="Where she said it (default: API)")
 
 
+def _reads_health(context) -> bool:
+    """Whether the caller reads health data (asked once per request, not once per row)."""
+    request = context["request"]
+    if not hasattr(request, "_revisit_reads_health"):
+        request._revisit_reads_health = may_see_health(request.auth)
+    return request._revisit_reads_health
+
+
 class CustomerOut(Schema):
     id: int
     code: str
@@ -77,15 +85,15 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_health_notes(obj, context) -> str | None:
-        return obj.health_notes if may_see_health(context["request"].auth) else None
+        return obj.health_notes if _reads_health(context) else None
 
     @staticmethod
     def resolve_allergies(obj, context) -> str | None:
-        return obj.allergies if may_see_health(context["request"].auth) else None
+        return obj.allergies if _reads_health(context) else None
 
     @staticmethod
     def resolve_medical_history(obj, context) -> str | None:
-        return obj.medical_history if may_see_health(context["request"].auth) else None
+        return obj.medical_history if _reads_health(context) else None
 
     @staticmethod
     def resolve_consents(obj) -> list:
