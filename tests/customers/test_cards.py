@@ -23,7 +23,7 @@ from revisit.customers.flags import must_meet, pretreatment_warnings
 from revisit.customers.models import CustomerChange, PsychologyType
 from revisit.customers.psychology import psychology_types
 from revisit.outreach.models import CallTask, FollowUp
-from tests.factories import make_org
+from tests.factories import make_customer, make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +243,31 @@ def test_must_meet_after_an_activation_call_woke_her_until_she_arrives(shop):
         arrived_at=now - timedelta(days=1),
     )
     assert not must_meet(customer, now=now)
+
+
+def test_an_owner_edits_her_customer_of_another_store_without_moving_her(shop):
+    customer = make_customer(
+        shop["org"],
+        name="外店",
+        mobile="+8613900000011",
+        home_store=shop["other"],
+        owner=shop["consultant"],
+    )
+    update_customer(
+        customer,
+        actor=shop["consultant"],
+        values={"home_store": shop["other"], "occupation": "护士"},
+    )
+    with pytest.raises(CardError):
+        update_customer(
+            make_customer(shop["org"], owner=shop["consultant"]),
+            actor=shop["consultant"],
+            values={"home_store": shop["other"]},
+        )
+
+
+def test_the_history_names_a_referrer_by_code_only(shop):
+    customer = _register(shop)
+    update_customer(customer, actor=shop["desk"], values={"referrer": shop["existing"]})
+    change = CustomerChange.objects.get(customer=customer, field="referrer")
+    assert change.after == "OLD-1"

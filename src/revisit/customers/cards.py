@@ -180,7 +180,14 @@ def _clean(actor: Staff, values: dict, *, customer: Customer | None, today: date
             if any(flag not in RiskFlag.values for flag in value):
                 raise CardError(_("Choose one of the listed values."), field)
         elif field == "home_store":
-            if value is not None and not card_stores(actor).filter(pk=value.pk).exists():
+            unchanged = (
+                customer is not None and value is not None and (value.pk == customer.home_store_id)
+            )
+            if (
+                value is not None
+                and not unchanged
+                and not card_stores(actor).filter(pk=value.pk).exists()
+            ):
                 raise CardError(_("Choose one of your stores."), field)
         elif field == "referrer":
             if value is not None and (
@@ -205,6 +212,8 @@ def _text(value) -> str:
         return "1" if value else "0"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Customer):
+        return value.code  # a referrer: her name stays on her own card
     return str(value)
 
 
@@ -338,11 +347,9 @@ def update_customer(customer: Customer, *, actor: Staff, values: dict, now=None)
         if "mobile" in changes:
             if not clean["mobile"]:
                 raise CardError(_("Enter a mobile number."), "mobile")
-            if find_duplicate(row.organization_id, clean["mobile"], exclude_pk=row.pk):
-                raise DuplicateMobile(
-                    _("A card with this mobile number exists already."),
-                    find_duplicate(row.organization_id, clean["mobile"], exclude_pk=row.pk),
-                )
+            existing = find_duplicate(row.organization_id, clean["mobile"], exclude_pk=row.pk)
+            if existing is not None:
+                raise DuplicateMobile(_("A card with this mobile number exists already."), existing)
         if not changes:
             return {}
         for field, (_before, after) in changes.items():

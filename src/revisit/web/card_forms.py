@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.access import may_see_health
+from revisit.core.models import Store
 from revisit.customers.cards import (
     HEALTH_FIELDS,
     NOTE_LIMIT,
@@ -79,6 +80,9 @@ class CardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.staff, self.visible, self.customer = staff, visible, customer
         stores = card_stores(staff)
+        if customer is not None and customer.home_store_id:
+            # Her store stays choosable for whoever may edit her (an owner elsewhere).
+            stores = (stores | Store.objects.filter(pk=customer.home_store_id)).distinct()
         self.fields["home_store"].queryset = stores
         if customer is None:
             only = list(stores[:2])
