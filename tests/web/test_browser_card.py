@@ -82,6 +82,23 @@ def test_register_edit_history_and_owner_change(browser, live_server):
     assert "原咨询师休假" in history and "陈咨询" in history
     assert "青霉素" in page.locator("#health").inner_text()  # the manager reads it
     shot(page, "card-owner-changed")
+
+    page.click("#add-note summary")
+    page.fill("#add-note textarea[name=text]", "喜欢周六下午来")
+    page.click("#add-note button[type=submit]")
+    page.wait_for_selector("#timeline + table tr.note")
+    assert "喜欢周六下午来" in page.locator("table.timeline").inner_text()
+    page.click("#set-tags summary")
+    page.fill("#set-tags input[name=tags]", "敏感肌, 老带新")
+    page.click("#set-tags button[type=submit]")
+    page.wait_for_selector("#tags:has-text('老带新')")
+    page.click("#log-contact summary")
+    page.select_option("#log-contact select[name=outcome]", "valid_2")
+    page.fill("#log-contact textarea[name=note]", "下月再约")
+    page.click("#log-contact button[type=submit]")
+    page.wait_for_selector("table.timeline tr.followup")
+    assert "有效二级" in page.locator("table.timeline").inner_text()
+    shot(page, "card-timeline")
     customer.refresh_from_db()
     assert customer.owner == people["second"]
     assert CustomerChange.objects.filter(customer=customer, kind="owner").count() == 1
@@ -99,3 +116,26 @@ def test_a_practitioner_sees_the_warning_for_a_defect_fear_patient(browser, live
     flags = page.locator("#flags").inner_text()
     assert "缺陷恐惧型" in flags and "不宜轻易" in flags and "利多卡因" in flags
     shot(page, "card-pretreatment-warning")
+
+
+def test_the_admin_corrects_the_channel_and_flags_a_psychology_type(browser, live_server):
+    org, store, existing, people = _shop()
+    admin = _person(org, Role.ADMIN, None, "周运营")
+    existing.channel = "tv"
+    existing.save()
+    page = log_in(browser, live_server, admin.username)
+    page.goto(f"{live_server.url}/customers/{existing.pk}/")
+    page.click("#correct-acquisition summary")
+    page.select_option("#correct-acquisition select[name=channel]", "online")
+    page.fill("#correct-acquisition input[name=reason]", "前台录错")
+    page.click("#correct-acquisition button[type=submit]")
+    page.wait_for_selector("#acquisition:has-text('网络')")
+    assert "前台录错" in page.locator("#field-history").inner_text()
+    page.goto(f"{live_server.url}/settings/psychology/")
+    row = page.locator("#psychology-types tr", has_text="缺陷障碍型")
+    row.locator("a").click()
+    page.check("input[name=needs_intervention]")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/settings/psychology/")
+    assert "✓" in page.locator("#psychology-types tr", has_text="缺陷障碍型").inner_text()
+    shot(page, "settings-psychology-types")

@@ -112,6 +112,8 @@ def _history_value(field: str, text: str, *, health: bool) -> str:
         return mask_phone(text)
     if field == "birthday_is_lunar":
         return _("Yes") if text == "1" else _("No")
+    if field == "tags":
+        return text.replace(",", "、")
     if field == "risk_flags":
         labels = dict(RiskFlag.choices)
         return "、".join(str(labels.get(code, code)) for code in text.split(","))
