@@ -43,7 +43,7 @@ def test_token_command_shows_the_token_once_and_stores_only_a_hash(demo):
 
 
 @pytest.mark.parametrize(
-    "username", ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+    "username", ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
 )
 def test_every_role_gets_exactly_its_scope_and_404_outside(client, demo, username):
     staff = demo[username]

@@ -132,7 +132,7 @@ def test_health_fields_are_hidden_and_not_writable_for_a_consultant(client, shop
 
 
 @pytest.mark.parametrize(
-    "username", ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+    "username", ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
 )
 def test_card_endpoints_are_404_outside_the_scope_for_every_role(client, demo, username):
     staff = demo[username]

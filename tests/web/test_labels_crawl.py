@@ -14,7 +14,7 @@ from revisit.outreach.models import ContactChannel, DeclineReason, Outcome
 
 pytestmark = pytest.mark.django_db
 
-ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
 MAX_PAGES = 60
 
 # Codes stored in the database or written in code, which a person must never read.

@@ -10,7 +10,7 @@ from tests.factories import make_customer, make_org
 
 pytestmark = pytest.mark.django_db
 
-ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
 PAGES = {
     "/queue/": {"consultant1", "caller1"},
     "/customers/": set(ROLE_USERS),

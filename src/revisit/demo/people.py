@@ -60,4 +60,5 @@ STAFF = [
     ("doctor1", "唐医生", "practitioner", "SH01", None),
     ("doctor2", "宋医生", "practitioner", "HZ01", None),
     ("doctor3", "蒋医生", "practitioner", "SZ01", None),
+    ("desk1", "苏前台", "front_desk", "SH01", None),
 ]
