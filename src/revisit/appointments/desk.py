@@ -59,10 +59,11 @@ def find_customers(customers, text: str):
         return customers.none()
     if text.isdigit() and len(text) == 4:
         return customers.filter(phone_last4=text)[:MAX_LOOKUP]
-    phone = normalize_phone(text)
     match = Q(code=text)
-    if phone:
-        match |= Q(mobile=phone)
+    try:
+        match |= Q(mobile=normalize_phone(text))
+    except ValueError:
+        pass  # not a phone number: the code alone
     return customers.filter(match)[:MAX_LOOKUP]
 
 
