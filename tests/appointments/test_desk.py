@@ -82,7 +82,10 @@ def test_past_the_wait_another_consultant_is_proposed_and_becomes_the_owner(desk
     desk["customer"].refresh_from_db()
     assert desk["customer"].owner == desk["other"]
     event = AuditEvent.objects.get(action="appointment.consultant")
-    assert (event.data["before"], event.data["after"]) == (desk["consultant"].pk, desk["other"].pk)
+    assert (event.data["consultant_before"], event.data["consultant_after"]) == (
+        desk["consultant"].pk,
+        desk["other"].pk,
+    )
     assert event.data["owner_before"] == desk["consultant"].pk
 
 

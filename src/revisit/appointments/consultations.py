@@ -98,8 +98,8 @@ def record_consultation(
             actor=actor,
             action="consultation.record",
             target=consultation,
-            outcome=result,
-            reason=no_deal_reason,
+            result=result,
+            no_deal_reason=no_deal_reason,
         )
     return consultation
 

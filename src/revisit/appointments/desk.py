@@ -46,8 +46,8 @@ def update_desk_settings(
             actor=actor,
             action="desk_settings.edit",
             target=settings,
-            before=before,
-            after={"wait_minutes": wait_minutes, "owner_rule": owner_rule},
+            settings_before=before,
+            settings_after={"wait_minutes": wait_minutes, "owner_rule": owner_rule},
         )
     return settings
 
@@ -156,8 +156,8 @@ def assign_consultant(
             actor=actor,
             action="appointment.consultant",
             target=locked,
-            before=before,
-            after=consultant.pk,
+            consultant_before=before,
+            consultant_after=consultant.pk,
             waited=waited,
             **({"owner_before": owner_before, "owner_after": consultant.pk} if owner_moved else {}),
         )

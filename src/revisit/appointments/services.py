@@ -111,7 +111,7 @@ def book_appointment(
             action="appointment.book",
             target=appointment,
             starts_at=starts_at.isoformat(),
-            source=source,
+            booking_source=source,
         )
     return appointment
 
@@ -202,7 +202,7 @@ def transition(
             actor=actor,
             action=f"appointment.{to}",
             target=locked,
-            before=before,
+            status_before=before,
             **({"reason": reason[:200]} if reason else {}),
         )
     return locked
