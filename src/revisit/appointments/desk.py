@@ -1,6 +1,7 @@
 """The arrival desk (前台): today's arrivals, walk-ins, the receiving consultant, and the
 proposal of another consultant when a customer has waited too long."""
 
+import contextlib
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -60,10 +61,8 @@ def find_customers(customers, text: str):
     if text.isdigit() and len(text) == 4:
         return customers.filter(phone_last4=text)[:MAX_LOOKUP]
     match = Q(code=text)
-    try:
+    with contextlib.suppress(ValueError):  # not a phone number: the code alone
         match |= Q(mobile=normalize_phone(text))
-    except ValueError:
-        pass  # not a phone number: the code alone
     return customers.filter(match)[:MAX_LOOKUP]
 
 
