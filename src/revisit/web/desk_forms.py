@@ -24,7 +24,7 @@ from revisit.web.params import FIRST_DAY, LAST_DAY
 class DayField(forms.DateField):
     def __init__(self, **kwargs):
         super().__init__(
-            widget=forms.DateInput(attrs={"type": "date"}),
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             error_messages={"invalid": gettext_lazy("Write the date as YYYY-MM-DD.")},
             **kwargs,
         )
