@@ -131,7 +131,9 @@ def reschedule_appointment(
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            Appointment.objects.select_for_update().select_related("store").get(pk=appointment.pk)
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("store")
+            .get(pk=appointment.pk)
         )
         if locked.status not in RESCHEDULABLE:
             raise DeskError(
