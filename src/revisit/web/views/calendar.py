@@ -106,11 +106,12 @@ def _render_items(grid) -> None:
         for cell in row["cells"]:
             cell["html"] = format_html_join(
                 "",
-                '<div class="appt status-{}"><a href="{}{}/">{} {}</a>{} '
+                '<div class="appt status-{}" title="{}"><a href="{}{}/">{} {}</a>{} '
                 '<span class="muted">{}</span></div>',
                 (
                     (
                         a["status"],
+                        f"{a['source_label']} · {a['booked_by'] or '—'}",
                         base,
                         a["pk"],
                         a["time"],
