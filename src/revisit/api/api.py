@@ -403,3 +403,8 @@ def record_task_followup(request, task_id: ID, body: FollowUpIn):
 def list_followups(request, customer_id: ID):
     customer = get_customer_or_404(request.auth, pk=customer_id)
     return customer.followups.order_by("-contacted_at")
+
+
+from revisit.api.desk import router as desk_router  # noqa: E402 (after the handlers above)
+
+api.add_router("", desk_router)

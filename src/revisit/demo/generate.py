@@ -14,6 +14,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from revisit.appointments.shifts import install_demo_roster
 from revisit.core.audit import record_event
 from revisit.core.bulk import insert_rows
 from revisit.core.models import Department, Organization, Region, Role, RoleAssignment, Staff, Store
@@ -95,6 +96,7 @@ def build_demo(
         refresh_last_visits(org)
         install_default_strategies(org)
         install_default_cadences(org)
+        install_demo_roster(org)
         record_event(
             org,
             actor=None,

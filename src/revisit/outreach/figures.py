@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Sum
 
-from revisit.appointments.models import Appointment
+from revisit.appointments.models import Appointment, Consultation
 from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment
 from revisit.outreach.followups import outreach_settings
@@ -58,6 +58,7 @@ def daily_figures(
                 "appointments_next_day": 0,
                 "appointment_target": settings.next_day_appointment_target,
                 "arrivals": 0,
+                "consultations": 0,
                 "orders": 0,
                 "amount": 0,
             },
@@ -97,6 +98,14 @@ def daily_figures(
         .annotate(n=Count("id"))
     ):
         staff[staff_id]["arrivals"] = n
+    for staff_id, n in (
+        Consultation.objects.filter(
+            organization=organization, held_at__gte=start, held_at__lt=end, consultant_id__in=staff
+        )
+        .values_list("consultant_id")
+        .annotate(n=Count("id"))
+    ):
+        staff[staff_id]["consultations"] = n
     window_start, _ = day_bounds(organization, day - timedelta(days=ATTRIBUTION_DAYS - 1))
     for staff_id, row in staff.items():
         contacted = FollowUp.objects.filter(

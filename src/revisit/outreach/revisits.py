@@ -63,3 +63,36 @@ def schedule_treatment_revisits(organization: Organization, *, day: date) -> int
     with transaction.atomic():
         ScheduledContact.objects.bulk_create(new)
     return len(new)
+
+
+def schedule_item_revisits(customer, *, category: str, treated_on: date) -> int:
+    """Schedule the `revisit:CATEGORY` cadence's contacts for one treatment (a
+    practitioner's post-treatment note), with the same keys as the nightly run so that
+    neither schedules a contact twice. Returns how many were added (0 without a cadence)."""
+    cadence = Cadence.objects.filter(
+        organization_id=customer.organization_id,
+        key=f"{PREFIX}{category}",
+        kind=Cadence.Kind.OFFSETS,
+    ).first()
+    if cadence is None or not cadence.days:
+        return 0
+    existing = set(
+        ScheduledContact.objects.filter(
+            customer=customer, reason=cadence.key, anchor_on=treated_on
+        ).values_list("step", flat=True)
+    )
+    new = [
+        ScheduledContact(
+            organization_id=customer.organization_id,
+            customer=customer,
+            due_on=treated_on + timedelta(days=offset),
+            reason=cadence.key,
+            cadence=cadence,
+            anchor_on=treated_on,
+            step=step,
+        )
+        for step, offset in enumerate(sorted(cadence.days))
+        if step not in existing
+    ]
+    ScheduledContact.objects.bulk_create(new)
+    return len(new)

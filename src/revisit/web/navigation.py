@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from revisit.appointments.access import CALENDAR_ROLES, DESK_ROLES, ROSTER_ROLES
+from revisit.core.models import Role
 from revisit.web import permissions as perm
 
 
@@ -18,6 +20,10 @@ class Entry:
 ENTRIES = [
     Entry("queue", _("My call queue"), perm.QUEUE_ROLES),
     Entry("customers", _("Customers"), None),
+    Entry("desk", _("Front desk"), DESK_ROLES),
+    Entry("calendar", _("Appointments"), CALENDAR_ROLES),
+    Entry("practitioner_day", _("My treatments"), {Role.PRACTITIONER}),
+    Entry("roster", _("Roster"), ROSTER_ROLES),
     Entry("inventories", _("Inventories"), perm.INVENTORY_VIEW_ROLES),
     Entry("upgrades", _("Upgrade approvals"), perm.INVENTORY_VIEW_ROLES),
     Entry("daily_report", _("Daily report"), perm.REPORT_ROLES),

@@ -43,9 +43,11 @@ def home(request):
         "inventory": inventory,
         "segments": segment_table(inventory, None if is_admin else customers) if inventory else [],
         "appointments": appointments[:100],
-        "appointment_status": dict(
-            appointments.values_list("status").annotate(n=Count("id")).order_by()
-        ),
+        # Counts per state, by the state's label (never its code).
+        "appointment_status": {
+            Appointment.Status(status).label: n
+            for status, n in appointments.values_list("status").annotate(n=Count("id")).order_by()
+        },
         "pending_upgrades": TierChange.objects.filter(
             organization=org,
             status=TierChange.Status.PROPOSED,

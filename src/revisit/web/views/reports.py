@@ -28,6 +28,7 @@ SUMMED = [
     "appointments_next_day",
     "appointment_target",
     "arrivals",
+    "consultations",
     "orders",
     "amount",
 ]
@@ -130,6 +131,7 @@ def daily_report(request):
                 _("Appointments for next day"),
                 _("Target"),
                 _("Arrivals"),
+                _("Consultations"),
                 _("Orders"),
                 _("Amount"),
             ],
@@ -145,6 +147,7 @@ def daily_report(request):
                     r["appointments_next_day"],
                     r["appointment_target"],
                     r["arrivals"],
+                    r["consultations"],
                     r["orders"],
                     r["amount"],
                 ]
