@@ -38,7 +38,7 @@ def _my_tasks(request):
         CallTask.objects.filter(assignee=request.user, organization=org, due_date__lte=today)
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
-        .select_related("customer", "strategy", "customer__owner", "customer__home_store")
+        .select_related("customer", "strategy", "customer__home_store")
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
