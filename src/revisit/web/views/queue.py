@@ -53,12 +53,7 @@ def _last_paid_line_ids(org, customer_ids: list[int]):
         .order_by("-order_date", "-order_id", "line_no")
         .values("pk")[:1]
     )
-    return (
-        Customer.objects.filter(pk__in=customer_ids)
-        .annotate(last_line=Subquery(last))
-        .exclude(last_line=None)
-        .values("last_line")
-    )
+    return Customer.objects.filter(pk__in=customer_ids).values(last_line=Subquery(last))
 
 
 def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
@@ -70,9 +65,9 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     # and the upgrade offer: one line per customer, picked by the database.
     last_lines = {
         line.customer_id: line
-        for line in OrderLine.objects.filter(pk__in=_last_paid_line_ids(org, ids)).select_related(
-            "item"
-        )
+        for line in OrderLine.objects.filter(pk__in=_last_paid_line_ids(org, ids))
+        .select_related("item")
+        .order_by()  # any order: not the model's, which joins the orders
     }
     # The last three contacts of each customer.
     history: dict[int, list] = {}
