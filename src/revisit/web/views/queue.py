@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.customers.models import Customer
-from revisit.grading.reads import current_inventory
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
 from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
@@ -165,7 +164,6 @@ def queue(request):
         "progress": progress(request),
         "controls": TaskFormControls(form),
         "may_reveal": may_reveal_phones(request.user),
-        "inventory": current_inventory(org.pk),
         "today": local_date(org),
     }
     return render(request, "web/queue/queue.html", context)
