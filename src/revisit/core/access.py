@@ -19,7 +19,7 @@ Imports have their own, narrower scope (`import_stores`, `importable_customers`,
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from revisit.core.audit import record_event
@@ -69,20 +69,21 @@ def visible_customers(staff: Staff) -> QuerySet[Customer]:
     return Customer.objects.filter(scope, organization_id=staff.organization_id)
 
 
+def _customer_visible(staff: Staff) -> Exists:
+    """A row's customer is one `staff` may see. EXISTS probes that customer by its key;
+    an IN list would first collect every customer of the scope (SQLite reads all 12,000
+    of a store's organization to show one customer's 50 lines)."""
+    return Exists(visible_customers(staff).filter(pk=OuterRef("customer_id")))
+
+
 def visible_orders(staff: Staff) -> QuerySet[Order]:
     """The orders of the customers `staff` may see."""
-    return Order.objects.filter(
-        organization_id=staff.organization_id,
-        customer__in=visible_customers(staff).values("pk"),
-    )
+    return Order.objects.filter(_customer_visible(staff), organization_id=staff.organization_id)
 
 
 def visible_order_lines(staff: Staff) -> QuerySet[OrderLine]:
     """The order lines of the customers `staff` may see."""
-    return OrderLine.objects.filter(
-        organization_id=staff.organization_id,
-        customer__in=visible_customers(staff).values("pk"),
-    )
+    return OrderLine.objects.filter(_customer_visible(staff), organization_id=staff.organization_id)
 
 
 def get_customer_or_404(staff: Staff, **lookup) -> Customer:

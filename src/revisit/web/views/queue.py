@@ -1,12 +1,15 @@
 """My call queue: today's tasks, recording an outcome in place, quota progress."""
 
-from django.db.models import Case, When
+from django.db.models import Case, F, OuterRef, Subquery, When, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
-from revisit.grading.reads import current_inventory
+from revisit.customers.models import Customer
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
 from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
@@ -34,33 +37,50 @@ def _my_tasks(request):
         CallTask.objects.filter(assignee=request.user, organization=org, due_date__lte=today)
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
-        .select_related("customer", "strategy", "customer__owner", "customer__home_store")
+        .select_related("customer", "strategy", "customer__home_store")
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
     )
 
 
+def _last_paid_line_ids(org, customer_ids: list[int]):
+    """A subquery: the id of each customer's last paid order line (through the
+    (organization, customer, order_date) index, one probe per customer)."""
+    last = (
+        OrderLine.objects.filter(organization=org, customer_id=OuterRef("pk"), amount__gt=0)
+        .order_by("-order_date", "-order_id", "line_no")
+        .values("pk")[:1]
+    )
+    return Customer.objects.filter(pk__in=customer_ids).values(last_line=Subquery(last))
+
+
 def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     if not tasks:
         return tasks
     ids = [t.customer_id for t in tasks]
-    # The last paid visit of each customer, for the script's {last_item} and {last_visit}.
-    last_lines = {}
-    for line in (
-        OrderLine.objects.filter(customer_id__in=ids, amount__gt=0)
+    org = staff.organization if staff else tasks[0].organization
+    # The last paid line of each customer, for the script's {last_item} and {last_visit}
+    # and the upgrade offer: one line per customer, picked by the database.
+    last_lines = {
+        line.customer_id: line
+        for line in OrderLine.objects.filter(pk__in=_last_paid_line_ids(org, ids))
         .select_related("item")
-        .order_by("customer_id", "-order_date", "-order_id")
-    ):
-        last_lines.setdefault(line.customer_id, line)
+        .order_by()  # any order: not the model's, which joins the orders
+    }
+    # The last three contacts of each customer.
     history: dict[int, list] = {}
     for f in (
-        FollowUp.objects.filter(customer_id__in=ids)
+        FollowUp.objects.annotate(
+            recent=Window(
+                RowNumber(), partition_by=F("customer_id"), order_by=F("contacted_at").desc()
+            )
+        )
+        .filter(customer_id__in=ids, recent__lte=3)
         .select_related("actor")
-        .order_by("-contacted_at")
+        .order_by("customer_id", "recent")
     ):
-        if len(history.setdefault(f.customer_id, [])) < 3:
-            history[f.customer_id].append(f)
+        history.setdefault(f.customer_id, []).append(f)
     done = dict(
         FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
     )
@@ -79,7 +99,7 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
             for t in tasks
             if t.strategy and t.strategy.upgrade_discount and t.status == CallTask.Status.OPEN
         },
-        staff.organization if staff else tasks[0].organization,
+        org,
     )
     for t in tasks:
         t.upgrade = offers.get(t.pk)
@@ -99,6 +119,41 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     return tasks
 
 
+class TaskFormControls:
+    """The controls of a task's form, the same for every task on the page: rendered once
+    per page (the queue shows dozens of tasks, each with this form)."""
+
+    def __init__(self, form: FollowUpForm):
+        self.form = form
+
+    def _render(self, template: str, **context) -> str:
+        return render_to_string(f"web/queue/{template}", {"form": self.form, **context})
+
+    @cached_property
+    def outcome_options(self) -> str:
+        return self._render("_outcome_options.html")
+
+    @cached_property
+    def channel(self) -> str:
+        return str(self.form["channel"])
+
+    @cached_property
+    def fields(self) -> str:
+        return self._render("_fields.html", fields=self.form.visible_fields_for())
+
+    @cached_property
+    def opt_out(self) -> str:
+        return self._render("_opt_out.html")
+
+    @cached_property
+    def survey(self) -> str:
+        return self._render("_survey.html")
+
+    @property
+    def survey_answered(self) -> bool:
+        return bool(self.form["satisfaction"].value())
+
+
 @require_roles(QUEUE_ROLES)
 def queue(request):
     tasks = _with_history(list(_my_tasks(request)), request.user)
@@ -107,10 +162,8 @@ def queue(request):
     context = {
         "tasks": tasks,
         "progress": progress(request),
-        "form": form,
-        "fields": form.visible_fields_for(),
+        "controls": TaskFormControls(form),
         "may_reveal": may_reveal_phones(request.user),
-        "inventory": current_inventory(org.pk),
         "today": local_date(org),
     }
     return render(request, "web/queue/queue.html", context)
@@ -174,8 +227,7 @@ def record(request, pk: int):
         "web/queue/_task.html",
         {
             "task": task,
-            "form": form,
-            "fields": form.visible_fields_for(),
+            "controls": TaskFormControls(form),
             "error": error,
             "may_reveal": may_reveal_phones(request.user),
             "progress": progress(request),

@@ -19,8 +19,10 @@ MAX_RESTART_DELAY = 30
 
 
 def default_workers() -> int:
-    """Gunicorn's advice: two processes per core and one more, kept modest."""
-    return min(2 * (os.cpu_count() or 1) + 1, 9)
+    """One process per core and one more: a process runs one request's Python at a time
+    (its threads overlap only the waits), so this keeps every core busy; more processes
+    only fight the database and the background worker for the same cores."""
+    return min((os.cpu_count() or 1) + 1, 9)
 
 
 def default_threads() -> int:
