@@ -345,3 +345,27 @@ def test_the_consultation_report_counts_and_the_daily_report_shows_consultations
     daily = client.get(f"/reports/daily/?day={today}")
     row = next(r for r in daily.context["people"] if r["staff"] == "陈咨询")
     assert row["consultations"] == 1
+
+
+def test_the_practitioner_day_warns_before_treating_a_defect_fear_patient(client, desk):
+    from revisit.customers.psychology import psychology_types
+
+    customer = desk["made"][0].customer
+    fearful = next(t for t in psychology_types(customer.organization) if t.operate_with_caution)
+    Customer.objects.filter(pk=customer.pk).update(
+        psychology_type=fearful, allergies="利多卡因", risk_flags=[]
+    )
+    client.force_login(desk["doctor1"])
+    page = client.get("/practitioner/").content.decode()
+    assert fearful.name in page and "不宜轻易" in page and "利多卡因" in page
+    calm = next(t for t in psychology_types(customer.organization) if not t.needs_intervention)
+    Customer.objects.filter(pk=customer.pk).update(psychology_type=calm, allergies="")
+    page = client.get("/practitioner/").content.decode()
+    assert "不宜轻易" not in page
+
+
+def test_a_consultation_shows_on_the_customer_timeline(client, desk):
+    customer = desk["made"][1].customer
+    client.force_login(desk["manager1"])
+    timeline = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "接诊" in timeline and "未成交（价格）" in timeline

@@ -67,7 +67,7 @@ def practitioner_day(appointments, organization, day: date) -> list[dict]:
     rows = list(
         appointments.filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("customer", "item", "room", "store")
+        .select_related("customer__psychology_type", "item", "room", "store")
         .order_by("starts_at")
     )
     history: dict[int, list] = {}

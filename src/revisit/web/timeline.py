@@ -143,6 +143,36 @@ def notes(customer, staff, limit):
     ]
 
 
+def consultations(customer, staff, limit):
+    found = (
+        customer.consultations.select_related("consultant", "order")
+        .prefetch_related("items")
+        .order_by("-held_at")[:limit]
+    )
+    entries = []
+    for c in found:
+        result = c.get_result_display()
+        if c.no_deal_reason:
+            result = f"{result}（{c.get_no_deal_reason_display()}）"
+        parts = [
+            "、".join(item.name for item in c.items.all()) or c.topics,
+            result,
+            f"{_('Quoted')} {c.quoted_price}" if c.quoted_price is not None else "",
+            c.order.order_no if c.order else "",
+            _note(staff, c.note),
+        ]
+        entries.append(
+            Entry(
+                c.held_at,
+                "consultation",
+                _("Consultation"),
+                " · ".join(p for p in parts if p),
+                actor=str(c.consultant or ""),
+            )
+        )
+    return entries
+
+
 def registration(customer, staff, limit):
     return [
         Entry(
@@ -155,7 +185,17 @@ def registration(customer, staff, limit):
     ]
 
 
-SOURCES = [registration, orders, followups, appointments, grades, tier_changes, reveals, notes]
+SOURCES = [
+    registration,
+    orders,
+    followups,
+    appointments,
+    consultations,
+    grades,
+    tier_changes,
+    reveals,
+    notes,
+]
 
 
 def timeline(customer: Customer, staff, *, limit: int = 100) -> list[Entry]:
