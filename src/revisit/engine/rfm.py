@@ -70,7 +70,9 @@ def _is_clustered(lines: pl.DataFrame | pl.LazyFrame) -> bool:
         return False
     same_customer = pl.col("customer_id") == pl.col("customer_id").shift(1)
     later_day = pl.col("order_date") >= pl.col("order_date").shift(1)
-    return bool(lines.select((~same_customer | later_day).fill_null(True).all()).item())
+    in_order = (~same_customer | later_day).fill_null(True).all()
+    # Streaming: compared chunk by chunk, without a shifted copy of the columns.
+    return bool(lines.lazy().select(in_order).collect(engine="streaming").item())
 
 
 def _window_start(as_of: date, window_months: int | None) -> date | None:
@@ -94,10 +96,11 @@ def _per_customer_clustered(frame: pl.LazyFrame) -> pl.LazyFrame:
     customer then date."""
     day = pl.col("order_date").to_physical().cast(pl.Int64)
     key = pl.col("customer_id") * (1 << _DAY_BITS) + (day + _DAY_OFFSET)
-    latest = pl.when(pl.col("amount_cents") > 0).then(key).otherwise(0).cum_max()
-    # Over all lines, not per customer: the first line of a customer is a new day when
-    # it is positive, and then its key is above every earlier customer's.
-    new_day = pl.col("latest") != pl.col("latest").shift(1, fill_value=0)
+    # The key of the latest positive line so far; keys grow along the clustered order,
+    # so it changes exactly at a customer's next purchase day. Over all lines, not per
+    # customer: a customer's first purchase day is a change from the one before.
+    latest = pl.when(pl.col("amount_cents") > 0).then(key).forward_fill()
+    new_day = pl.col("latest").ne_missing(pl.col("latest").shift(1))
     return (
         frame.select("customer_id", "amount_cents", latest.alias("latest"))
         .with_columns(new_day.alias("new_day"))
