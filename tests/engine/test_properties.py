@@ -50,6 +50,29 @@ def test_every_customer_gets_exactly_one_segment_and_counts_add_up(rows, mode):
 def test_results_do_not_depend_on_row_order(rows, rnd):
     shuffled = list(rows)
     rnd.shuffle(shuffled)
-    a = grade(frame(rows), CUSTOMERS, as_of=AS_OF).frame.sort("customer_id")
+    # Sorted by customer then date takes the clustered path; shuffled, the hash path.
+    clustered = frame(rows).sort("customer_id", "order_date")
+    a = grade(clustered, CUSTOMERS, as_of=AS_OF).frame.sort("customer_id")
     b = grade(frame(shuffled), CUSTOMERS, as_of=AS_OF).frame.sort("customer_id")
     assert a.equals(b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(line, max_size=80), st.booleans())
+def test_cents_and_decimal_amounts_grade_alike(rows, clustered):
+    decimal = frame(rows)
+    if clustered:
+        decimal = decimal.sort("customer_id", "order_date")
+    cents = decimal.select(
+        "customer_id", "order_date", (pl.col("amount") * 100).cast(pl.Int64).alias("amount_cents")
+    )
+    a = grade(decimal, CUSTOMERS, as_of=AS_OF, window_months=6)
+    b = grade(cents, CUSTOMERS, as_of=AS_OF, window_months=6)
+    assert a.frame.sort("customer_id").equals(b.frame.sort("customer_id"))
+    assert a.thresholds == b.thresholds
+    expected = {}
+    for customer, day, amount in rows:
+        if day <= AS_OF:
+            expected[customer] = expected.get(customer, 0) + int(amount * 100)
+    spend = dict(b.frame.select("customer_id", "spend_cents").drop_nulls().iter_rows())
+    assert spend == {c: v for c, v in expected.items() if c in spend}

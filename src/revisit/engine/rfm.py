@@ -1,10 +1,78 @@
-"""RFM summary: recency, frequency and monetary value per customer as of a date."""
+"""RFM summary: recency, frequency and monetary value per customer as of a date.
 
+Money is integer cents from input to output: order lines bring ``amount_cents`` (Int64),
+or a Decimal ``amount`` that is turned into cents once on the way in. The summary keeps
+``monetary_cents`` and derives the Decimal ``monetary`` from it at the end.
+
+Order lines read clustered by customer (sorted by ``customer_id``, then ``order_date``,
+as the ``(organization, customer, order_date)`` index gives them) take a fast path: each
+customer is a contiguous slice, so grouping needs no hash table, and the number of
+distinct purchase days is counted in one running pass instead of a distinct count per
+customer. Any other order gives the same result through a hash group-by.
+"""
+
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
 MONEY = pl.Decimal(20, 2)
+
+# A (customer, day) pair packed into one Int64: customer_id * 2**20 + day + 2**19, where
+# day counts from 1970-01-01. Keys grow with the clustered order, so a running maximum of
+# the keys of positive lines changes exactly at each customer's next purchase day.
+_DAY_BITS = 20
+_DAY_OFFSET = 1 << (_DAY_BITS - 1)
+_MAX_PACKED_CUSTOMER = (1 << (63 - _DAY_BITS)) - 1
+
+
+@dataclass(frozen=True)
+class OrderLines:
+    """Order lines as the engine reads them: ``customer_id``, ``order_date``,
+    ``amount_cents`` (Int64), and whether they are clustered by customer then date."""
+
+    frame: pl.LazyFrame
+    clustered: bool
+
+
+def order_lines(lines: "pl.DataFrame | pl.LazyFrame | OrderLines") -> OrderLines:
+    """Read order lines with either ``amount_cents`` (Int64) or ``amount`` (Decimal,
+    scale 2; converted to cents once). Raises ValueError when neither is there."""
+    if isinstance(lines, OrderLines):
+        return lines
+    names = lines.collect_schema().names()
+    if "amount_cents" in names:
+        cents = pl.col("amount_cents").cast(pl.Int64)
+    elif "amount" in names:
+        cents = (pl.col("amount").cast(MONEY) * 100).cast(pl.Int64).alias("amount_cents")
+    else:
+        raise ValueError("order lines need an amount_cents or an amount column")
+    clustered = _is_clustered(lines)
+    customer = pl.col("customer_id")
+    frame = lines.lazy().select(
+        customer.set_sorted() if clustered else customer, "order_date", cents
+    )
+    return OrderLines(frame, clustered)
+
+
+def _is_clustered(lines: pl.DataFrame | pl.LazyFrame) -> bool:
+    """Whether an in-memory frame is sorted by customer_id, then order_date, with ids
+    and dates that pack into one Int64 key (a lazy frame is not looked into)."""
+    if not isinstance(lines, pl.DataFrame) or lines.is_empty():
+        return False
+    ids, dates = lines["customer_id"], lines["order_date"]
+    if ids.null_count() or dates.null_count() or not ids.is_sorted():
+        return False
+    if ids[0] < 0 or ids[-1] > _MAX_PACKED_CUSTOMER:
+        return False
+    days = dates.to_physical()
+    if days.min() < -_DAY_OFFSET or days.max() >= _DAY_OFFSET:
+        return False
+    same_customer = pl.col("customer_id") == pl.col("customer_id").shift(1)
+    later_day = pl.col("order_date") >= pl.col("order_date").shift(1)
+    in_order = (~same_customer | later_day).fill_null(True).all()
+    # Streaming: compared chunk by chunk, without a shifted copy of the columns.
+    return bool(lines.lazy().select(in_order).collect(engine="streaming").item())
 
 
 def _window_start(as_of: date, window_months: int | None) -> date | None:
@@ -23,8 +91,82 @@ def _window_start(as_of: date, window_months: int | None) -> date | None:
     raise AssertionError("unreachable")
 
 
+def _per_customer_clustered(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """last_order_date, frequency and cents per customer, on lines clustered by
+    customer then date."""
+    day = pl.col("order_date").to_physical().cast(pl.Int64)
+    key = pl.col("customer_id") * (1 << _DAY_BITS) + (day + _DAY_OFFSET)
+    # The key of the latest positive line so far; keys grow along the clustered order,
+    # so it changes exactly at a customer's next purchase day. Over all lines, not per
+    # customer: a customer's first purchase day is a change from the one before.
+    latest = pl.when(pl.col("amount_cents") > 0).then(key).forward_fill()
+    new_day = pl.col("latest").ne_missing(pl.col("latest").shift(1))
+    return (
+        frame.select("customer_id", "amount_cents", latest.alias("latest"))
+        .with_columns(new_day.alias("new_day"))
+        .group_by("customer_id")
+        .agg(
+            pl.col("new_day").sum().alias("frequency"),
+            pl.col("amount_cents").sum().alias("cents"),
+            pl.col("latest").last(),
+        )
+        .filter(pl.col("frequency") > 0)
+        .select(
+            "customer_id",
+            ((pl.col("latest") & ((1 << _DAY_BITS) - 1)) - _DAY_OFFSET)
+            .cast(pl.Int32)
+            .cast(pl.Date)
+            .alias("last_order_date"),
+            "frequency",
+            "cents",
+        )
+    )
+
+
+def _per_customer_any_order(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The same as `_per_customer_clustered`, for lines in any order."""
+    positive_date = pl.when(pl.col("amount_cents") > 0).then(pl.col("order_date"))
+    return (
+        frame.group_by("customer_id")
+        .agg(
+            positive_date.max().alias("last_order_date"),
+            positive_date.drop_nulls().n_unique().alias("frequency"),
+            pl.col("amount_cents").sum().alias("cents"),
+        )
+        .filter(pl.col("frequency") > 0)
+    )
+
+
+def summary_query(
+    lines: "pl.DataFrame | pl.LazyFrame | OrderLines",
+    *,
+    as_of: date,
+    window_months: int | None = None,
+) -> pl.LazyFrame:
+    """`rfm_summary` as one lazy query (not collected)."""
+    prepared = order_lines(lines)
+    frame = prepared.frame.filter(pl.col("order_date") <= as_of)
+    start = _window_start(as_of, window_months)
+    if start is not None:
+        frame = frame.filter(pl.col("order_date") > start)
+    per_customer = (
+        _per_customer_clustered(frame) if prepared.clustered else _per_customer_any_order(frame)
+    )
+    return per_customer.select(
+        "customer_id",
+        (pl.lit(as_of) - pl.col("last_order_date"))
+        .dt.total_days()
+        .cast(pl.Int32)
+        .alias("recency_days"),
+        pl.col("frequency").cast(pl.Int32),
+        cents_to_money(pl.col("cents")).alias("monetary"),
+        pl.col("cents").alias("monetary_cents"),
+        "last_order_date",
+    )
+
+
 def rfm_summary(
-    lines: pl.DataFrame | pl.LazyFrame,
+    lines: "pl.DataFrame | pl.LazyFrame | OrderLines",
     *,
     as_of: date,
     window_months: int | None = None,
@@ -33,64 +175,17 @@ def rfm_summary(
 
     - ``recency_days``: days from the last positive-amount line to ``as_of``;
     - ``frequency``: distinct dates with a positive-amount line;
-    - ``monetary``: sum of all line amounts in the window (refunds are negative: net);
-    - ``first_order_date``, ``last_order_date`` (positive lines), ``tenure_days``
-      (first order to ``as_of``) and ``avg_order_value`` (monetary / frequency).
+    - ``monetary``: sum of all line amounts in the window (refunds are negative: net),
+      as Decimal, and ``monetary_cents`` (Int64), the same in cents;
+    - ``last_order_date``: the date of the last positive-amount line.
 
     Lines dated after ``as_of`` are ignored; with ``window_months`` only lines after
     the date that many months before ``as_of`` count. Input columns: ``customer_id``,
-    ``order_date`` (Date), ``amount`` (Decimal, scale 2).
+    ``order_date`` (Date), and ``amount_cents`` (Int64) or ``amount`` (Decimal, scale 2).
     """
-    frame = lines.lazy().filter(pl.col("order_date") <= as_of)
-    start = _window_start(as_of, window_months)
-    if start is not None:
-        frame = frame.filter(pl.col("order_date") > start)
-    # Sum cents as integers: exact, and much faster than Decimal aggregation.
-    frame = frame.select(
-        "customer_id",
-        "order_date",
-        (pl.col("amount").cast(MONEY) * 100).cast(pl.Int64).alias("cents"),
-    )
-    positive_date = pl.when(pl.col("cents") > 0).then(pl.col("order_date"))
-    summary = (
-        frame.group_by("customer_id")
-        .agg(
-            positive_date.max().alias("last_order_date"),
-            positive_date.min().alias("first_order_date"),
-            positive_date.drop_nulls().n_unique().alias("frequency"),
-            pl.col("cents").sum().alias("cents"),
-        )
-        .filter(pl.col("frequency") > 0)
-    )
-    as_of_lit = pl.lit(as_of)
-    return (
-        summary.with_columns(
-            (as_of_lit - pl.col("last_order_date"))
-            .dt.total_days()
-            .cast(pl.Int32)
-            .alias("recency_days"),
-            (as_of_lit - pl.col("first_order_date"))
-            .dt.total_days()
-            .cast(pl.Int32)
-            .alias("tenure_days"),
-            pl.col("frequency").cast(pl.Int32),
-            (pl.col("cents").cast(MONEY) / 100).cast(MONEY).alias("monetary"),
-            # Integer half-up division keeps the average exact to the cent.
-            ((pl.col("cents") * 2 + pl.col("frequency")) // (pl.col("frequency") * 2))
-            .cast(MONEY)
-            .truediv(100)
-            .cast(MONEY)
-            .alias("avg_order_value"),
-        )
-        .select(
-            "customer_id",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "first_order_date",
-            "last_order_date",
-            "tenure_days",
-            "avg_order_value",
-        )
-        .collect()
-    )
+    return summary_query(lines, as_of=as_of, window_months=window_months).collect()
+
+
+def cents_to_money(cents: pl.Expr) -> pl.Expr:
+    """Integer cents as Decimal(20, 2)."""
+    return (cents.cast(MONEY) / 100).cast(MONEY)

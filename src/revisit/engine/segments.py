@@ -8,6 +8,13 @@ import polars as pl
 NONE = "none"
 
 
+def _monetary_cents(summary: pl.DataFrame) -> pl.Expr:
+    """Monetary value in integer cents: ``monetary_cents`` when the summary has it."""
+    if "monetary_cents" in summary.columns:
+        return pl.col("monetary_cents")
+    return (pl.col("monetary") * 100).cast(pl.Int64)
+
+
 @dataclass(frozen=True)
 class SegmentInfo:
     code: str
@@ -110,7 +117,7 @@ def compute_thresholds(summary: pl.DataFrame, spec: "str | Thresholds | dict") -
         stat(pl.col("recency_days").cast(pl.Float64)).alias("r"),
         stat(pl.col("frequency").cast(pl.Float64)).alias("f"),
         # Cents as integers: mean of Decimals in floating point would drift.
-        stat((pl.col("monetary") * 100).cast(pl.Int64).cast(pl.Float64)).alias("m"),
+        stat(_monetary_cents(summary).cast(pl.Float64)).alias("m"),
     ).row(0)
     return {
         "mode": label,
@@ -142,7 +149,7 @@ def assign_segments(summary: pl.DataFrame, thresholds: dict) -> pl.DataFrame:
     flags = summary.with_columns(
         (pl.col("recency_days") <= thresholds["recency_days"]).alias("r_recent"),
         (pl.col("frequency") >= thresholds["frequency"]).alias("f_high"),
-        ((pl.col("monetary") * 100).cast(pl.Int64) >= m_cents).alias("m_high"),
+        (_monetary_cents(summary) >= m_cents).alias("m_high"),
     )
     letter = pl.when(pl.col("m_high")).then(pl.lit("A")).otherwise(pl.lit("B"))
     number = (

@@ -52,8 +52,8 @@ def _cents(value: Decimal) -> int:
 
 
 def assign_tiers(frame: pl.DataFrame, config: "TierConfig | None" = None) -> pl.DataFrame:
-    """Add a ``tier`` column. ``frame`` needs ``spend`` (Decimal; null = never paid) for
-    the spend and share bases, ``points`` (integer; null = 0) for the points basis."""
+    """Add a ``tier`` column. ``frame`` needs ``spend_cents`` (Int64) or ``spend``
+    (Decimal; null = never paid) for the spend and share bases, ``points`` (integer; null = 0) for the points basis."""
     config = config or DEFAULT_TIERS
     if config.basis == "points":
         points = pl.col("points").fill_null(0)
@@ -65,7 +65,10 @@ def assign_tiers(frame: pl.DataFrame, config: "TierConfig | None" = None) -> pl.
             .otherwise(pl.lit("C"))
         )
         return frame.with_columns(tier.alias("tier"))
-    cents = (pl.col("spend").fill_null(0) * 100).cast(pl.Int64)
+    if "spend_cents" in frame.columns:
+        cents = pl.col("spend_cents").fill_null(0)
+    else:
+        cents = (pl.col("spend").fill_null(0) * 100).cast(pl.Int64)
     if config.basis == "spend":
         tier = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
         if config.svip_min_spend is not None:
