@@ -182,7 +182,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the staff member with what every page reads.
+    "revisit.core.backends.StaffBackend",
 ]
 # Login throttling: after this many failures the username is locked out for the cool-off
 # time.

@@ -10,7 +10,6 @@ from revisit.core import access
 from revisit.core.access import (
     get_customer_or_404,
     may_reveal_phones,
-    visible_customers,
     visible_order_lines,
 )
 from revisit.core.audit import record_event
@@ -20,17 +19,14 @@ from revisit.outreach.followups import contact_reason_label
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.params import parse_page
-from revisit.web.search import PAGE_SIZE, CustomerFilter
+from revisit.web.search import PAGE_SIZE, customer_page_query
 from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
 
 
 def customer_list(request):
-    scope = visible_customers(request.user)
-    form = CustomerFilter(request.GET or None, staff=request.user, scope=scope)
-    customers = form.customers() if form.is_bound else scope
-    customers = customers.select_related("owner", "home_store").order_by(*form.ordering())
+    form, customers = customer_page_query(request.user, request.GET)
     if wants_xlsx(request):
         return xlsx_response(
             request,
