@@ -473,10 +473,12 @@ def run_one(database: str, args) -> dict:
     if args.build_only:
         return {"database": database, "build": build}
     with server(env) as port:
+        load_before = os.getloadavg()[0]
         measured = run_child(
             __file__, ["measure", str(port), str(args.samples), str(args.rounds)], env
         )
-    return {"database": database, "build": build, **measured}
+        load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+    return {"database": database, "build": build, "load_average": load, **measured}
 
 
 def commit() -> str:
@@ -523,11 +525,13 @@ def write_results(results: list[dict], args) -> None:
         lines += [
             f"## {r['database']} ({built})",
             "",
-            f"Static file: p50 {static['p50_ms']} ms, p95 {static['p95_ms']} ms.",
+            f"Static file: p50 {static['p50_ms']} ms, p95 {static['p95_ms']} ms. Load average "
+            f"(1 min) at the start and end of the measurement: {r['load_average'][0]} and "
+            f"{r['load_average'][1]} on 2 cores.",
             "",
             "| user | query | rows | page p50 | page p95 | page p99 | p95 by round | "
-            "SQL p50 | SQL p95 | page p95 − SQL p95 |",
-            "|---|---|---:|---:|---:|---:|---|---:|---:|---:|",
+            "SQL p50 | SQL p95 | page p95 − SQL p95 | page p95 ÷ static p95 |",
+            "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
         ]
         for key, q in r["queries"].items():
             user, kind = key.split("|")
@@ -536,7 +540,7 @@ def write_results(results: list[dict], args) -> None:
             lines.append(
                 f"| {user} | {kind} | {q['rows']} | {h['p50_ms']} | **{h['p95_ms']}** | "
                 f"{h['p99_ms']} | {rounds} | {s['p50_ms']} | {s['p95_ms']} | "
-                f"{h['p95_ms'] - s['p95_ms']:.1f} |"
+                f"{h['p95_ms'] - s['p95_ms']:.1f} | {h['p95_ms'] / static['p95_ms']:.1f} |"
             )
         worst = max(q["http"]["p95_ms"] for q in r["queries"].values())
         lines += [
