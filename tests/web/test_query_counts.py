@@ -16,7 +16,7 @@ PINNED = [
     # queue: one of them the last visits for the scripts, one the day's consultations (接诊)
     ("consultant1", "/queue/", 15),
     ("consultant1", "/customers/", 9),
-    ("manager1", "/customers/?q=王", 9),
+    ("manager1", "/customers/?q=王", 10),  # one of them: is it an exact customer code?
     ("manager1", "/", 9),
     ("manager1", "/upgrades/", 7),
     ("manager1", "/reports/daily/", 23),  # six of them: the A4 survey progress; one 接诊

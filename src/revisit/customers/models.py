@@ -250,7 +250,8 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "mobile"]),
-            models.Index(fields=["organization", "name"]),
+            # Name searches are ranges on the name, in page order (name, then code).
+            models.Index(fields=["organization", "name", "code"]),
             models.Index(fields=["organization", "phone_last4"]),
             models.Index(fields=["organization", "last_visit"]),
             models.Index(fields=["organization", "tier"]),

@@ -7,10 +7,12 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from revisit.core.access import visible_customers
 from revisit.core.models import Role, RoleAssignment, Staff
 from revisit.customers.models import Channel, Tier
 from revisit.grading.models import Grade, Segment
 from revisit.grading.reads import current_inventory
+from revisit.web.widgets import PlainSelect
 
 PAGE_SIZE = 50
 _PHONE_SEPARATORS = re.compile(r"[\s\-+]")  # what people type inside a number
@@ -18,12 +20,18 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-+]")  # what people type inside a number
 
 class CustomerFilter(forms.Form):
     q = forms.CharField(label=_("Name, code or phone"), required=False, max_length=64)
-    segment = forms.ChoiceField(label=_("Segment"), required=False)
-    tier = forms.ChoiceField(label=_("Tier"), required=False)
-    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
-    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
-    channel = forms.ChoiceField(label=_("Channel"), required=False)
-    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    segment = forms.ChoiceField(label=_("Segment"), required=False, widget=PlainSelect)
+    tier = forms.ChoiceField(label=_("Tier"), required=False, widget=PlainSelect)
+    owner = forms.TypedChoiceField(
+        label=_("Owner"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
+    store = forms.TypedChoiceField(
+        label=_("Store"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, widget=PlainSelect)
+    tag = forms.TypedChoiceField(
+        label=_("Tag"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
     visited_after = forms.DateField(label=_("Last visit from"), required=False)
     visited_before = forms.DateField(label=_("Last visit until"), required=False)
 
@@ -43,11 +51,14 @@ class CustomerFilter(forms.Form):
         self.organization_id = staff.organization_id
 
     def ordering(self) -> list[str]:
-        """Page order: by last visit when filtering on it (its index gives that order),
-        otherwise by customer code."""
+        """Page order: by last visit when filtering on it, by name when searching names,
+        otherwise by customer code (each the order of the index that serves it, so that
+        a page stops after its rows instead of sorting every match)."""
         d = self.cleaned_data if self.is_bound and self.is_valid() else {}
         if d.get("visited_after") or d.get("visited_before"):
             return ["-last_visit", "-id"]
+        if d.get("q") and not _is_number(d["q"].strip()):
+            return ["name", "code"]
         return ["code"]
 
     def customers(self) -> QuerySet:
@@ -57,7 +68,7 @@ class CustomerFilter(forms.Form):
             return qs.none()
         d = self.cleaned_data
         if d["q"]:
-            qs = qs.filter(text_query(d["q"].strip()))
+            qs = text_search(qs, d["q"].strip())
         if d["segment"]:
             inventory = current_inventory(self.organization_id)
             if inventory is None:
@@ -92,6 +103,15 @@ class CustomerFilter(forms.Form):
         return data
 
 
+def customer_page_query(staff, data) -> tuple[CustomerFilter, QuerySet]:
+    """The customers page's form and its customers in page order (all of the scope
+    when nothing is filtered), with owner and store joined for the table."""
+    scope = visible_customers(staff)
+    form = CustomerFilter(data or None, staff=staff, scope=scope)
+    customers = form.customers() if form.is_bound else scope
+    return form, customers.select_related("owner", "home_store").order_by(*form.ordering())
+
+
 def owner_choices(staff, scope: QuerySet) -> QuerySet:
     """The consultants the owner filter offers: every one of the organization for an
     admin, those of the viewer's region or store for a supervisor or manager, herself for
@@ -117,14 +137,27 @@ def owner_choices(staff, scope: QuerySet) -> QuerySet:
     return Staff.objects.filter(is_active=True, pk__in=assignments.filter(where).values("staff_id"))
 
 
-def text_query(text: str) -> Q:
-    """Name prefix, exact code, last four digits of the phone or a whole phone number."""
+def _is_number(text: str) -> bool:
+    return _PHONE_SEPARATORS.sub("", text).isdigit()
+
+
+def text_search(customers: QuerySet, text: str) -> QuerySet:
+    """What the search box finds: the last four digits of the phone, a whole phone
+    number, an exact customer code, or the start of names."""
     digits = _PHONE_SEPARATORS.sub("", text)
     if digits.isdigit():
         if len(digits) == 4:
-            return Q(phone_last4=digits) | Q(code=text)
+            return customers.filter(Q(phone_last4=digits) | Q(code=text))
         if len(digits) >= 11:
-            return Q(mobile="+86" + digits[-11:]) | Q(mobile="+" + digits) | Q(code=text)
-        return Q(code=text)
-    # A prefix as a range, so that a plain b-tree index serves it on both databases.
-    return Q(code=text) | Q(name__gte=text, name__lt=text + "\U0010ffff")
+            return customers.filter(
+                Q(mobile="+86" + digits[-11:]) | Q(mobile="+" + digits) | Q(code=text)
+            )
+        return customers.filter(code=text)
+    # An exact code is that one customer. Otherwise names starting with the text, as a
+    # range so that the (organization, name, code) b-tree serves it in page order on both
+    # databases; an OR with the code would make the database sort every match first
+    # (tens of thousands for a common surname at a million customers).
+    exact = customers.filter(code=text)
+    if exact.exists():
+        return exact
+    return customers.filter(name__gte=text, name__lt=text + "\U0010ffff")

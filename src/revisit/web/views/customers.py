@@ -28,7 +28,7 @@ from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.forms import FollowUpForm
 from revisit.web.params import parse_page
-from revisit.web.search import PAGE_SIZE, CustomerFilter
+from revisit.web.search import PAGE_SIZE, customer_page_query
 from revisit.web.timeline import timeline
 from revisit.web.views.cards import OWNER_ROLES, owner_choices
 from revisit.web.views.privacy import ConsentForm
@@ -37,10 +37,7 @@ EXPORT_LIMIT = 100_000
 
 
 def customer_list(request):
-    scope = visible_customers(request.user)
-    form = CustomerFilter(request.GET or None, staff=request.user, scope=scope)
-    customers = form.customers() if form.is_bound else scope
-    customers = customers.select_related("owner", "home_store").order_by(*form.ordering())
+    form, customers = customer_page_query(request.user, request.GET)
     if wants_xlsx(request):
         return xlsx_response(
             request,
