@@ -7,11 +7,18 @@ from django.views.decorators.http import require_POST
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.grading.reads import current_inventory
+from revisit.outreach.campaigns import active_campaign
 from revisit.outreach.figures import daily_figures
-from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
-from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
+from revisit.outreach.followups import (
+    FollowUpError,
+    contact_reason_label,
+    outreach_settings,
+    record_followup,
+)
+from revisit.outreach.models import CallTask, FollowUp, InvitationType, Outcome, ScheduledContact
 from revisit.outreach.scripts import render_script
 from revisit.outreach.strategies import upgrade_offers
+from revisit.outreach.winback import winback_offers
 from revisit.sales.models import OrderLine
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
@@ -34,7 +41,9 @@ def _my_tasks(request):
         CallTask.objects.filter(assignee=request.user, organization=org, due_date__lte=today)
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
-        .select_related("customer", "strategy", "customer__owner", "customer__home_store")
+        .select_related(
+            "customer", "strategy", "campaign", "customer__owner", "customer__home_store"
+        )
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
@@ -81,22 +90,42 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
         },
         staff.organization if staff else tasks[0].organization,
     )
+    org = staff.organization if staff else tasks[0].organization
+    winback = winback_offers(ids, outreach_settings(org))
+    invitation_labels = dict(InvitationType.choices)
     for t in tasks:
+        _offer(t, winback.get(t.customer_id), invitation_labels)
         t.upgrade = offers.get(t.pk)
         t.history = history.get(t.customer_id, [])
         t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
         t.recorded_outcome_label = labels.get(t.recorded_outcome, t.recorded_outcome)
-        if t.strategy and t.strategy.script:
+        if t.script:
             t.script_text = render_script(
-                t.strategy.script,
+                t.script,
                 customer=t.customer,
                 strategy=t.strategy,
                 staff=staff,
                 last_line=last_lines.get(t.customer_id),
-                organization=staff.organization if staff else None,
+                organization=org,
+                offer=t.offer,
             )
     return tasks
+
+
+def _offer(task: CallTask, winback, invitation_labels: dict) -> None:
+    """What the task offers: the win-back offer the customer's survey reason picked,
+    else the campaign's for her segment or tier, else the strategy's; the campaign's
+    script and invitation type replace the strategy's while it runs."""
+    override = task.campaign.override_for(task.segment, task.customer.tier) if task.campaign else {}
+    strategy = task.strategy
+    task.winback = winback
+    task.offer = (
+        winback.offer if winback else override.get("offer") or (strategy.offer if strategy else "")
+    )
+    task.script = override.get("script") or (strategy.script if strategy else "")
+    invitation = override.get("invitation_type") or (strategy.invitation_type if strategy else "")
+    task.invitation_label = invitation_labels.get(invitation, "")
 
 
 @require_roles(QUEUE_ROLES)
@@ -111,6 +140,7 @@ def queue(request):
         "fields": form.visible_fields_for(),
         "may_reveal": may_reveal_phones(request.user),
         "inventory": current_inventory(org.pk),
+        "campaign": active_campaign(org, local_date(org)),
         "today": local_date(org),
     }
     return render(request, "web/queue/queue.html", context)
@@ -118,7 +148,7 @@ def queue(request):
 
 def _task(request, pk: int) -> CallTask:
     return get_object_or_404(
-        CallTask.objects.select_related("customer", "strategy"),
+        CallTask.objects.select_related("customer", "strategy", "campaign"),
         pk=pk,
         assignee=request.user,
         organization=request.user.organization,

@@ -47,6 +47,7 @@ SECTIONS = [
     ("settings_quotas", gettext_lazy("Quotas per person")),
     ("settings_cadences", gettext_lazy("Cadences")),
     ("strategies", gettext_lazy("Strategies")),
+    ("campaigns", gettext_lazy("Campaigns")),
 ]
 
 

@@ -7,6 +7,7 @@ from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.phones import mask_phone
 from revisit.outreach.calllists import allocation_table, generate_call_lists
+from revisit.outreach.campaigns import reinvite_started
 from revisit.outreach.models import CallTask
 
 
@@ -25,6 +26,10 @@ class Command(BaseCommand):
         table = sub.add_parser("table", help="tasks per staff member and segment")
         table.add_argument("--date", type=iso_date, required=True)
         table.add_argument("--org")
+        reinvite = sub.add_parser(
+            "reinvite", help="invite declined/unreachable customers of started campaigns"
+        )
+        reinvite.add_argument("--org")
 
     def handle(self, *args, **opts):
         org = resolve_organization(opts.get("org"))
@@ -35,6 +40,9 @@ class Command(BaseCommand):
                 f"(created {result.created}, carried over {result.carried_over})"
             )
             self._table(org, opts["date"])
+        elif opts["action"] == "reinvite":
+            n = reinvite_started(org)
+            self.stdout.write(f"再次邀约 {n} 位顾客 (invited again: {n})")
         elif opts["action"] == "table":
             self._table(org, opts["date"])
         else:
