@@ -44,9 +44,6 @@ def campaign_list(request):
 
 
 def _form_page(request, form, title, campaign=None):
-    if not request.may_edit:  # read only: the same page, nothing to type into
-        for field in form.fields.values():
-            field.disabled = True
     return _render(
         request,
         "web/campaigns/form.html",
