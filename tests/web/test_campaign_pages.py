@@ -10,7 +10,7 @@ import pytest
 from revisit.core.clock import local_date
 from revisit.core.models import AuditEvent, Role
 from revisit.outreach.followups import outreach_settings
-from revisit.outreach.models import Campaign, CallTask, StaffDuty, Strategy
+from revisit.outreach.models import CallTask, Campaign, StaffDuty, Strategy
 from revisit.outreach.strategies import install_default_strategies
 from tests.factories import make_customer, make_org, make_staff, make_store
 

@@ -19,7 +19,7 @@ TEXT_MAX = 2000
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Campaign name"), max_length=100)
     starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
     ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=DATE)
     segments = forms.MultipleChoiceField(

@@ -94,7 +94,9 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     winback = winback_offers(ids, outreach_settings(org))
     invitation_labels = dict(InvitationType.choices)
     for t in tasks:
-        _offer(t, winback.get(t.customer_id), invitation_labels)
+        # The survey's choice shows on her next task, not on the call that recorded it.
+        chosen = winback.get(t.customer_id) if t.status == CallTask.Status.OPEN else None
+        _offer(t, chosen, invitation_labels)
         t.upgrade = offers.get(t.pk)
         t.history = history.get(t.customer_id, [])
         t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
