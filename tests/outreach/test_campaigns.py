@@ -128,3 +128,23 @@ def test_declined_and_unreachable_customers_are_invited_again_once_when_it_start
         task = CallTask.objects.get(customer=customer, due_date=DAY)
         assert task.source == "scheduled" and task.campaign is not None
     assert AuditEvent.objects.filter(action="campaign.reinvite").count() == 1
+
+
+def test_the_command_line_names_the_campaign_and_re_invites(clinic):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    org = clinic["org"]
+    [declined] = graded(clinic, "A4", 1, owner=clinic["consultant"])
+    contacted(declined, clinic["consultant"], at(DAY - timedelta(days=9)), "valid_3")
+    create_campaign(org, values(), actor=clinic["manager"])
+    out = StringIO()
+    with time_machine.travel(at(DAY, 8), tick=False):
+        call_command("calllists", "reinvite", "--org", org.code, stdout=out)
+        call_command("calllists", "reinvite", "--org", org.code, stdout=out)
+        call_command("calllists", "generate", "--date", str(DAY), "--org", org.code, stdout=out)
+    text = out.getvalue()
+    assert "再次邀约 1 位顾客" in text and "再次邀约 0 位顾客" in text
+    assert "活动 (campaign): 五月周年庆" in text
+    assert CallTask.objects.get(customer=declined).campaign is not None

@@ -7,7 +7,7 @@ from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.phones import mask_phone
 from revisit.outreach.calllists import allocation_table, generate_call_lists
-from revisit.outreach.campaigns import reinvite_started
+from revisit.outreach.campaigns import active_campaign, reinvite_started
 from revisit.outreach.models import CallTask
 
 
@@ -39,6 +39,11 @@ class Command(BaseCommand):
                 f"{result.date}: 新建任务 {result.created}，顺延 {result.carried_over} "
                 f"(created {result.created}, carried over {result.carried_over})"
             )
+            campaign = active_campaign(org, opts["date"])
+            if campaign is not None:
+                self.stdout.write(
+                    f"活动 (campaign): {campaign.name} {campaign.starts_on}–{campaign.last_day}"
+                )
             self._table(org, opts["date"])
         elif opts["action"] == "reinvite":
             n = reinvite_started(org)
