@@ -68,6 +68,9 @@ def test_campaign_tier_rule_vip_manager_and_assistant_from_the_pages(browser, li
     page.wait_for_selector(".messages .success")
     assert "周年庆" in page.locator("#campaigns").inner_text()
     shot(page, "campaigns")
+    page.goto(f"{live_server.url}/reports/daily/?day={today.isoformat()}")
+    assert "周年庆" in page.locator("#active-campaign").inner_text()
+    shot(page, "daily-report-campaign")
 
     page.click("#settings-nav >> text=策略")
     page.check("input[name=strategy_precedence][value=segment]")
