@@ -68,9 +68,6 @@ def test_campaign_tier_rule_vip_manager_and_assistant_from_the_pages(browser, li
     page.wait_for_selector(".messages .success")
     assert "周年庆" in page.locator("#campaigns").inner_text()
     shot(page, "campaigns")
-    page.goto(f"{live_server.url}/reports/daily/?day={today.isoformat()}")
-    assert "周年庆" in page.locator("#active-campaign").inner_text()
-    shot(page, "daily-report-campaign")
 
     page.click("#settings-nav >> text=策略")
     page.check("input[name=strategy_precedence][value=segment]")
@@ -94,6 +91,9 @@ def test_campaign_tier_rule_vip_manager_and_assistant_from_the_pages(browser, li
     assert page.locator("#assists").inner_text() == "陈咨询"
     assert StaffDuty.objects.get(staff=assistant).assists == consultant
     shot(page, "staff-duty")
+    page.goto(f"{live_server.url}/reports/daily/?day={today.isoformat()}")
+    assert "周年庆" in page.locator("#active-campaign").inner_text()
+    shot(page, "daily-report-campaign")
 
     generate_call_lists(org, date=today)
     assert {t.assignee_id for t in CallTask.objects.filter(customer__in=svip)} == {vip.pk}
