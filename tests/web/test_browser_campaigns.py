@@ -93,6 +93,8 @@ def test_campaign_tier_rule_vip_manager_and_assistant_from_the_pages(browser, li
     shot(page, "staff-duty")
     page.goto(f"{live_server.url}/reports/daily/?day={today.isoformat()}")
     assert "周年庆" in page.locator("#active-campaign").inner_text()
+    # The call team's quota (150 by default), not a caller's 50.
+    assert "0/150" in page.locator("#people tr", has_text="常助理").inner_text()
     shot(page, "daily-report-campaign")
 
     generate_call_lists(org, date=today)
