@@ -73,3 +73,35 @@ def test_the_same_outcome_submitted_twice_at_once_is_stored_once():
     assert not any(isinstance(r, Exception) for r in results), results
     assert FollowUp.objects.filter(task=task).count() == 1
     assert sum(r.created for r in results) == 1
+
+
+def test_a_campaigns_reinvitation_runs_once_when_ticks_race():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from revisit.outreach.campaigns import reinvite
+    from revisit.outreach.models import Campaign, ScheduledContact
+
+    task, staff = setup_task()
+    org, customer = task.organization, task.customer
+    customer.tier = "A"
+    customer.save()
+    FollowUp.objects.create(
+        organization=org,
+        customer=customer,
+        actor=staff[0],
+        channel="call",
+        outcome="valid_3",
+        contacted_at=datetime(2024, 4, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
+    campaign = Campaign.objects.create(
+        organization=org,
+        name="周年庆",
+        starts_on=date(2024, 5, 6),
+        ends_on=date(2024, 5, 6) + timedelta(days=20),
+        tiers=["A"],
+    )
+    now = datetime(2024, 5, 6, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+    results = run_together(lambda: reinvite(campaign, now=now), [() for _ in range(4)])
+    assert sorted(results) == [0, 0, 0, 1], results
+    assert ScheduledContact.objects.filter(customer=customer, reason="campaign").count() == 1

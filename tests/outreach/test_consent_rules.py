@@ -85,6 +85,10 @@ def test_the_setting_is_shown_in_chinese_and_an_admin_turns_it_off_audited(clien
             "contact_cap",
             "capped_interval_days",
             "survey_target_percent",
+            "call_team_daily_quota",
+            "winback_offer_price",
+            "winback_offer_service",
+            "winback_offer_other",
         )
     }
     assert client.post("/settings/outreach/", numbers).status_code == 302  # box unticked

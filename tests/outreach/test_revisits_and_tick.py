@@ -37,5 +37,10 @@ def test_the_daily_tick_twice_does_nothing_twice(clinic):
     with time_machine.travel(at(DAY, 8), tick=False):
         first = prepare_day(clinic["org"].pk)
         second = prepare_day(clinic["org"].pk)
-    assert first["created"] == 4 and second == {"revisits": 0, "created": 0, "carried_over": 0}
+    assert first["created"] == 4 and second == {
+        "revisits": 0,
+        "reinvited": 0,
+        "created": 0,
+        "carried_over": 0,
+    }
     assert CallTask.objects.filter(due_date=DAY).count() == 4

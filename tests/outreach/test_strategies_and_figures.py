@@ -26,8 +26,10 @@ def test_upgrade_price_is_80_percent_of_this_months_price_minus_the_stored_item(
 def test_default_strategies_cover_every_segment_and_keep_edits(clinic):
     org = clinic["org"]
     targets = set(Strategy.objects.filter(organization=org).values_list("target", flat=True))
-    assert targets == {"SVIP", "A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"}
+    assert targets == {"SVIP", "A", "B", "C", "A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"}
     assert not Strategy.objects.get(organization=org, target="B4").is_worked
+    # The A/B/C tier strategies wait until the organization works by tier.
+    assert not Strategy.objects.filter(organization=org, target__in=["A", "B", "C"], is_worked=True)
     assert Strategy.objects.get(organization=org, target="A1").department == "onsite"
     assert Strategy.objects.get(organization=org, target="B1").upgrade_discount == Decimal("0.80")
     Strategy.objects.filter(organization=org, target="A1").update(name="自定义")

@@ -3,14 +3,16 @@ every page each role can reach (following the links the pages offer), reading th
 person sees."""
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
+from revisit.core.clock import local_date
 from revisit.customers.models import Channel, PhoneStatus
 from revisit.grading.models import Inventory
-from revisit.outreach.models import ContactChannel, DeclineReason, Outcome
+from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +46,10 @@ CODES = {
     "proposed",
     "approved",
     "pending",
+    "free_trial",
+    "expert_event",
+    "call_team",
+    "department",
 }
 CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
 CODE_PATTERN = re.compile(
@@ -127,6 +133,18 @@ def crawl(client, start_urls):
 def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
     client.force_login(demo[username])
     latest = Inventory.objects.filter(organization=demo["org"]).order_by("-as_of").first()
+    # A running campaign, so its page, the queue and the report show it.
+    today = local_date(demo["org"])
+    Campaign.objects.create(
+        organization=demo["org"],
+        name="周年庆",
+        starts_on=today - timedelta(days=3),
+        ends_on=today + timedelta(days=20),
+        segments=["A4", "B1"],
+        tiers=["SVIP"],
+        offer="到院赠护理一次",
+        overrides={"A4": {"offer": "半价体验", "invitation_type": "free_trial"}},
+    )
     start = [
         "/",
         "/customers/",

@@ -18,6 +18,7 @@ PAGES = {
     "/upgrades/": {"admin", "supervisor", "manager1"},
     "/reports/daily/": {"admin", "supervisor", "manager1"},
     "/strategies/": {"admin", "supervisor", "manager1"},
+    "/campaigns/": {"admin", "supervisor", "manager1"},
     "/imports/": {"admin", "manager1"},
     "/audit/": {"admin"},
     "/staff/": {"admin", "supervisor", "manager1"},

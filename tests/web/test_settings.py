@@ -419,6 +419,10 @@ def test_every_grading_and_outreach_number_can_be_changed_at_once(client, org):
         "contact_cap": "8",
         "capped_interval_days": "100",
         "survey_target_percent": "80",
+        "call_team_daily_quota": "180",
+        "winback_offer_price": "体验价项目",
+        "winback_offer_service": "赠送护理一次",
+        "winback_offer_other": "专人接待",
     }
     assert client.post("/settings/outreach/", outreach_numbers).status_code == 302
     changed = AuditEvent.objects.get(action="outreach_settings.edit").data["changed"]

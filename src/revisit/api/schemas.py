@@ -231,6 +231,7 @@ class CallTaskOut(Schema):
     source: str
     segment: str
     strategy_id: int | None
+    campaign_id: int | None
 
 
 class FollowUpIn(Schema):

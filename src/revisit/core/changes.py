@@ -1,5 +1,6 @@
 """Audited edits of configuration rows: what changed, from what, to what."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -13,6 +14,8 @@ def jsonable(value):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -4,10 +4,12 @@ from revisit.core.admin import OrganizationScopedAdmin
 from revisit.outreach.models import (
     Cadence,
     CallTask,
+    Campaign,
     FollowUp,
     OutreachSettings,
     OutreachState,
     ScheduledContact,
+    StaffDuty,
     Strategy,
 )
 
@@ -77,3 +79,15 @@ class OutreachStateAdmin(OrganizationScopedAdmin):
     list_display = ["customer", "queue", "unreachable_count"]
     list_filter = ["queue"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "starts_on", "ends_on", "ended_on"]
+
+
+@admin.register(StaffDuty)
+class StaffDutyAdmin(OrganizationScopedAdmin):
+    organization_path = "staff__organization"
+    list_display = ["staff", "assists", "on_call_team"]
+    raw_id_fields = ["staff", "assists"]

@@ -12,15 +12,18 @@ from revisit.core.audit import record_event
 from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment, Staff
 from revisit.customers.consents import marketable
-from revisit.customers.models import Customer, MarketingConsent, PhoneStatus
+from revisit.customers.models import Customer, MarketingConsent, PhoneStatus, Tier
 from revisit.grading.models import Grade, Inventory
 from revisit.grading.reads import current_inventory
+from revisit.outreach.campaigns import active_campaign
 from revisit.outreach.followups import outreach_settings
 from revisit.outreach.models import (
+    Allocation,
     CallTask,
     FollowUp,
     OutreachState,
     ScheduledContact,
+    StaffDuty,
     Strategy,
 )
 from revisit.sales.models import Order
@@ -41,6 +44,7 @@ class _Caller:
     department: str | None
     stores: set
     quota: int
+    personal_quota: int | None = None
     load: int = 0  # activation (segment) tasks of the day: the quota limits these only
     scheduled: int = 0  # routine revisits of the day, on top of the quota
 
@@ -63,6 +67,7 @@ def _callers(org: Organization, day: date, settings) -> dict[int, _Caller]:
                 staff.department.kind if staff.department else None,
                 set(),
                 staff.daily_call_quota if staff.daily_call_quota is not None else -1,
+                staff.daily_call_quota,
             ),
         )
         caller.roles.add(a.role)
@@ -148,23 +153,89 @@ def _pick(candidates: list[_Caller], scheduled: bool) -> _Caller | None:
     return min(open_, key=lambda c: (c.load, c.staff_id)) if open_ else None
 
 
+def _one(caller: _Caller | None, scheduled: bool) -> _Caller | None:
+    """A named person takes the customer while she has room (routine revisits always)."""
+    if caller is None:
+        return None
+    return caller if scheduled or caller.has_room() else None
+
+
+@dataclass
+class _Team:
+    """Who is whose assistant, and who is on the call team (among today's callers)."""
+
+    assistants: dict[int, list[_Caller]] = field(default_factory=dict)
+    call_team: list[_Caller] = field(default_factory=list)
+
+
+def _team(people: dict[int, _Caller], settings) -> _Team:
+    team = _Team()
+    for staff_id, assists, on_call_team in StaffDuty.objects.filter(
+        staff_id__in=list(people)
+    ).values_list("staff_id", "assists_id", "on_call_team"):
+        caller = people[staff_id]
+        if assists is not None:
+            team.assistants.setdefault(assists, []).append(caller)
+        if on_call_team:
+            team.call_team.append(caller)
+            if caller.personal_quota is None:
+                caller.quota = settings.call_team_daily_quota
+    return team
+
+
+def _local_first(customer, pool: list[_Caller], scheduled: bool) -> _Caller | None:
+    local = [c for c in pool if customer.home_store_id in c.stores]
+    return _pick(local, scheduled) or _pick(pool, scheduled)
+
+
 def _assignee(
-    customer, department: str, people: dict[int, _Caller], *, scheduled: bool
+    customer, strategy, people: dict[int, _Caller], team: _Team, *, scheduled: bool
 ) -> _Caller | None:
-    """The owner when the department is hers (a consultant for on-site work, or staff of
-    that department); otherwise the least-loaded caller of the department's pool,
-    preferring the customer's store. Activation calls stop at the quota; scheduled
-    revisits are on top of it (seed 000: 除正常回访以外)."""
+    """Who calls the customer, by the strategy's allocation:
+
+    - manager: the strategy's named VIP manager;
+    - owner: her owning consultant;
+    - assistant: the owner's assistant (the least loaded, if she has several);
+    - call team: the call team's least loaded member, preferring her store;
+    - department (and when the above names nobody who takes calls): the owner when the
+      department is hers (a consultant for on-site work, or staff of that department),
+      otherwise the least-loaded caller of the department's pool, preferring her store.
+
+    A person who is full takes no more activation calls (no spill to someone else, so
+    every quota holds); scheduled revisits are on top of it (seed 000: 除正常回访以外)."""
+    allocation = strategy.allocation if strategy else Allocation.DEPARTMENT
+    department = strategy.department if strategy else "customer_service"
     owner = people.get(customer.owner_id)
+    if allocation == Allocation.MANAGER and strategy.manager_id in people:
+        return _one(people[strategy.manager_id], scheduled)
+    if allocation == Allocation.OWNER and owner:
+        return _one(owner, scheduled)
+    if allocation == Allocation.ASSISTANT and owner and team.assistants.get(owner.staff_id):
+        return _pick(team.assistants[owner.staff_id], scheduled)
+    if allocation == Allocation.CALL_TEAM and team.call_team:
+        return _local_first(customer, team.call_team, scheduled)
     if owner and (
         (department == "onsite" and Role.CONSULTANT in owner.roles)
         or owner.department == department
     ):
-        return owner if scheduled or owner.has_room() else None
+        return _one(owner, scheduled)
     pool = [c for c in people.values() if Role.CALLER in c.roles and c.department == department]
     pool = pool or [c for c in people.values() if Role.CALLER in c.roles]
-    local = [c for c in pool if customer.home_store_id in c.stores]
-    return _pick(local, scheduled) or _pick(pool, scheduled)
+    return _local_first(customer, pool, scheduled)
+
+
+def choose_strategy(
+    strategies: dict[str, Strategy], segment: str, tier: str, precedence: str
+) -> Strategy | None:
+    """The worked strategy that applies to a customer of `segment` and `tier`: when both
+    a segment and a tier strategy are worked, the organization's precedence decides."""
+    by_segment = strategies.get(segment) if segment else None
+    by_tier = strategies.get(tier) if tier else None
+    by_segment = by_segment if by_segment and by_segment.is_worked else None
+    by_tier = by_tier if by_tier and by_tier.is_worked else None
+    if precedence == "segment":
+        return by_segment or by_tier
+    return by_tier or by_segment
 
 
 def generate_call_lists(
@@ -196,7 +267,9 @@ def generate_call_lists(
             due_date__lt=date,
         ).update(due_date=date)
         people = _callers(organization, date, settings)
+        team = _team(people, settings)
         strategies = {s.target: s for s in Strategy.objects.filter(organization=organization)}
+        campaign = active_campaign(organization, date)
         reachable = _reachable(organization)
         due = dict(
             ScheduledContact.objects.filter(
@@ -210,8 +283,9 @@ def generate_call_lists(
             )
         worked = {t for t, s in strategies.items() if s.is_worked}
         wanted = {cid for cid, seg in graded.items() if seg in worked} | set(due)
-        if "SVIP" in worked:
-            wanted |= set(reachable.filter(tier="SVIP").values_list("pk", flat=True))
+        worked_tiers = worked & set(Tier.values)
+        if worked_tiers:
+            wanted |= set(reachable.filter(tier__in=worked_tiers).values_list("pk", flat=True))
         rows = list(
             _not_recently_contacted(reachable, organization, date, settings).filter(
                 pk__in=wanted - set(due)
@@ -229,11 +303,11 @@ def generate_call_lists(
         queue = []
         for customer in rows:
             segment = graded.get(customer.pk, "")
-            strategy = strategies.get(segment)
-            if customer.tier == "SVIP" and "SVIP" in worked:
-                strategy = strategies["SVIP"]
+            strategy = choose_strategy(
+                strategies, segment, customer.tier, settings.strategy_precedence
+            )
             scheduled = customer.pk in due
-            if not scheduled and (strategy is None or not strategy.is_worked):
+            if not scheduled and strategy is None:
                 continue
             priority = 0 if scheduled else strategy.priority
             last = customer.last_contact.timestamp() if customer.last_contact else 0
@@ -241,8 +315,7 @@ def generate_call_lists(
         queue.sort(key=lambda q: q[:3])
         tasks = []
         for _, _, _, customer, segment, strategy, scheduled in queue:
-            department = strategy.department if strategy else "customer_service"
-            caller = _assignee(customer, department, people, scheduled=scheduled)
+            caller = _assignee(customer, strategy, people, team, scheduled=scheduled)
             if caller is None:
                 continue
             if scheduled:
@@ -250,6 +323,9 @@ def generate_call_lists(
             else:
                 caller.load += 1
             result.per_staff[caller.staff_id] += 1
+            in_campaign = campaign is not None and (
+                campaign.targets(segment, customer.tier) or due.get(customer.pk) == "campaign"
+            )
             tasks.append(
                 CallTask(
                     organization=organization,
@@ -259,6 +335,7 @@ def generate_call_lists(
                     first_due_date=date,
                     segment=segment,
                     strategy=strategy,
+                    campaign=campaign if in_campaign else None,
                     source=CallTask.Source.SCHEDULED if scheduled else CallTask.Source.SEGMENT,
                 )
             )
@@ -272,6 +349,7 @@ def generate_call_lists(
             created=result.created,
             carried_over=result.carried_over,
             inventory=inventory.pk if inventory else None,
+            campaign=campaign.pk if campaign else None,
         )
     return result
 

@@ -2,12 +2,13 @@
 the values before and after."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from revisit.core.audit import record_event
 from revisit.core.changes import jsonable, save_changes
-from revisit.core.models import Organization, Staff
+from revisit.core.models import Organization, Role, Staff
 from revisit.outreach.followups import outreach_settings
-from revisit.outreach.models import Cadence, Strategy
+from revisit.outreach.models import Cadence, StaffDuty, Strategy
 
 CADENCE_FIELDS = ["key", "name", "kind", "days", "start_months"]
 
@@ -25,6 +26,35 @@ def set_daily_call_quota(staff: Staff, quota: int | None, *, actor: Staff) -> di
     return save_changes(
         staff, {"daily_call_quota": quota}, actor=actor, action="staff.daily_call_quota"
     )
+
+
+def consultants(organization: Organization):
+    """Whom an assistant may assist: the organization's active consultants."""
+    return (
+        Staff.objects.filter(
+            organization=organization, is_active=True, role_assignments__role=Role.CONSULTANT
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def set_staff_duty(
+    staff: Staff, *, assists: Staff | None, on_call_team: bool, actor: Staff
+) -> dict:
+    """Whose assistant `staff` is (None: nobody's) and whether she is on the call team."""
+    if assists is not None and (
+        assists.pk == staff.pk or not consultants(staff.organization).filter(pk=assists.pk).exists()
+    ):
+        raise ValueError(_("An assistant assists another consultant of the organization."))
+    with transaction.atomic():
+        duty, _created = StaffDuty.objects.get_or_create(staff=staff)
+        return save_changes(
+            duty,
+            {"assists": assists, "on_call_team": on_call_team},
+            actor=actor,
+            action="staff.duty",
+        )
 
 
 def update_strategy(strategy: Strategy, changes: dict, *, actor: Staff) -> dict:

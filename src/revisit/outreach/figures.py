@@ -30,7 +30,7 @@ def daily_figures(
         staff__organization=organization,
         staff__is_active=True,
         role__in=[Role.CONSULTANT, Role.CALLER],
-    ).select_related("staff", "store__region")
+    ).select_related("staff", "staff__duty", "store__region")
     if staff_ids is not None:
         assignments = assignments.filter(staff_id__in=staff_ids)
     for a in assignments:
@@ -39,6 +39,9 @@ def daily_figures(
             if a.role == Role.CONSULTANT
             else settings.caller_daily_quota
         )
+        duty = getattr(a.staff, "duty", None)  # select_related: None when she has none
+        if duty is not None and duty.on_call_team:
+            default = settings.call_team_daily_quota  # as the call lists count it
         row = staff.setdefault(
             a.staff_id,
             {

@@ -55,6 +55,7 @@ REASON_LABELS = {
     "intent_1": gettext_lazy("Intent 1 follow-up"),
     "intent_2": gettext_lazy("Intent 2 follow-up"),
     "intent_3": gettext_lazy("Intent 3 follow-up"),
+    "campaign": gettext_lazy("Invited again: a campaign for her starts"),
 }
 
 

@@ -1,5 +1,6 @@
 """Outreach records: strategies per segment, call tasks, follow-ups, cadences, settings."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -57,6 +58,36 @@ class OutreachSettings(models.Model):
         ),
     )
 
+    strategy_precedence = models.CharField(
+        _("when a segment and a tier strategy both apply"),
+        max_length=10,
+        choices=[
+            ("tier", _("The tier strategy wins")),
+            ("segment", _("The segment strategy wins")),
+        ],
+        default="tier",
+    )
+    call_team_daily_quota = models.PositiveIntegerField(
+        _("call team calls per day"),
+        default=150,
+        help_text=_("Members of the call team; 100 to 200 a day is usual."),
+    )
+    winback_offer_price = models.TextField(
+        _("win-back offer: finds it too expensive"),
+        blank=True,
+        default="半价体验活动价项目 1 次（体验价 580 元，半价 290 元）；季度美肤卡 980 元或 1980 元",
+    )
+    winback_offer_service = models.TextField(
+        _("win-back offer: service not good"),
+        blank=True,
+        default="赠送光子嫩肤 1 次卡（按过往消费金额选择赠送项目），凭微信截屏到院领取；到院专人接待",
+    )
+    winback_offer_other = models.TextField(
+        _("win-back offer: other reasons"),
+        blank=True,
+        default="到院专人接待，免费皮肤检测，赠医用面膜 1 盒",
+    )
+
     class Meta:
         verbose_name = _("outreach settings")
         verbose_name_plural = _("outreach settings")
@@ -70,6 +101,17 @@ class InvitationType(models.TextChoices):
     NEW_PRODUCT = "new_product", _("New product launch")
     SPECIAL_PRICE = "special_price", _("Special price")
     FREE_TRIAL = "free_trial", _("Free trial")
+
+
+class Allocation(models.TextChoices):
+    """Who takes a strategy's customers (seed: SVIP to a VIP manager, A/B to the owning
+    consultant, C to the call team, the consultant's assistant for her B1 customers)."""
+
+    DEPARTMENT = "department", _("The department (owner if hers, else its callers)")
+    OWNER = "owner", _("The owning consultant")
+    ASSISTANT = "assistant", _("The owning consultant's assistant")
+    MANAGER = "manager", _("A named VIP manager")
+    CALL_TEAM = "call_team", _("The call team")
 
 
 class Strategy(models.Model):
@@ -100,6 +142,18 @@ class Strategy(models.Model):
         _("priority"), default=5, help_text=_("1 is first.")
     )
     is_worked = models.BooleanField(_("worked"), default=True)
+    allocation = models.CharField(
+        _("who calls"), max_length=12, choices=Allocation.choices, default=Allocation.DEPARTMENT
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("VIP manager"),
+        help_text=_("For allocation to a named manager: the staff member who takes them."),
+    )
 
     class Meta:
         verbose_name = _("strategy")
@@ -163,6 +217,14 @@ class CallTask(models.Model):
         verbose_name=_("worked by"),
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    campaign = models.ForeignKey(
+        "Campaign",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("campaign"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -369,6 +431,97 @@ class OutreachState(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer)
+
+
+class StaffDuty(models.Model):
+    """A staff member's part in the call lists beyond her roles: whose assistant she is
+    (she takes that consultant's customers of an "assistant" strategy), and whether she
+    is on the call team (呼叫组, with its own daily quota)."""
+
+    staff = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="duty",
+        verbose_name=_("staff member"),
+    )
+    assists = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assistants",
+        verbose_name=_("assistant of"),
+    )
+    on_call_team = models.BooleanField(_("on the call team"), default=False)
+
+    class Meta:
+        verbose_name = _("outreach duty")
+        verbose_name_plural = _("outreach duties")
+
+    def __str__(self) -> str:
+        return str(self.staff)
+
+    @property
+    def organization(self):
+        return self.staff.organization
+
+
+class Campaign(models.Model):
+    """A dated plan (the May plan, an anniversary): which segments, tiers and item
+    categories it targets, its offer, and per target the offer, script and invitation
+    type that replace the strategy's while it runs."""
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="campaigns", verbose_name=_("organization")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    ended_on = models.DateField(
+        _("ended early on"), null=True, blank=True, help_text=_("Not active from this day.")
+    )
+    segments = models.JSONField(_("segments"), default=list, blank=True)
+    tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    categories = models.JSONField(_("item categories"), default=list, blank=True)
+    offer = models.TextField(_("offer"), blank=True)
+    # {"A1": {"offer": "...", "script": "...", "invitation_type": "..."}, ...}
+    overrides = models.JSONField(_("strategy overrides"), default=dict, blank=True)
+    reinvited_at = models.DateTimeField(_("re-invitations scheduled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "id"]
+        indexes = [models.Index(fields=["organization", "starts_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def last_day(self):
+        """The last day it runs (the day before it was ended early, if it was)."""
+        if self.ended_on is not None:
+            return min(self.ends_on, self.ended_on - timedelta(days=1))
+        return self.ends_on
+
+    def is_active_on(self, day) -> bool:
+        return self.starts_on <= day <= self.last_day
+
+    def targets(self, segment: str, tier: str) -> bool:
+        return bool(segment and segment in self.segments) or bool(tier and tier in self.tiers)
+
+    def override_for(self, segment: str, tier: str) -> dict:
+        """The overrides for a customer: her segment's, else her tier's (empty values
+        left out), with the campaign's own offer when neither gives one."""
+        found = {}
+        for target in (tier, segment):
+            for key, value in (self.overrides.get(target) or {}).items():
+                if value:
+                    found[key] = value
+        if not found.get("offer") and self.offer:
+            found["offer"] = self.offer
+        return found
 
 
 DEFAULT_UPGRADE_DISCOUNT = Decimal("0.80")

@@ -48,10 +48,20 @@ def honorific(gender: str) -> str:
 
 
 def render_script(
-    text: str, *, customer, strategy=None, staff=None, last_line=None, organization=None
+    text: str,
+    *,
+    customer,
+    strategy=None,
+    staff=None,
+    last_line=None,
+    organization=None,
+    offer: str | None = None,
 ) -> str:
     """The script with every placeholder filled; a value that is not known reads "—".
-    Pass `organization` when it is at hand, to spare reading it from the customer."""
+    Pass `organization` when it is at hand, to spare reading it from the customer, and
+    `offer` when it is not the strategy's (a campaign's, or the survey's win-back)."""
+    if offer is None:
+        offer = strategy.offer if strategy else ""
     if not text:
         return ""
     values = {
@@ -60,7 +70,7 @@ def render_script(
         "honorific": honorific(customer.gender),
         "last_item": str(last_line.item) if last_line and last_line.item_id else "—",
         "last_visit": last_line.order_date.isoformat() if last_line else "—",
-        "offer": (strategy.offer if strategy else "") or "—",
+        "offer": offer or "—",
         "store": str(customer.home_store) if customer.home_store_id else "—",
         "staff": str(staff) if staff else "—",
         "org": str(organization or customer.organization),

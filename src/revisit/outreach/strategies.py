@@ -8,7 +8,7 @@ from django.db import transaction
 from revisit.core.audit import record_event
 from revisit.core.models import Organization
 from revisit.core.money import round_money
-from revisit.outreach.models import Strategy
+from revisit.outreach.models import Allocation, Strategy
 from revisit.sales.models import Item
 
 ONSITE, SERVICE, MEMBER = "onsite", "customer_service", "member_center"
@@ -114,7 +114,51 @@ DEFAULT_STRATEGIES = [
         "",
         None,
     ),
+    # Allocation by value tier (A: 3 万以上, B: 1–3 万, C: below): off until the
+    # organization works by tier; then A/B go to the owning consultant, C to the call team.
+    (
+        "A",
+        "A 类：咨询师维护",
+        ONSITE,
+        "expert_event",
+        2,
+        False,
+        "累计消费高：由归属咨询师维护，先分析消费轨迹与潜在需求，再定邀约方案。",
+        "",
+        None,
+    ),
+    (
+        "B",
+        "B 类：咨询师维护",
+        ONSITE,
+        "special_price",
+        3,
+        False,
+        "累计消费中等：由归属咨询师维护，按过往项目与价位精准邀约。",
+        "",
+        None,
+    ),
+    (
+        "C",
+        "C 类：呼叫组邀约",
+        SERVICE,
+        "special_price",
+        5,
+        False,
+        "累计消费低、上门未成交或未上门：专职呼叫组电话邀约，有意向转现场咨询跟进。",
+        "",
+        None,
+    ),
 ]
+
+# Who takes each default strategy's customers (the rest: by department).
+DEFAULT_ALLOCATION = {
+    "SVIP": Allocation.MANAGER,
+    "A": Allocation.OWNER,
+    "B": Allocation.OWNER,
+    "C": Allocation.CALL_TEAM,
+    "B1": Allocation.ASSISTANT,
+}
 
 
 # Default call scripts (placeholders are filled on each task, see outreach/scripts.py).
@@ -152,7 +196,8 @@ def install_default_strategies(organization: Organization) -> int:
                 policy=policy,
                 offer=offer,
                 upgrade_discount=discount,
-                script=DEFAULT_SCRIPTS.get(target, INVITATION_SCRIPT) if worked else "",
+                script=DEFAULT_SCRIPTS.get(target, INVITATION_SCRIPT) if invitation else "",
+                allocation=DEFAULT_ALLOCATION.get(target, Allocation.DEPARTMENT),
             )
             for target, name, dept, invitation, priority, worked, policy, offer, discount in DEFAULT_STRATEGIES
             if target not in existing

@@ -10,11 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from revisit.core.clock import org_zone
 from revisit.core.models import Store
 from revisit.customers.models import MarketingConsent, Satisfaction
+from revisit.outreach.assignments import assignable_staff
+from revisit.outreach.configure import consultants
 from revisit.outreach.models import (
+    Allocation,
     ContactChannel,
     DeclineReason,
     DissatisfactionReason,
     Outcome,
+    OutreachSettings,
     Strategy,
 )
 from revisit.outreach.scripts import check_script
@@ -198,6 +202,8 @@ class StrategyForm(forms.ModelForm):
             "script",
             "priority",
             "is_worked",
+            "allocation",
+            "manager",
         ]
         widgets = {
             "policy": forms.Textarea(attrs={"rows": 2}),
@@ -236,9 +242,35 @@ class StrategyForm(forms.ModelForm):
             max_value=1,
             decimal_places=2,
         )
+        # A VIP manager takes calls: one of the organization's consultants or callers.
+        self.fields["manager"].queryset = assignable_staff(self.instance.organization)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("allocation") == Allocation.MANAGER and not data.get("manager"):
+            self.add_error("manager", _("Choose the VIP manager who takes these customers."))
+        return data
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PrecedenceForm(forms.ModelForm):
+    class Meta:
+        model = OutreachSettings
+        fields = ["strategy_precedence"]
+        widgets = {"strategy_precedence": forms.RadioSelect}
+
+
+class StaffDutyForm(forms.Form):
+    assists = forms.ModelChoiceField(
+        label=_("Assistant of"), queryset=None, required=False, empty_label="—"
+    )
+    on_call_team = forms.BooleanField(label=_("On the call team"), required=False)
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assists"].queryset = consultants(person.organization).exclude(pk=person.pk)
 
 
 class UploadForm(forms.Form):

@@ -4,6 +4,7 @@ error in the user's language, never a database error."""
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -374,6 +375,7 @@ class OutreachSettingsForm(forms.ModelForm):
         "contact_cap": 1000,
         "capped_interval_days": DAYS_MAX,
         "survey_target_percent": 100,
+        "call_team_daily_quota": 1000,
     }
 
     class Meta:
@@ -391,12 +393,24 @@ class OutreachSettingsForm(forms.ModelForm):
             "capped_interval_days",
             "survey_target_percent",
             "call_without_consent",
+            "call_team_daily_quota",
+            "winback_offer_price",
+            "winback_offer_service",
+            "winback_offer_other",
         ]
+        widgets = {
+            "winback_offer_price": forms.Textarea(attrs={"rows": 2}),
+            "winback_offer_service": forms.Textarea(attrs={"rows": 2}),
+            "winback_offer_other": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, top in self.BOUNDS.items():
             self.fields[name] = bounded_int(self.fields[name], top)
+        for name in ("winback_offer_price", "winback_offer_service", "winback_offer_other"):
+            self.fields[name].max_length = 2000
+            self.fields[name].validators.append(MaxLengthValidator(2000))
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

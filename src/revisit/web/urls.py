@@ -3,6 +3,7 @@ from django.urls import path
 from revisit.web.views import (
     audit,
     calendar,
+    campaigns,
     cards,
     customers,
     desk,
@@ -56,6 +57,10 @@ urlpatterns = [
     path("imports/runs/<int:pk>/rejects/", imports.run_rejects, name="import_run_rejects"),
     path("strategies/", strategies.strategy_list, name="strategies"),
     path("strategies/<int:pk>/", strategies.strategy_edit, name="strategy_edit"),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", campaigns.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:pk>/end/", campaigns.campaign_end, name="campaign_end"),
     path("reports/daily/", reports.daily_report, name="daily_report"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("staff/", staff.staff_list, name="staff"),
@@ -63,6 +68,7 @@ urlpatterns = [
     path("staff/<int:pk>/", staff.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/password/", staff.staff_reset_password, name="staff_reset_password"),
     path("staff/<int:pk>/active/", staff.staff_set_active, name="staff_set_active"),
+    path("staff/<int:pk>/duty/", staff.staff_duty, name="staff_duty"),
     path("staff/<int:pk>/roles/", staff.staff_add_role, name="staff_add_role"),
     path(
         "staff/<int:pk>/roles/<int:assignment>/remove/",

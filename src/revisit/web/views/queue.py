@@ -10,11 +10,18 @@ from django.views.decorators.http import require_POST
 from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.customers.models import Customer
+from revisit.outreach.campaigns import active_campaign
 from revisit.outreach.figures import daily_figures
-from revisit.outreach.followups import FollowUpError, contact_reason_label, record_followup
-from revisit.outreach.models import CallTask, FollowUp, Outcome, ScheduledContact
+from revisit.outreach.followups import (
+    FollowUpError,
+    contact_reason_label,
+    outreach_settings,
+    record_followup,
+)
+from revisit.outreach.models import CallTask, FollowUp, InvitationType, Outcome, ScheduledContact
 from revisit.outreach.scripts import render_script
 from revisit.outreach.strategies import upgrade_offers
+from revisit.outreach.winback import winback_offers
 from revisit.sales.models import OrderLine
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
@@ -37,7 +44,7 @@ def _my_tasks(request):
         CallTask.objects.filter(assignee=request.user, organization=org, due_date__lte=today)
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
-        .select_related("customer", "strategy", "customer__home_store")
+        .select_related("customer", "strategy", "campaign", "customer__home_store")
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
@@ -101,20 +108,26 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
         },
         org,
     )
+    winback = winback_offers(ids, outreach_settings(org))
+    invitation_labels = dict(InvitationType.choices)
     for t in tasks:
+        # The survey's choice shows on her next task, not on the call that recorded it.
+        chosen = winback.get(t.customer_id) if t.status == CallTask.Status.OPEN else None
+        _offer(t, chosen, invitation_labels)
         t.upgrade = offers.get(t.pk)
         t.history = history.get(t.customer_id, [])
         t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
         t.recorded_outcome_label = labels.get(t.recorded_outcome, t.recorded_outcome)
-        if t.strategy and t.strategy.script:
+        if t.script:
             t.script_text = render_script(
-                t.strategy.script,
+                t.script,
                 customer=t.customer,
                 strategy=t.strategy,
                 staff=staff,
                 last_line=last_lines.get(t.customer_id),
-                organization=staff.organization if staff else None,
+                organization=org,
+                offer=t.offer,
             )
     return tasks
 
@@ -154,6 +167,21 @@ class TaskFormControls:
         return bool(self.form["satisfaction"].value())
 
 
+def _offer(task: CallTask, winback, invitation_labels: dict) -> None:
+    """What the task offers: the win-back offer the customer's survey reason picked,
+    else the campaign's for her segment or tier, else the strategy's; the campaign's
+    script and invitation type replace the strategy's while it runs."""
+    override = task.campaign.override_for(task.segment, task.customer.tier) if task.campaign else {}
+    strategy = task.strategy
+    task.winback = winback
+    task.offer = (
+        winback.offer if winback else override.get("offer") or (strategy.offer if strategy else "")
+    )
+    task.script = override.get("script") or (strategy.script if strategy else "")
+    invitation = override.get("invitation_type") or (strategy.invitation_type if strategy else "")
+    task.invitation_label = invitation_labels.get(invitation, "")
+
+
 @require_roles(QUEUE_ROLES)
 def queue(request):
     tasks = _with_history(list(_my_tasks(request)), request.user)
@@ -164,6 +192,7 @@ def queue(request):
         "progress": progress(request),
         "controls": TaskFormControls(form),
         "may_reveal": may_reveal_phones(request.user),
+        "campaign": active_campaign(org, local_date(org)),
         "today": local_date(org),
     }
     return render(request, "web/queue/queue.html", context)
@@ -171,7 +200,7 @@ def queue(request):
 
 def _task(request, pk: int) -> CallTask:
     return get_object_or_404(
-        CallTask.objects.select_related("customer", "strategy"),
+        CallTask.objects.select_related("customer", "strategy", "campaign"),
         pk=pk,
         assignee=request.user,
         organization=request.user.organization,

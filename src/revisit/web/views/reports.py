@@ -11,6 +11,7 @@ from revisit.core.access import aggregate_scope, visible_orders
 from revisit.core.clock import local_date
 from revisit.core.models import Role
 from revisit.grading.reads import current_inventory
+from revisit.outreach.campaigns import active_campaign
 from revisit.outreach.figures import daily_figures, survey_progress
 from revisit.outreach.models import Outcome
 from revisit.sales.models import OrderLine
@@ -172,5 +173,6 @@ def daily_report(request):
             "sales": sales,
             "sales_total": sum(r["amount"] for r in sales),
             "survey": survey_progress(org, day, aggregate_scope(request.user)),
+            "campaign": active_campaign(org, day),
         },
     )

@@ -48,6 +48,7 @@ SECTIONS = [
     ("settings_cadences", gettext_lazy("Cadences")),
     ("settings_psychology", gettext_lazy("Psychology types")),
     ("strategies", gettext_lazy("Strategies")),
+    ("campaigns", gettext_lazy("Campaigns")),
 ]
 
 

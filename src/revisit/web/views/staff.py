@@ -20,7 +20,10 @@ from django.views.decorators.http import require_POST
 from revisit.core import staff as services
 from revisit.core.access import get_staff_or_404, visible_staff
 from revisit.core.models import Role
+from revisit.outreach.configure import set_staff_duty
+from revisit.outreach.models import StaffDuty
 from revisit.web import permissions as perm
+from revisit.web.forms import StaffDutyForm
 
 
 class PlaceForm(forms.Form):
@@ -103,6 +106,9 @@ def staff_new(request):
 def staff_detail(request, pk: int):
     person = get_staff_or_404(request.user, pk=pk)
     org = request.user.organization
+    duty = StaffDuty.objects.filter(staff=person).select_related("assists").first() or StaffDuty(
+        staff=person
+    )
     return render(
         request,
         "web/staff/detail.html",
@@ -112,8 +118,36 @@ def staff_detail(request, pk: int):
             "may_edit": perm.has_any(request.user, perm.STAFF_EDIT_ROLES),
             "role_form": PlaceForm(organization=org, prefix="role"),
             "reason_form": ReasonForm(),
+            "duty": duty,
+            "duty_form": StaffDutyForm(
+                person=person,
+                initial={"assists": duty.assists_id, "on_call_team": duty.on_call_team},
+            ),
         },
     )
+
+
+@require_POST
+@perm.require_roles(perm.STAFF_EDIT_ROLES)
+def staff_duty(request, pk: int):
+    """Whose assistant the person is, and whether she is on the call team."""
+    person = get_staff_or_404(request.user, pk=pk)
+    form = StaffDutyForm(request.POST, person=person)
+    if not form.is_valid():
+        messages.error(request, _("Choose a consultant of your organization."))
+        return redirect("staff_detail", pk=person.pk)
+    try:
+        diff = set_staff_duty(
+            person,
+            assists=form.cleaned_data["assists"],
+            on_call_team=form.cleaned_data["on_call_team"],
+            actor=request.user,
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Saved.") if diff else _("Nothing was changed."))
+    return redirect("staff_detail", pk=person.pk)
 
 
 @require_POST

@@ -7,6 +7,7 @@ from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.phones import mask_phone
 from revisit.outreach.calllists import allocation_table, generate_call_lists
+from revisit.outreach.campaigns import active_campaign, reinvite_started
 from revisit.outreach.models import CallTask
 
 
@@ -25,6 +26,10 @@ class Command(BaseCommand):
         table = sub.add_parser("table", help="tasks per staff member and segment")
         table.add_argument("--date", type=iso_date, required=True)
         table.add_argument("--org")
+        reinvite = sub.add_parser(
+            "reinvite", help="invite declined/unreachable customers of started campaigns"
+        )
+        reinvite.add_argument("--org")
 
     def handle(self, *args, **opts):
         org = resolve_organization(opts.get("org"))
@@ -34,7 +39,15 @@ class Command(BaseCommand):
                 f"{result.date}: 新建任务 {result.created}，顺延 {result.carried_over} "
                 f"(created {result.created}, carried over {result.carried_over})"
             )
+            campaign = active_campaign(org, opts["date"])
+            if campaign is not None:
+                self.stdout.write(
+                    f"活动 (campaign): {campaign.name} {campaign.starts_on}–{campaign.last_day}"
+                )
             self._table(org, opts["date"])
+        elif opts["action"] == "reinvite":
+            n = reinvite_started(org)
+            self.stdout.write(f"再次邀约 {n} 位顾客 (invited again: {n})")
         elif opts["action"] == "table":
             self._table(org, opts["date"])
         else:
