@@ -1,4 +1,4 @@
-"""Importing order lines: vectorized checks, natural keys, bulk writes.
+"""Importing order lines: vectorized checks, natural keys, staged set-based writes.
 
 An order line's natural key is (order number, line number within that order in the
 file). A file without order numbers gets a key from each row's content (customer, date,

@@ -1,8 +1,9 @@
 """Import services: customers and order lines from the spreadsheets other systems export.
 
-A file is read and every row checked before anything is written; good rows go in inside
-one short transaction at the end, rejected rows are listed with their row number, column and reason, and
-importing the same file again changes nothing.
+A file is read and every row checked before anything is written; good rows go in
+together in one short transaction at the end (order lines wait in staging tables until
+then: `revisit.imports.staging`), rejected rows are listed with their row number, column
+and reason, and importing the same file again changes nothing.
 """
 
 import hashlib
