@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from django.db import connection
 
 from revisit.core.models import Role
 from tests.factories import make_org, make_staff, make_store
@@ -40,3 +41,12 @@ def write_xlsx(path: Path, rows: list[list]) -> Path:
         sheet.write_row(r, 0, row)
     book.close()
     return path
+
+
+def database_url() -> str:
+    """The test database's URL, for a child process that works on it."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"

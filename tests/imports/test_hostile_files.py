@@ -8,14 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from revisit.customers.models import Customer
 from revisit.imports.models import ImportRun
 from revisit.imports.services import ImportFileError, import_customers
 from revisit.imports.xlsx_guard import SheetExtent
 from tests.imports import hostile_files as hostile
-from tests.imports.conftest import write_csv
+from tests.imports.conftest import database_url, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -135,18 +134,10 @@ def test_a_gbk_file_with_one_utf8_row_rejects_that_row(clinic, tmp_path):
     assert dict(Customer.objects.values_list("code", "name")) == {"K001": "王小美", "K003": "张伟"}
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def run_cli(args: list[str], tmp_path: Path) -> tuple[int, str, int]:
     """Run `revisit ...` in a child process on the test database: its exit status (negative
     when killed by a signal, e.g. -6 for an abort), its stderr and its peak RSS in MB."""
-    env = dict(os.environ, DATABASE_URL=_database_url(), REVISIT_VAR=str(tmp_path / "var"))
+    env = dict(os.environ, DATABASE_URL=database_url(), REVISIT_VAR=str(tmp_path / "var"))
     err = tmp_path / "stderr.txt"
     with open(os.devnull, "wb") as out, err.open("wb") as errors:
         child = subprocess.Popen([REVISIT, *args], env=env, stdout=out, stderr=errors)

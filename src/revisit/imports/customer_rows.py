@@ -51,6 +51,12 @@ class CustomerPlan:
     source: str = ""
     now: object = None
 
+    def stage(self) -> None:
+        """Nothing to stage: a customer file is small next to an order file."""
+
+    def cleanup(self) -> None:
+        pass
+
     def apply(self) -> None:
         Customer.objects.bulk_create(self.new, batch_size=2000)
         if self.changed:

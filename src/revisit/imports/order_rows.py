@@ -1,4 +1,4 @@
-"""Importing order lines: vectorized checks, natural keys, bulk writes.
+"""Importing order lines: vectorized checks, natural keys, staged set-based writes.
 
 An order line's natural key is (order number, line number within that order in the
 file). A file without order numbers gets a key from each row's content (customer, date,
@@ -12,7 +12,6 @@ import polars as pl
 from django.db.models import Q
 from django.utils import timezone
 
-from revisit.core.bulk import insert_rows
 from revisit.core.models import Organization, Store
 from revisit.customers.models import Customer
 from revisit.imports import checks
@@ -29,6 +28,7 @@ from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
 from revisit.imports.report import ImportReport, Rejection
 from revisit.imports.scope import ImportScope, outside_reason
+from revisit.imports.staging import Staging, insert_select, quote
 from revisit.sales.models import Item, Order, OrderLine
 from revisit.sales.services import refresh_last_visits
 
@@ -114,6 +114,11 @@ def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None):
 
 @dataclass
 class OrderPlan:
+    """What an order import writes. `stage()` loads it into temporary tables (no lock
+    on the main database), `apply()` moves it into the real tables inside the caller's
+    transaction with a fixed number of set-based statements (`revisit.imports.staging`
+    says why), `cleanup()` drops the temporary tables."""
+
     organization: Organization
     store: Store | None
     lines: pl.DataFrame  # new lines with their order key and line number
@@ -121,109 +126,127 @@ class OrderPlan:
     new_customers: pl.DataFrame
     new_items: pl.DataFrame
     updates: list = field(default_factory=list)  # (OrderLine, changed fields)
+    staging: Staging = field(default_factory=Staging)
+
+    def stage(self) -> None:
+        load = self.staging.load
+        load("customers", self.new_customers, NEW_CUSTOMER_COLUMNS)
+        load("items", self.new_items, {"item": "text", "category": "text"})
+        load("orders", self.orders, ORDER_COLUMNS)
+        load("lines", self.lines, LINE_COLUMNS)
+        # Customers whose last visit may change: those of new lines and of changed ones.
+        codes = pl.concat(
+            [
+                self.lines.get_column("customer_code"),
+                pl.Series([code for _, _, code in self.updates], dtype=pl.String),
+            ]
+        )
+        load("touched", codes.unique().to_frame("customer_code"), {"customer_code": "text"})
 
     def apply(self) -> None:
-        org = self.organization
-        now = timezone.now()
-        Customer.objects.bulk_create(
-            [
-                Customer(
-                    organization=org,
-                    code=r["customer_code"],
-                    name=r["name"] or "",
-                    mobile=r["mobile"] or "",
-                    phone_status="valid" if r["mobile"] else "unknown",
-                    home_store_id=r["store_id"],
-                    created_at=now,
-                )
-                for r in self.new_customers.iter_rows(named=True)
-            ],
-            batch_size=CHUNK,
+        org, now, table = self.organization, timezone.now(), self.staging.name
+        customer, order, item = (quote(m._meta.db_table) for m in (Customer, Order, Item))
+        insert_select(
+            Customer,
+            {
+                "code": "s.customer_code",
+                "name": "COALESCE(s.name, '')",
+                "mobile": "COALESCE(s.mobile, '')",
+                "phone_status": "CASE WHEN s.mobile IS NULL THEN 'unknown' ELSE 'valid' END",
+                "home_store_id": "s.store_id",
+            },
+            f"FROM {table('customers')} s",
+            organization_id=org.pk,
+            created_at=now,
+            updated_at=now,
         )
-        Item.objects.bulk_create(
-            [
-                Item(
-                    organization=org,
-                    code=r["item"][:64],
-                    name=r["item"],
-                    category=r["category"] or "",
-                )
-                for r in self.new_items.iter_rows(named=True)
-            ],
-            batch_size=CHUNK,
+        insert_select(
+            Item,
+            {
+                "code": "substr(s.item, 1, 64)",
+                "name": "s.item",
+                "category": "COALESCE(s.category, '')",
+            },
+            f"FROM {table('items')} s",
+            organization_id=org.pk,
         )
-        customer_ids = _ids_by(Customer, org, "code", self.orders.get_column("customer_code"))
-        item_ids = _item_ids(org)
-        insert_rows(
-            Order._meta.db_table,
-            [
-                "organization_id",
-                "order_no",
-                "customer_id",
-                "store_id",
-                "order_date",
-                "consultant_id",
-                "created_at",
-            ],
-            (
-                (org.pk, key, customer_ids[code], store_id, day, consultant, now)
-                for key, code, day, store_id, consultant in self.orders.select(
-                    "order_key", "customer_code", "date", "store_id", "consultant_id"
-                ).iter_rows()
-            ),
+        insert_select(
+            Order,
+            {
+                "order_no": "s.order_key",
+                "customer_id": "c.id",
+                "store_id": "s.store_id",
+                "order_date": "s.date",
+                "consultant_id": "s.consultant_id",
+            },
+            f"FROM {table('orders')} s JOIN {customer} c "
+            "ON c.organization_id = %s AND c.code = s.customer_code",
+            [org.pk],
+            organization_id=org.pk,
+            created_at=now,
         )
-        order_ids = _ids_by(Order, org, "order_no", self.orders.get_column("order_key"))
-        order_ids.update(_ids_by(Order, org, "order_no", self.lines.get_column("order_key")))
-        insert_rows(
-            OrderLine._meta.db_table,
-            [
-                "order_id",
-                "line_no",
-                "organization_id",
-                "customer_id",
-                "order_date",
-                "item_id",
-                "quantity",
-                "amount",
-                "practitioner_id",
-                "is_promo",
-            ],
-            (
-                (
-                    order_ids[key],
-                    line_no,
-                    org.pk,
-                    customer_ids.get(code) or _customer_id(org, code),
-                    day,
-                    item_ids.get(item),
-                    qty,
-                    amount,
-                    practitioner,
-                    promo,
-                )
-                for key, line_no, code, day, item, qty, amount, practitioner, promo in self.lines.select(
-                    "order_key",
-                    "line_no",
-                    "customer_code",
-                    "date",
-                    "item",
-                    "qty",
-                    "amount_value",
-                    "practitioner_id",
-                    "is_promo",
-                ).iter_rows()
-            ),
+        # A line's customer is its order's (checked when planning); its item is the one
+        # of that name, else of that code.
+        insert_select(
+            OrderLine,
+            {
+                "order_id": "o.id",
+                "line_no": "s.line_no",
+                "customer_id": "o.customer_id",
+                "order_date": "s.date",
+                "item_id": "COALESCE(named.id, coded.id)",
+                "quantity": "s.qty",
+                "amount": "s.amount_value",
+                "practitioner_id": "s.practitioner_id",
+                "is_promo": "s.is_promo",
+            },
+            f"FROM {table('lines')} s "
+            f"JOIN {order} o ON o.organization_id = %s AND o.order_no = s.order_key "
+            f"LEFT JOIN (SELECT name, min(id) AS id FROM {item} WHERE organization_id = %s "
+            "GROUP BY name) named ON named.name = s.item "
+            f"LEFT JOIN (SELECT code, min(id) AS id FROM {item} WHERE organization_id = %s "
+            "GROUP BY code) coded ON coded.code = s.item",
+            [org.pk, org.pk, org.pk],
+            organization_id=org.pk,
         )
-        for line, fields in self.updates:
+        for line, fields, _ in self.updates:
             line.save(update_fields=fields)
-        touched = set(customer_ids.get(code) for code in self.lines.get_column("customer_code"))
-        touched.update(line.customer_id for line, _ in self.updates)
-        touched.discard(None)
-        refresh_last_visits(org, touched)
+        refresh_last_visits(
+            org,
+            among=(
+                f"SELECT c.id FROM {customer} c JOIN {table('touched')} t "
+                "ON c.organization_id = %s AND c.code = t.customer_code",
+                [org.pk],
+            ),
+        )
+
+    def cleanup(self) -> None:
+        self.staging.drop()
 
 
-def _customer_id(org, code):
-    return Customer.objects.only("pk").get(organization=org, code=code).pk
+NEW_CUSTOMER_COLUMNS = {
+    "customer_code": "text",
+    "name": "text",
+    "mobile": "text",
+    "store_id": "int",
+}
+ORDER_COLUMNS = {
+    "order_key": "text",
+    "customer_code": "text",
+    "date": "date",
+    "store_id": "int",
+    "consultant_id": "int",
+}
+LINE_COLUMNS = {
+    "order_key": "text",
+    "line_no": "int",
+    "date": "date",
+    "item": "text",
+    "qty": "float",
+    "amount_value": "decimal",
+    "practitioner_id": "int",
+    "is_promo": "bool",
+}
 
 
 def _ids_by(model, org, column: str, values: pl.Series) -> dict[str, int]:
@@ -392,7 +415,7 @@ def _against_database(scope: ImportScope, unique: pl.DataFrame, report: ImportRe
                 )
             )
         if changed:
-            updates.append((line, changed))
+            updates.append((line, changed, row["customer_code"]))
         else:
             report.duplicates += 1
     return unique.filter(pl.Series(keep, dtype=pl.Boolean)), existing, updates

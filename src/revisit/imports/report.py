@@ -76,3 +76,10 @@ class ImportReport:
         data["rejections"] = data["rejections"][:1000]
         data["warnings"] = data["warnings"][:1000]
         report.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+    def delete_files(self) -> None:
+        """Remove the files of an import that did not happen."""
+        for path in (self.report_path, self.rejects_path):
+            if path:
+                Path(path).unlink(missing_ok=True)
+        self.report_path = self.rejects_path = ""

@@ -1,8 +1,9 @@
 """Import services: customers and order lines from the spreadsheets other systems export.
 
-A file is read and every row checked before anything is written; good rows go in inside
-one transaction, rejected rows are listed with their row number, column and reason, and
-importing the same file again changes nothing.
+A file is read and every row checked before anything is written; good rows go in
+together in one short transaction at the end (order lines wait in staging tables until
+then: `revisit.imports.staging`), rejected rows are listed with their row number, column
+and reason, and importing the same file again changes nothing.
 """
 
 import hashlib
@@ -182,42 +183,56 @@ def _run(
     )
     # Said before the transaction: inside it, a waiting page would not see it.
     progress("importing", report.read)
-    with transaction.atomic():
-        plan = PLANNERS[kind](scope, frame, report, store=store)
+    # Checking and staging read and write no real table: only the apply below holds
+    # a write transaction (revisit.imports.staging says why).
+    plan = PLANNERS[kind](scope, frame, report, store=store)
+    folder = Path(settings.IMPORT_REPORT_DIR) / organization.code
+    report.write_files(folder, f"{started:%Y%m%d-%H%M%S}-{kind}-{run.file_sha256[:8]}")
+    try:
         if not dry_run:
-            plan.apply()
-        folder = Path(settings.IMPORT_REPORT_DIR) / organization.code
-        report.write_files(folder, f"{started:%Y%m%d-%H%M%S}-{kind}-{run.file_sha256[:8]}")
-        run.status = ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.DONE
-        run.message = report.summary()
-        for count in (
-            "read",
-            "imported",
-            "updated",
-            "rejected",
-            "duplicates",
-            "created_customers",
-            "created_items",
-        ):
-            setattr(run, count, getattr(report, count))
-        run.report_path, run.rejects_path = report.report_path, report.rejects_path
-        run.finished_at = timezone.now()
-        run.save()
-        report.run_id = run.pk
-        if not dry_run:
-            record_event(
-                organization,
-                actor=actor,
-                action=f"import.{kind}",
-                target=run,
-                file=run.file_name,
-                read=report.read,
-                imported=report.imported,
-                updated=report.updated,
-                rejected=report.rejected,
-                duplicates=report.duplicates,
-            )
+            plan.stage()
+        with transaction.atomic():
+            if not dry_run:
+                plan.apply()
+            _finish(run, report, dry_run)
+            if not dry_run:
+                record_event(
+                    organization,
+                    actor=actor,
+                    action=f"import.{kind}",
+                    target=run,
+                    file=run.file_name,
+                    read=report.read,
+                    imported=report.imported,
+                    updated=report.updated,
+                    rejected=report.rejected,
+                    duplicates=report.duplicates,
+                )
+    except BaseException:
+        report.delete_files()  # no run names them
+        raise
+    finally:
+        plan.cleanup()
     return report
+
+
+def _finish(run: ImportRun, report: ImportReport, dry_run: bool) -> None:
+    run.status = ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.DONE
+    run.message = report.summary()
+    for count in (
+        "read",
+        "imported",
+        "updated",
+        "rejected",
+        "duplicates",
+        "created_customers",
+        "created_items",
+    ):
+        setattr(run, count, getattr(report, count))
+    run.report_path, run.rejects_path = report.report_path, report.rejects_path
+    run.finished_at = timezone.now()
+    run.save()
+    report.run_id = run.pk
 
 
 def import_customers(
