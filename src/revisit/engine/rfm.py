@@ -41,16 +41,18 @@ def rfm_summary(
     the date that many months before ``as_of`` count. Input columns: ``customer_id``,
     ``order_date`` (Date), ``amount`` (Decimal, scale 2).
     """
-    frame = lines.lazy().filter(pl.col("order_date") <= as_of)
+    frame = lines.lazy()
+    # Sum cents as integers: exact, and much faster than Decimal aggregation. Readers
+    # that already have integer cents pass them as ``amount_cents`` instead of ``amount``.
+    if "amount_cents" in frame.collect_schema().names():
+        cents = pl.col("amount_cents").cast(pl.Int64)
+    else:
+        cents = (pl.col("amount").cast(MONEY) * 100).cast(pl.Int64)
+    frame = frame.filter(pl.col("order_date") <= as_of)
     start = _window_start(as_of, window_months)
     if start is not None:
         frame = frame.filter(pl.col("order_date") > start)
-    # Sum cents as integers: exact, and much faster than Decimal aggregation.
-    frame = frame.select(
-        "customer_id",
-        "order_date",
-        (pl.col("amount").cast(MONEY) * 100).cast(pl.Int64).alias("cents"),
-    )
+    frame = frame.select("customer_id", "order_date", cents.alias("cents"))
     positive_date = pl.when(pl.col("cents") > 0).then(pl.col("order_date"))
     summary = (
         frame.group_by("customer_id")
