@@ -2,7 +2,9 @@
 
 Reads go through ADBC (Arrow Database Connectivity): the driver hands over Arrow
 columns, so no Python object is built per row. Amounts leave the database as integer
-cents and dates as dates (SQLite: day numbers), so no Decimal either.
+cents and dates as dates (SQLite: day numbers), so no Decimal either. On SQLite the
+driver runs in a child process (see `arrow_read`: its own copy of SQLite must not share
+a process with Python's).
 
 An ADBC connection is a second connection: it sees committed rows only. A caller
 inside a transaction (a test, or a service that has just written rows) may hold rows
@@ -11,7 +13,11 @@ only its own connection sees, so there the same queries run on Django's connecti
 """
 
 import io
+import subprocess
+import sys
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 from django.db import connection
@@ -50,7 +56,8 @@ def _literal(value) -> str:
 
 
 def adbc_connect():
-    """An ADBC connection to Django's database (the caller closes it)."""
+    """An ADBC connection to Django's database (the caller closes it). On SQLite, only
+    in a process with no other SQLite connection open (see `arrow_read`)."""
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
         from adbc_driver_postgresql import dbapi
@@ -72,9 +79,25 @@ def adbc_connect():
 def read_arrow(sql: str, params: list) -> pl.DataFrame:
     """Run `sql` (with `%s` placeholders for ids and dates) on a new ADBC connection."""
     query = sql % tuple(_literal(p) for p in params)
+    if connection.vendor == "sqlite":
+        return _read_arrow_in_child(query)
     with adbc_connect() as conn, conn.cursor() as cursor:
         cursor.execute(query)
         return pl.DataFrame(cursor.fetch_arrow())
+
+
+def _read_arrow_in_child(query: str) -> pl.DataFrame:
+    script = Path(__file__).with_name("arrow_read.py")
+    with tempfile.TemporaryDirectory(prefix="revisit-arrow-") as folder:
+        out = Path(folder) / "rows.arrow"
+        done = subprocess.run(
+            [sys.executable, str(script), connection.settings_dict["NAME"], query, str(out)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            raise RuntimeError(f"Arrow read failed: {done.stderr.strip()[-2000:]}")
+        return pl.read_ipc(out)
 
 
 def _read_on_connection(sql: str, params: list, schema: dict) -> pl.DataFrame:
