@@ -406,7 +406,9 @@ def measure(rounds: int) -> dict:
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM grading_grade WHERE inventory_id = %s", [fake_id])
             _vacuum()
-        print(json.dumps({"round": round_no, **{k: v[-1] for k, v in runs.items()}}), flush=True)
+        partial = {k: v[-1] for k, v in runs.items()}
+        profile_now = {step: p[-1] for step, p in profiles.items()}
+        print(json.dumps({"round": round_no, **partial, "profile": profile_now}), flush=True)
     median = {k: round(statistics.median(v), 2) for k, v in runs.items()}
     profile = {
         step: {
