@@ -483,7 +483,7 @@ def write_report(results: list[dict]) -> None:
     lines += [
         "",
         "Recorded on a 2-core machine shared with other helpers' test and benchmark runs",
-        "(load average 8-12 during the runs): absolute seconds are pessimistic and noisy;",
+        "(load average 17-31 during these runs): absolute seconds are pessimistic and noisy;",
         "the ratios, measured interleaved under the same load, matter most.",
     ]
     (RESULTS / "inventory_db.md").write_text("\n".join(lines) + "\n")
