@@ -6,6 +6,7 @@ inventory); the ORM's bulk_create spends most of its time building model instanc
 
 import io
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 import polars as pl
 from django.db import connection
@@ -54,6 +55,9 @@ def insert_frame(table: str, frame: pl.DataFrame) -> int:
     transaction.
     """
     if connection.vendor != "postgresql":
+        # SQLite keeps decimals as REAL whatever it is given: floats spare a Decimal
+        # object (and its conversion to text) per value.
+        frame = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
         return insert_rows(table, frame.columns, frame.iter_rows())
     quoted_table = connection.ops.quote_name(table)
     quoted_cols = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
@@ -64,3 +68,20 @@ def insert_frame(table: str, frame: pl.DataFrame) -> int:
             frame.slice(start, _CSV_CHUNK).write_csv(buffer, include_header=False, null_value="\\N")
             copy.write(buffer.getvalue())
     return frame.height
+
+
+@contextmanager
+def temporary_table(name: str, columns: dict[str, str], frame: pl.DataFrame):
+    """A temporary table `name` ({column: SQL type}) holding `frame`'s rows for the
+    duration of the block, on Django's connection and inside the caller's transaction:
+    bulk-loaded like any frame, then read by set-based INSERT … SELECT and UPDATE … FROM."""
+    quoted = connection.ops.quote_name(name)
+    spec = ", ".join(f"{connection.ops.quote_name(c)} {t}" for c, t in columns.items())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quoted}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {quoted} ({spec})")
+    insert_frame(name, frame.select(list(columns)))
+    yield quoted
+    # On an error the caller's transaction rolls back, and the table with it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {quoted}")

@@ -254,7 +254,10 @@ class Customer(models.Model):
             models.Index(fields=["organization", "name", "code"]),
             models.Index(fields=["organization", "phone_last4"]),
             models.Index(fields=["organization", "last_visit"]),
-            models.Index(fields=["organization", "tier"]),
+            # No index on tier or tier_changed_on: an inventory sets them on every
+            # customer, and on PostgreSQL an update touching no indexed column is HOT
+            # (no new entry in any index) when the page has room (see the fillfactor
+            # in migration 0006).
             # Owner and store come with the page order, so a filtered page is one range.
             models.Index(fields=["owner", "code"]),
             models.Index(fields=["home_store", "code"]),

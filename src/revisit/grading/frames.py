@@ -1,11 +1,23 @@
 """Read an organization's customers and order lines from the database into Polars.
 
-Amounts leave the database as integer cents and dates as day numbers, so that no
-Decimal or date object is built per row; both are converted back in Polars.
+Reads go through ADBC (Arrow Database Connectivity): the driver hands over Arrow
+columns, so no Python object is built per row. Amounts leave the database as integer
+cents and dates as dates (SQLite: day numbers), so no Decimal either. On SQLite the
+driver runs in a child process (see `arrow_read`: its own copy of SQLite must not share
+a process with Python's).
+
+An ADBC connection is a second connection: it sees committed rows only. A caller
+inside a transaction (a test, or a service that has just written rows) may hold rows
+only its own connection sees, so there the same queries run on Django's connection
+(COPY on PostgreSQL, fetchmany on SQLite) and give the same frame.
 """
 
 import io
+import subprocess
+import sys
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 from django.db import connection
@@ -18,30 +30,91 @@ from revisit.sales.models import OrderLine
 
 _FETCH = 200_000
 
+LINES_SCHEMA = {"customer_id": pl.Int64, "order_date": pl.Date, "amount_cents": pl.Int64}
 
-def _day_number(column: str) -> str:
-    """SQL for days since 1970-01-01 of a date column, per database."""
+
+def _date(column: str) -> str:
+    """SQL reading a date column: a date on PostgreSQL, days since 1970-01-01 on SQLite
+    (which stores dates as text); both become a Polars Date."""
     if connection.vendor == "postgresql":
-        return f"({column} - DATE '1970-01-01')"
+        return column
     return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
 
 
-def _fetch(sql: str, params: list, schema: dict) -> pl.DataFrame:
+def _conform(frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
+    frame = frame.rename(dict(zip(frame.columns, schema, strict=True)))
+    return frame.with_columns(
+        pl.col(name).cast(dtype) for name, dtype in schema.items() if frame[name].dtype != dtype
+    )
+
+
+def _literal(value) -> str:
+    """Parameters are ids and dates only; anything else is refused, never quoted."""
+    if isinstance(value, bool) or not isinstance(value, int | date):
+        raise TypeError(f"unsupported parameter {value!r}")
+    return str(value) if isinstance(value, int) else f"'{value.isoformat()}'"
+
+
+def adbc_connect():
+    """An ADBC connection to Django's database (the caller closes it). On SQLite, only
+    in a process with no other SQLite connection open (see `arrow_read`)."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        from adbc_driver_postgresql import dbapi
+        from psycopg.conninfo import make_conninfo
+
+        parts = {
+            "dbname": settings["NAME"],
+            "user": settings.get("USER"),
+            "password": settings.get("PASSWORD"),
+            "host": settings.get("HOST"),
+            "port": settings.get("PORT"),
+        }
+        return dbapi.connect(make_conninfo(**{k: str(v) for k, v in parts.items() if v}))
+    from adbc_driver_sqlite import dbapi
+
+    return dbapi.connect(f"file:{settings['NAME']}?mode=ro")
+
+
+def read_arrow(sql: str, params: list) -> pl.DataFrame:
+    """Run `sql` (with `%s` placeholders for ids and dates) on a new ADBC connection."""
+    query = sql % tuple(_literal(p) for p in params)
+    if connection.vendor == "sqlite":
+        return _read_arrow_in_child(query)
+    with adbc_connect() as conn, conn.cursor() as cursor:
+        cursor.execute(query)
+        return pl.DataFrame(cursor.fetch_arrow())
+
+
+def _read_arrow_in_child(query: str) -> pl.DataFrame:
+    script = Path(__file__).with_name("arrow_read.py")
+    with tempfile.TemporaryDirectory(prefix="revisit-arrow-") as folder:
+        out = Path(folder) / "rows.arrow"
+        done = subprocess.run(
+            [sys.executable, str(script), connection.settings_dict["NAME"], query, str(out)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            raise RuntimeError(f"Arrow read failed: {done.stderr.strip()[-2000:]}")
+        return pl.read_ipc(out)
+
+
+def _read_on_connection(sql: str, params: list, schema: dict) -> pl.DataFrame:
     if connection.vendor == "postgresql":
         return _copy_out(sql, params, schema)
     frames = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_FETCH):
-            frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
+            frames.append(pl.DataFrame(rows, schema=list(schema), orient="row"))
     if not frames:
         return pl.DataFrame(schema=schema)
-    return pl.concat(frames, rechunk=True)
+    return _conform(pl.concat(frames, rechunk=True), schema)
 
 
 def _copy_out(sql: str, params: list, schema: dict) -> pl.DataFrame:
-    """PostgreSQL: stream the query's rows out as CSV through COPY and parse them in
-    Polars, instead of building a Python tuple per row."""
+    """PostgreSQL on Django's connection: the query's rows out as CSV through COPY."""
     query = psycopg_sql.SQL("COPY ({}) TO STDOUT (FORMAT CSV)").format(
         psycopg_sql.SQL(sql.replace("%s", "{}")).format(*map(psycopg_sql.Literal, params))
     )
@@ -55,54 +128,56 @@ def _copy_out(sql: str, params: list, schema: dict) -> pl.DataFrame:
     return pl.read_csv(buffer, has_header=False, schema=schema)
 
 
+def _read(sql: str, params: list, schema: dict) -> pl.DataFrame:
+    if connection.in_atomic_block:
+        return _read_on_connection(sql, params, schema)
+    frame = read_arrow(sql, params)
+    if frame.is_empty():
+        return pl.DataFrame(schema=schema)
+    return _conform(frame, schema)
+
+
+def order_lines_sql() -> str:
+    """Order lines of one organization up to a date, clustered by customer: the order
+    is the covering index's (organization, customer, order_date, amount), so the rows
+    come out of the index without a sort or a visit to the table."""
+    table = connection.ops.quote_name(OrderLine._meta.db_table)
+    return (
+        f"SELECT customer_id, {_date('order_date')}, CAST(ROUND(amount * 100) AS BIGINT) "
+        f"FROM {table} WHERE organization_id = %s AND order_date <= %s "
+        "ORDER BY customer_id, order_date"
+    )
+
+
 def load_order_lines(organization: Organization, *, until: date) -> pl.DataFrame:
-    """Order lines up to and including `until`: customer_id, order_date, amount (Decimal)."""
-    table = OrderLine._meta.db_table
-    sql = (
-        f"SELECT customer_id, {_day_number('order_date')}, CAST(ROUND(amount * 100) AS BIGINT) "
-        f"FROM {connection.ops.quote_name(table)} WHERE organization_id = %s AND order_date <= %s"
-    )
-    raw = _fetch(
-        sql,
-        [organization.pk, until],
-        {"customer_id": pl.Int64, "day": pl.Int32, "cents": pl.Int64},
-    )
-    return raw.select(
-        "customer_id",
-        pl.col("day").cast(pl.Date).alias("order_date"),
-        (pl.col("cents").cast(pl.Decimal(20, 2)) / 100).cast(pl.Decimal(20, 2)).alias("amount"),
-    )
+    """Order lines up to and including `until`, sorted by customer: customer_id,
+    order_date, amount_cents (Int64; a refund is negative)."""
+    lines = _read(order_lines_sql(), [organization.pk, until], LINES_SCHEMA)
+    return lines.set_sorted("customer_id")
 
 
 def load_customers(organization: Organization) -> pl.DataFrame:
     """Every customer of the organization: customer_id, owner_id, store_id, current_tier,
     tier_changed_on."""
-    table = Customer._meta.db_table
+    table = connection.ops.quote_name(Customer._meta.db_table)
     sql = (
-        f"SELECT id, owner_id, home_store_id, tier, {_day_number('tier_changed_on')} "
-        f"FROM {connection.ops.quote_name(table)} WHERE organization_id = %s"
+        f"SELECT id, owner_id, home_store_id, tier, {_date('tier_changed_on')} "
+        f"FROM {table} WHERE organization_id = %s"
     )
-    raw = _fetch(
-        sql,
-        [organization.pk],
-        {
-            "customer_id": pl.Int64,
-            "owner_id": pl.Int64,
-            "store_id": pl.Int64,
-            "current_tier": pl.String,
-            "changed_day": pl.Int32,
-        },
-    )
-    return raw.with_columns(
-        pl.col("current_tier").fill_null(""),
-        pl.col("changed_day").cast(pl.Date).alias("tier_changed_on"),
-    ).drop("changed_day")
+    schema = {
+        "customer_id": pl.Int64,
+        "owner_id": pl.Int64,
+        "store_id": pl.Int64,
+        "current_tier": pl.String,
+        "tier_changed_on": pl.Date,
+    }
+    return _read(sql, [organization.pk], schema).with_columns(pl.col("current_tier").fill_null(""))
 
 
 def load_grades(inventory_id: int) -> pl.DataFrame:
     """An inventory's computed tiers: customer_id, tier."""
     table = connection.ops.quote_name(Grade._meta.db_table)
-    return _fetch(
+    return _read(
         f"SELECT customer_id, tier FROM {table} WHERE inventory_id = %s",
         [inventory_id],
         {"customer_id": pl.Int64, "tier": pl.String},

@@ -190,3 +190,43 @@ def upgrade_reason(change: TierChange) -> str:
         "reason": reason % {"value": value, "tier": tier, "level": level},
         "since": since,
     }
+
+
+def tier_history(customer_id: int) -> list[dict]:
+    """A customer's tier movements, oldest first: on, kind, from_tier, to_tier, status.
+
+    A first tier writes no tier-change row (an inventory tiers a million customers at
+    once): it is the customer's grade in the earliest published inventory, shown as the
+    initial tier. Histories recorded before that keep their own initial row."""
+    changes = list(TierChange.objects.filter(customer_id=customer_id).order_by("created_at", "id"))
+    rows = []
+    if not any(c.kind == TierChange.Kind.INITIAL for c in changes):
+        first = (
+            Grade.objects.filter(
+                customer_id=customer_id, inventory__status=Inventory.Status.PUBLISHED
+            )
+            .order_by("inventory__as_of", "inventory_id")
+            .values_list("inventory__as_of", "tier")
+            .first()
+        )
+        if first is not None:
+            rows.append(
+                {
+                    "on": first[0],
+                    "kind": TierChange.Kind.INITIAL,
+                    "from_tier": "",
+                    "to_tier": first[1],
+                    "status": TierChange.Status.APPLIED,
+                }
+            )
+    rows += [
+        {
+            "on": c.effective_on,
+            "kind": c.kind,
+            "from_tier": c.from_tier,
+            "to_tier": c.to_tier,
+            "status": c.status,
+        }
+        for c in changes
+    ]
+    return rows

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from revisit import engine
 from revisit.core.audit import record_event
-from revisit.core.bulk import insert_frame
+from revisit.core.bulk import insert_frame, temporary_table
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
 from revisit.grading.frames import load_customers, load_grades, load_order_lines
@@ -174,7 +174,11 @@ def publish_inventory(inventory_id: int, *, actor: Staff | None = None, now=None
         graded = (
             load_grades(inventory.pk)
             .join(load_customers(organization), on="customer_id", how="inner")
-            .join(engine.cumulative_spend(lines, inventory.as_of), on="customer_id", how="left")
+            .join(
+                engine.cumulative_spend(lines, inventory.as_of),
+                on="customer_id",
+                how="left",
+            )
             .join(_last_purchase(lines), on="customer_id", how="left")
         )
         _publish(inventory, graded, actor, now)
@@ -184,7 +188,7 @@ def publish_inventory(inventory_id: int, *, actor: Staff | None = None, now=None
 def _publish(inventory: Inventory, graded: pl.DataFrame, actor, now) -> None:
     config = InventoryConfig(**inventory.config)
     initial = _set_initial_tiers(inventory, graded, now)
-    proposed = _refresh_upgrade_proposals(inventory, graded, config)
+    proposed = _refresh_upgrade_proposals(inventory, graded, config, now)
     downgraded = _apply_downgrades(inventory, graded, config, actor, now)
     inventory.status = Inventory.Status.PUBLISHED
     inventory.published_at, inventory.published_by = now, actor
@@ -211,7 +215,7 @@ def _last_purchase(lines: pl.DataFrame) -> pl.DataFrame:
     """Last positive-amount order date over all history (the window does not apply:
     the downgrade rule asks whether the customer bought at all)."""
     return (
-        lines.filter(pl.col("amount") > 0)
+        lines.filter(pl.col("amount_cents") > 0)
         .group_by("customer_id")
         .agg(pl.col("order_date").max().alias("last_purchase"))
     )
@@ -270,68 +274,87 @@ def _write_grades(inventory: Inventory, graded: pl.DataFrame) -> None:
 
 
 def _set_initial_tiers(inventory: Inventory, graded: pl.DataFrame, now) -> int:
-    """Customers never tiered get their computed tier directly: nothing rises yet."""
-    first = graded.filter(pl.col("current_tier").fill_null("") == "")
-    if first.is_empty():
+    """Customers never tiered get their computed tier directly: nothing rises yet, and
+    no tier-change row is written (the first tier is the customer's grade in the first
+    published inventory; see `reads.tier_history`)."""
+    if graded.filter(pl.col("current_tier").fill_null("") == "").is_empty():
         return 0
-    _insert_changes(inventory, first, kind="initial", status="applied", rule="", now=now)
     customer_table = connection.ops.quote_name(Customer._meta.db_table)
     grade_table = connection.ops.quote_name(Grade._meta.db_table)
     with connection.cursor() as cursor:
         # UPDATE … FROM joins once instead of a subquery per customer (PostgreSQL, and
-        # SQLite since 3.33).
+        # SQLite since 3.33). Tier columns are not indexed: on PostgreSQL the update is
+        # HOT where the page has room (customers migration 0006).
         cursor.execute(
             f"UPDATE {customer_table} SET tier = g.tier, tier_changed_on = %s "
             f"FROM {grade_table} g WHERE g.inventory_id = %s "
             f"AND g.customer_id = {customer_table}.id "
             f"AND {customer_table}.organization_id = %s AND {customer_table}.tier = ''",
-            [inventory.as_of, inventory.pk, inventory.organization_id],
+            [_date_param(inventory.as_of), inventory.pk, inventory.organization_id],
         )
-    return first.height
+        return cursor.rowcount
 
 
-def _insert_changes(
-    inventory: Inventory,
-    rows: pl.DataFrame,
-    *,
-    kind: str,
-    status: str,
-    rule: str,
-    now,
-    from_column: str = "current_tier",
-    to_column: str = "tier",
-) -> None:
-    columns = [
-        "organization_id",
+def _date_param(value: date) -> object:
+    return connection.ops.adapt_datefield_value(value)
+
+
+# What a tier move needs per customer, bulk-loaded into a temporary table and applied
+# with set-based statements: no Python object per customer.
+MOVES_TABLE = "revisit_tier_moves"
+MOVES_COLUMNS = {
+    "customer_id": "bigint",
+    "store_id": "bigint",
+    "from_tier": "varchar(4)",
+    "to_tier": "varchar(4)",
+    "basis_cents": "bigint",
+}
+# Columns of a tier change written by INSERT … SELECT from the moves table.
+_CHANGE_COLUMNS = (
+    "organization_id, customer_id, store_id, inventory_id, kind, from_tier, to_tier, "
+    "status, rule, basis_value, effective_on, note, created_at"
+)
+
+
+def _moves(rows: pl.DataFrame, *, to_column: str, basis: str | None = None) -> pl.DataFrame:
+    cents = (
+        (pl.col(basis).cast(engine.MONEY) * 100).cast(pl.Int64)
+        if basis in rows.columns
+        else pl.lit(None, pl.Int64)
+    )
+    return rows.select(
         "customer_id",
         "store_id",
-        "inventory_id",
-        "kind",
-        "from_tier",
-        "to_tier",
-        "status",
-        "rule",
-        "effective_on",
-        "note",
-        "created_at",
-    ]
-    frame = rows.select(
-        pl.lit(inventory.organization_id).alias("organization_id"),
-        "customer_id",
-        "store_id",
-        pl.lit(inventory.pk).alias("inventory_id"),
-        pl.lit(kind).alias("kind"),
-        pl.col(from_column).fill_null("").alias("from_tier"),
+        pl.col("current_tier").alias("from_tier"),
         pl.col(to_column).alias("to_tier"),
-        pl.lit(status).alias("status"),
-        pl.lit(rule).alias("rule"),
-        pl.lit(inventory.as_of).alias("effective_on"),
-        pl.lit("").alias("note"),
-        pl.lit(now).alias("created_at"),
+        cents.alias("basis_cents"),
     )
-    insert_frame(
-        TierChange._meta.db_table, frame.rename(dict(zip(frame.columns, columns, strict=True)))
+
+
+def _insert_changes(cursor, moves: str, inventory: Inventory, *, kind, status, rule, now) -> int:
+    """Tier-change rows for every customer in the moves table."""
+    table = connection.ops.quote_name(TierChange._meta.db_table)
+    cursor.execute(
+        f"INSERT INTO {table} ({_CHANGE_COLUMNS}) "
+        f"SELECT %s, m.customer_id, m.store_id, %s, %s, m.from_tier, m.to_tier, %s, %s, "
+        f"m.basis_cents / 100.0, %s, '', %s FROM {moves} m"
+        + (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} t "
+            f"WHERE t.customer_id = m.customer_id AND t.status = 'proposed')"
+            if status == TierChange.Status.PROPOSED
+            else ""
+        ),
+        [
+            inventory.organization_id,
+            inventory.pk,
+            kind,
+            status,
+            rule,
+            _date_param(inventory.as_of),
+            connection.ops.adapt_datetimefield_value(now),
+        ],
     )
+    return cursor.rowcount
 
 
 def _rank(column: str) -> pl.Expr:
@@ -339,7 +362,7 @@ def _rank(column: str) -> pl.Expr:
 
 
 def _refresh_upgrade_proposals(
-    inventory: Inventory, graded: pl.DataFrame, config: InventoryConfig
+    inventory: Inventory, graded: pl.DataFrame, config: InventoryConfig, now
 ) -> int:
     """A customer whose computed tier is above the current one gets (or keeps) one open
     proposal; an open proposal is refreshed to the latest inventory's tier."""
@@ -348,47 +371,32 @@ def _refresh_upgrade_proposals(
     )
     if rising.is_empty():
         return 0
-    open_by_customer = {
-        p.customer_id: p
-        for p in TierChange.objects.filter(
-            organization_id=inventory.organization_id, status=TierChange.Status.PROPOSED
-        )
-    }
     basis = "points" if config.tier_basis == "points" else "spend"
-    if basis not in rising.columns:
-        rising = rising.with_columns(pl.lit(None).alias(basis))
-    new, refreshed = [], []
-    for customer_id, store_id, current, target, value in rising.select(
-        "customer_id", "store_id", "current_tier", "tier", basis
-    ).iter_rows():
-        existing = open_by_customer.get(customer_id)
-        if existing is None:
-            new.append(
-                TierChange(
-                    organization_id=inventory.organization_id,
-                    customer_id=customer_id,
-                    store_id=store_id,
-                    inventory=inventory,
-                    kind=TierChange.Kind.UPGRADE,
-                    from_tier=current,
-                    to_tier=target,
-                    status=TierChange.Status.PROPOSED,
-                    effective_on=inventory.as_of,
-                    basis_value=value,
-                )
-            )
-        elif existing.to_tier != target or existing.from_tier != current:
-            existing.to_tier, existing.from_tier = target, current
-            existing.inventory, existing.effective_on = inventory, inventory.as_of
-            existing.basis_value = value
-            refreshed.append(existing)
-    TierChange.objects.bulk_create(new, batch_size=5000)
-    TierChange.objects.bulk_update(
-        refreshed,
-        ["to_tier", "from_tier", "inventory", "effective_on", "basis_value"],
-        batch_size=5000,
-    )
-    return len(new) + len(refreshed)
+    table = connection.ops.quote_name(TierChange._meta.db_table)
+    rows = _moves(rising, to_column="tier", basis=basis)
+    with (
+        temporary_table(MOVES_TABLE, MOVES_COLUMNS, rows) as moves,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"UPDATE {table} SET to_tier = m.to_tier, from_tier = m.from_tier, "
+            f"inventory_id = %s, effective_on = %s, basis_value = m.basis_cents / 100.0 "
+            f"FROM {moves} m WHERE {table}.customer_id = m.customer_id "
+            f"AND {table}.status = 'proposed' AND {table}.organization_id = %s "
+            f"AND ({table}.to_tier <> m.to_tier OR {table}.from_tier <> m.from_tier)",
+            [inventory.pk, _date_param(inventory.as_of), inventory.organization_id],
+        )
+        refreshed = cursor.rowcount
+        new = _insert_changes(
+            cursor,
+            moves,
+            inventory,
+            kind=TierChange.Kind.UPGRADE,
+            status=TierChange.Status.PROPOSED,
+            rule="",
+            now=now,
+        )
+    return refreshed + new
 
 
 def downgrade_rule_text(days: int) -> str:
@@ -417,21 +425,26 @@ def _apply_downgrades(
     if candidates.is_empty():
         return 0
     rule = downgrade_rule_text(days)
-    _insert_changes(
-        inventory,
-        candidates,
-        kind="downgrade",
-        status="applied",
-        rule=rule,
-        now=now,
-        to_column="lower_tier",
-    )
-    for (lower,), group in candidates.group_by(["lower_tier"]):
-        ids = group["customer_id"].to_list()
-        for start in range(0, len(ids), 5000):
-            Customer.objects.filter(pk__in=ids[start : start + 5000]).update(
-                tier=lower, tier_changed_on=inventory.as_of
-            )
+    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    rows = _moves(candidates, to_column="lower_tier")
+    with (
+        temporary_table(MOVES_TABLE, MOVES_COLUMNS, rows) as moves,
+        connection.cursor() as cursor,
+    ):
+        _insert_changes(
+            cursor,
+            moves,
+            inventory,
+            kind=TierChange.Kind.DOWNGRADE,
+            status=TierChange.Status.APPLIED,
+            rule=rule,
+            now=now,
+        )
+        cursor.execute(
+            f"UPDATE {customer_table} SET tier = m.to_tier, tier_changed_on = %s "
+            f"FROM {moves} m WHERE {customer_table}.id = m.customer_id",
+            [_date_param(inventory.as_of)],
+        )
     record_event(
         inventory.organization,
         actor=actor,
