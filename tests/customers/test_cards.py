@@ -239,6 +239,7 @@ def test_must_meet_after_an_activation_call_woke_her_until_she_arrives(shop):
         organization=shop["org"],
         customer=customer,
         starts_at=now - timedelta(days=1),
+        ends_at=now - timedelta(days=1) + timedelta(hours=1),
         status="arrived",
         arrived_at=now - timedelta(days=1),
     )
