@@ -14,7 +14,7 @@ from tests.api.test_api import bearer
 from tests.factories import make_customer, make_org, make_staff, make_store
 
 pytestmark = pytest.mark.django_db
-ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
 
 
 @pytest.fixture

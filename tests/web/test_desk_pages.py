@@ -19,7 +19,7 @@ from tests.web.test_labels_crawl import crawl
 pytestmark = pytest.mark.django_db
 # A day ahead within the booking horizon (every day has a shift in these tests).
 SOON = (date.today() + timedelta(days=7)).isoformat()
-ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1"]
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
 
 
 def _all_day_shifts(store, doctor, actor):
@@ -212,7 +212,7 @@ def test_records_outside_the_scope_are_404_for_every_role(client, desk, username
 
 
 def _role_may(username, url):
-    desk_roles = {"admin", "manager1", "consultant1", "caller1"}
+    desk_roles = {"admin", "manager1", "consultant1", "caller1", "desk1"}
     if "treatment" in url:
         return username in {"admin", "manager1", "doctor1"}
     if url.endswith("/{pk}/"):

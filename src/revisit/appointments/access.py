@@ -18,7 +18,7 @@ from revisit.core.models import Role, Staff, Store
 from revisit.customers.models import Customer
 
 # Roles that book, mark arrivals and record consultations at the desk.
-DESK_ROLES = {Role.ADMIN, Role.STORE_MANAGER, Role.CONSULTANT, Role.CALLER}
+DESK_ROLES = {Role.ADMIN, Role.STORE_MANAGER, Role.FRONT_DESK, Role.CONSULTANT, Role.CALLER}
 # Roles that keep the roster and the rooms of a store.
 ROSTER_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
 CALENDAR_ROLES = {*DESK_ROLES, Role.REGION_SUPERVISOR, Role.PRACTITIONER}

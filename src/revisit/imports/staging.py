@@ -140,12 +140,14 @@ def insert_select(
     model: type[models.Model], selected: dict[str, str], from_sql: str, params=(), **fixed
 ) -> int:
     """`INSERT INTO model's table … SELECT` with `selected` ({column: SQL expression})
-    from `from_sql`; every other column takes its `fixed` value or the field's default
-    (Django's defaults live in Python, not in the schema). Returns the rows inserted."""
+    from `from_sql`; every other column takes its `fixed` value, the schema's default (`db_default`) or
+    the field's Python default. Returns the rows inserted."""
     columns, values, constants = [], [], []
     for field in model._meta.concrete_fields:
         if field.primary_key or field.generated:
             continue
+        if field.has_db_default() and field.attname not in fixed and field.column not in selected:
+            continue  # the schema fills it
         columns.append(field.column)
         if field.column in selected:
             values.append(selected[field.column])
