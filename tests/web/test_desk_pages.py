@@ -369,3 +369,19 @@ def test_a_consultation_shows_on_the_customer_timeline(client, desk):
     client.force_login(desk["manager1"])
     timeline = client.get(f"/customers/{customer.pk}/").content.decode()
     assert "接诊" in timeline and "未成交（价格）" in timeline
+
+
+def test_the_customer_page_books_her_an_appointment_at_her_store(client, desk):
+    import re
+
+    customer = desk["made"][0].customer
+    client.force_login(desk["manager1"])
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    link = re.search(r'id="book-appointment" href="([^"]+)"', page)
+    assert link, "the customer page offers no booking"
+    href = link.group(1).replace("&amp;", "&")
+    assert f"store={desk['sh01'].pk}" in href
+    form = client.get(href)
+    assert form.status_code == 200 and customer.code in form.content.decode()
+    client.force_login(desk["doctor1"])
+    assert 'id="book-appointment"' not in client.get(f"/customers/{customer.pk}/").content.decode()

@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from revisit.appointments.access import DESK_ROLES, desk_stores
 from revisit.core import access
 from revisit.core.access import (
     HEALTH_ROLES,
@@ -170,6 +171,12 @@ def customer_detail(request, pk: int):
         "must_meet": must_meet(customer),
         "may_see_health": health,
         "may_edit": perm.has_any(staff, set(CARD_ROLES)),
+        "may_book": perm.has_any(staff, DESK_ROLES),
+        # Book at her home store when the user works its desk (else at the user's own).
+        "book_store": customer.home_store_id
+        if perm.has_any(staff, DESK_ROLES)
+        and desk_stores(staff).filter(pk=customer.home_store_id).exists()
+        else None,
         "may_correct": perm.has_any(staff, {Role.ADMIN}),
         "may_change_owner": may_change_owner,
         "owner_form": OwnerForm(owners=owner_choices(staff)) if may_change_owner else None,
