@@ -47,3 +47,15 @@ def test_create_with_a_lifetime_and_list_shows_state_and_last_use(client, manage
     assert "从未使用" not in listing.getvalue()
     with pytest.raises(CommandError):
         call_command("token", "create", "--user", manager.username, "--days", "0")
+
+
+def test_a_token_never_starts_with_a_dash_so_the_command_line_can_revoke_it(demo, monkeypatch):
+    from revisit.api import models as api_models
+
+    drawn = iter(["-dash" + "a" * 38, "_under" + "b" * 37, "Good" + "c" * 39])
+    monkeypatch.setattr(api_models.secrets, "token_urlsafe", lambda n: next(drawn))
+    record, token = api_models.ApiToken.issue(demo["admin"])
+    assert token.startswith("Good") and record.prefix == token[:8]
+    call_command("token", "revoke", record.prefix, stdout=StringIO())
+    record.refresh_from_db()
+    assert record.revoked_at is not None

@@ -44,6 +44,8 @@ class ApiToken(models.Model):
         """Create a token for `staff` valid for `days` (default API_TOKEN_DAYS); returns the
         record and the token text (shown once)."""
         token = secrets.token_urlsafe(32)
+        while not token[0].isalnum():  # a prefix like "-x…" reads as an option on the CLI
+            token = secrets.token_urlsafe(32)
         days = settings.API_TOKEN_DAYS if days is None else days
         record = cls.objects.create(
             staff=staff,
