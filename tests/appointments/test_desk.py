@@ -23,8 +23,8 @@ from revisit.appointments.errors import DeskError
 from revisit.appointments.models import Appointment, Consultation, DeskSettings
 from revisit.appointments.services import book_appointment, mark_arrived
 from revisit.appointments.treatment import finish_treatment, practitioner_day
-from revisit.appointments.warnings import pretreatment_warnings
 from revisit.core.models import AuditEvent
+from revisit.customers.flags import pretreatment_warnings
 from revisit.customers.models import Customer
 from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.figures import daily_figures

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from revisit.appointments.errors import DeskError
 from revisit.appointments.models import Appointment
 from revisit.appointments.services import transition
-from revisit.appointments.warnings import card_facts, pretreatment_warnings
+from revisit.appointments.warnings import card_facts
 from revisit.core.audit import record_event
 from revisit.core.clock import day_bounds, local_date
 from revisit.core.models import Staff
+from revisit.customers.flags import pretreatment_warnings
 from revisit.outreach.revisits import schedule_item_revisits
 from revisit.sales.models import OrderLine
 

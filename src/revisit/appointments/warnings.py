@@ -1,15 +1,9 @@
-"""What the practitioner must know before treating a customer: the card's warnings
-(revisit.customers.flags) and the card facts she reads beside them."""
+"""The card facts a practitioner reads before treating a customer (the warnings
+themselves come from revisit.customers.flags)."""
 
 from django.utils.translation import gettext as _
 
-from revisit.customers.flags import pretreatment_warnings as card_warnings
 from revisit.customers.models import Customer, RiskFlag
-
-
-def pretreatment_warnings(customer: Customer) -> list[str]:
-    """Sentences to show before a treatment (empty when there is nothing to say)."""
-    return [str(w) for w in card_warnings(customer)]
 
 
 def card_facts(customer: Customer) -> list[tuple[str, str]]:

@@ -160,6 +160,7 @@ def customer_detail(request, pk: int):
     current = grades[0] if grades else None
     health = perm.has_any(staff, set(HEALTH_ROLES))
     may_change_owner = perm.has_any(staff, OWNER_ROLES)
+    may_book = perm.has_any(staff, DESK_ROLES)
     context = {
         "customer": customer,
         "current": current,
@@ -171,11 +172,10 @@ def customer_detail(request, pk: int):
         "must_meet": must_meet(customer),
         "may_see_health": health,
         "may_edit": perm.has_any(staff, set(CARD_ROLES)),
-        "may_book": perm.has_any(staff, DESK_ROLES),
+        "may_book": may_book,
         # Book at her home store when the user works its desk (else at the user's own).
         "book_store": customer.home_store_id
-        if perm.has_any(staff, DESK_ROLES)
-        and desk_stores(staff).filter(pk=customer.home_store_id).exists()
+        if may_book and desk_stores(staff).filter(pk=customer.home_store_id).exists()
         else None,
         "may_correct": perm.has_any(staff, {Role.ADMIN}),
         "may_change_owner": may_change_owner,
