@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "revisit.grading",
     "revisit.outreach",
     "revisit.appointments",
+    "revisit.wallet",
     "revisit.imports",
     "revisit.privacy",
     "revisit.web",

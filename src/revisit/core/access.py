@@ -28,6 +28,7 @@ from revisit.customers.models import Customer
 from revisit.imports.models import ImportRun
 from revisit.outreach.models import CallTask
 from revisit.sales.models import Order, OrderLine
+from revisit.wallet.models import Account
 
 
 def _scope_filter(staff: Staff) -> Q | None:
@@ -84,6 +85,19 @@ def visible_orders(staff: Staff) -> QuerySet[Order]:
 def visible_order_lines(staff: Staff) -> QuerySet[OrderLine]:
     """The order lines of the customers `staff` may see."""
     return OrderLine.objects.filter(_customer_visible(staff), organization_id=staff.organization_id)
+
+
+def visible_wallet_accounts(staff: Staff) -> QuerySet[Account]:
+    """The wallet accounts (points, stored value, cards) of the customers `staff` may see."""
+    return Account.objects.filter(_customer_visible(staff), organization_id=staff.organization_id)
+
+
+def get_wallet_account_or_404(staff: Staff, **lookup) -> Account:
+    """One wallet account of a visible customer; missing and forbidden both raise Http404."""
+    try:
+        return visible_wallet_accounts(staff).get(**lookup)
+    except (Account.DoesNotExist, Account.MultipleObjectsReturned):
+        raise Http404 from None
 
 
 def get_customer_or_404(staff: Staff, **lookup) -> Customer:
