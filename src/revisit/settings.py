@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "revisit.outreach",
     "revisit.appointments",
     "revisit.wallet",
+    "revisit.referrals",
     "revisit.imports",
     "revisit.privacy",
     "revisit.web",

@@ -27,6 +27,7 @@ from revisit.core.models import Job, Role, Staff, Store
 from revisit.customers.models import Customer
 from revisit.imports.models import ImportRun
 from revisit.outreach.models import CallTask
+from revisit.referrals.models import Lead
 from revisit.sales.models import Order, OrderLine
 from revisit.wallet.models import Account
 
@@ -97,6 +98,27 @@ def get_wallet_account_or_404(staff: Staff, **lookup) -> Account:
     try:
         return visible_wallet_accounts(staff).get(**lookup)
     except (Account.DoesNotExist, Account.MultipleObjectsReturned):
+        raise Http404 from None
+
+
+def visible_leads(staff: Staff) -> QuerySet[Lead]:
+    """The referred people `staff` may see: those whose referrer or (once arrived) whose
+    own card she may see, and those she registered herself."""
+    if _scope_filter(staff) is None:
+        return Lead.objects.none()
+    customers = visible_customers(staff)
+    return Lead.objects.filter(organization_id=staff.organization_id).filter(
+        Exists(customers.filter(pk=OuterRef("referrer_id")))
+        | Exists(customers.filter(pk=OuterRef("customer_id")))
+        | Q(registered_by_id=staff.pk)
+    )
+
+
+def get_lead_or_404(staff: Staff, **lookup) -> Lead:
+    """One referred person `staff` may see; missing and forbidden both raise Http404."""
+    try:
+        return visible_leads(staff).get(**lookup)
+    except (Lead.DoesNotExist, Lead.MultipleObjectsReturned):
         raise Http404 from None
 
 
