@@ -45,8 +45,9 @@ def test_the_customer_page_keeps_its_query_count(client, demo):
     customer = visible_customers(demo["manager1"]).first()
     # One query per timeline source (orders + lines + items, follow-ups, appointments, consultations,
     # grades, tier changes, reveals, notes), the card's history, "must meet", and the
-    # owner choices a manager may hand her to, and whether the user works her store's desk.
-    assert count(client, f"/customers/{customer.pk}/") <= 25
+    # owner choices a manager may hand her to, whether the user works her store's desk, and
+    # her referrals (whom she brought, who brought her).
+    assert count(client, f"/customers/{customer.pk}/") <= 26
 
 
 def test_the_queue_reads_as_often_with_more_tasks(client, demo):

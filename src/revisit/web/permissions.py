@@ -22,6 +22,17 @@ PERSONAL_DATA_ROLES = {Role.ADMIN}  # export one customer's data, erase it
 STAFF_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
 STAFF_EDIT_ROLES = {Role.ADMIN}
 REVISIT_TEAM_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
+# Who registers referred people and follows them (every customer-facing role) or reads
+# the channel's figures.
+REFERRAL_ROLES = {
+    Role.ADMIN,
+    Role.REGION_SUPERVISOR,
+    Role.STORE_MANAGER,
+    Role.CONSULTANT,
+    Role.CALLER,
+    Role.FRONT_DESK,
+    Role.PRACTITIONER,
+}
 
 
 def roles_of(staff: Staff) -> set[str]:

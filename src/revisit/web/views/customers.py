@@ -1,6 +1,6 @@
 """Customers: search with filters, one customer's page, and the audited phone reveal."""
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html
@@ -24,6 +24,8 @@ from revisit.customers.models import Customer, RiskFlag
 from revisit.customers.phones import display_phone, mask_phone
 from revisit.grading.reads import current_inventory, explain_grade
 from revisit.outreach.followups import contact_reason_label
+from revisit.referrals.models import Lead
+from revisit.referrals.services import REGISTER_ROLES
 from revisit.web import permissions as perm
 from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -199,6 +201,13 @@ def customer_detail(request, pk: int):
         "may_reveal": may_reveal_phones(request.user),
         "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),
         "consent_form": ConsentForm(),
+        "may_refer": perm.has_any(staff, set(REGISTER_ROLES)),
+        # Whom she referred and who referred her, with the attribution rule on both cards.
+        "referrals": list(
+            Lead.objects.filter(Q(referrer=customer) | Q(customer=customer))
+            .select_related("referrer")
+            .order_by("-registered_at")[:20]
+        ),
     }
     return render(request, "web/customers/detail.html", context)
 

@@ -49,6 +49,7 @@ SECTIONS = [
     ("settings_psychology", gettext_lazy("Psychology types")),
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
+    ("settings_referrals", gettext_lazy("Referral program")),
 ]
 
 

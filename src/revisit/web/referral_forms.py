@@ -1,0 +1,100 @@
+"""Forms of the referral channel: they parse what people type; revisit.referrals.services
+checks the rules."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from revisit.customers.models import Channel
+from revisit.referrals.models import Attribution, Intention, ReferralSettings
+from revisit.referrals.services import TEXT_LIMITS
+from revisit.web.forms import DATE
+
+PHONE_INPUT_LIMIT = 40
+
+
+class LeadForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=TEXT_LIMITS["name"])
+    mobile = forms.CharField(label=_("Mobile"), max_length=PHONE_INPUT_LIMIT, required=False)
+    wechat_id = forms.CharField(
+        label=_("WeChat ID"), max_length=TEXT_LIMITS["wechat_id"], required=False
+    )
+    items = forms.CharField(
+        label=_("Needed items"), max_length=TEXT_LIMITS["items"], required=False
+    )
+    spending_power = forms.CharField(
+        label=_("Spending power"), max_length=TEXT_LIMITS["spending_power"], required=False
+    )
+    expected_arrival = forms.DateField(label=_("Expected arrival"), required=False, widget=DATE)
+    intention = forms.TypedChoiceField(
+        label=_("Intention level"), choices=Intention.choices, coerce=int, initial=Intention.LEVEL_3
+    )
+    via_channel = forms.ChoiceField(
+        label=_("Registered through"),
+        choices=[("", _("Customer service"))]
+        + [(c.value, c.label) for c in Channel if c not in (Channel.REFERRAL, Channel.WALK_IN)],
+        required=False,
+    )
+    store = forms.ModelChoiceField(label=_("Store"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = stores
+
+
+class ArrivalForm(forms.Form):
+    referrer_came = forms.BooleanField(label=_("The referrer came with her"), required=False)
+    asked_consultant_by_name = forms.BooleanField(
+        label=_("She asked for a consultant by name"), required=False
+    )
+    came_in_group = forms.BooleanField(label=_("She came in a group"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class CorrectionForm(ReasonForm):
+    attribution = forms.ChoiceField(
+        label=_("Attribution"),
+        choices=list(Attribution.choices)
+        + [(c.value, c.label) for c in Channel if c.value not in Attribution.values],
+    )
+
+
+class ReferralSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReferralSettings
+        fields = [
+            "registration_cutoff_days",
+            "referrer_rebate_rate",
+            "referee_rebate_rate",
+            "gift_threshold",
+            "gift_value",
+            "gift_description",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["registration_cutoff_days"].max_value = 60
+        self.fields["registration_cutoff_days"].widget.attrs["max"] = 60
+        for name in ("referrer_rebate_rate", "referee_rebate_rate"):
+            self.fields[name].min_value = Decimal(0)
+            self.fields[name].max_value = Decimal(1)
+            self.fields[name].help_text = _("A share: 0.05 is 5%.")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("referrer_rebate_rate", "referee_rebate_rate"):
+            value = cleaned.get(name)
+            if value is not None and not (0 <= value <= 1):
+                self.add_error(name, _("Enter a share between 0 and 1."))
+        for name in ("gift_threshold", "gift_value"):
+            value = cleaned.get(name)
+            if value is not None and not (0 <= value <= Decimal("10000000")):
+                self.add_error(name, _("Enter an amount between 0 and 10,000,000."))
+        return cleaned
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

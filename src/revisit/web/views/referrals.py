@@ -1,0 +1,271 @@
+"""The referral channel's pages: register a referred person from her referrer's card,
+record her arrival (which decides the attribution), approve the first-order rewards, and
+the program's settings."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from revisit.appointments.access import desk_stores
+from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
+from revisit.core.changes import save_changes
+from revisit.core.clock import local_date
+from revisit.core.models import Role, Store
+from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.models import Intention, Reward, RewardStatus
+from revisit.referrals.services import (
+    APPROVE_ROLES,
+    ARRIVAL_ROLES,
+    REGISTER_ROLES,
+    ReferralError,
+    approve_reward,
+    correct_attribution,
+    may_approve,
+    record_arrival,
+    referral_settings,
+    register_lead,
+    reject_reward,
+)
+from revisit.web import permissions as perm
+from revisit.web.params import answers_bad_parameters, parse_page
+from revisit.web.referral_forms import (
+    ArrivalForm,
+    CorrectionForm,
+    LeadForm,
+    ReasonForm,
+    ReferralSettingsForm,
+)
+from revisit.web.views.settings import _render, _saved, readonly_rows, settings_page
+
+PAGE_SIZE = 50
+STATUS_FILTERS = {
+    "waiting": Q(arrived_at__isnull=True),
+    "arrived": Q(arrived_at__isnull=False),
+}
+
+
+def _lead_stores(staff):
+    """The stores a lead registered by `staff` may belong to."""
+    if perm.has_any(staff, {Role.ADMIN}):
+        return Store.objects.filter(organization_id=staff.organization_id)
+    ids = {a.store_id for a in staff.role_assignments.all() if a.store_id}
+    return Store.objects.filter(organization_id=staff.organization_id, pk__in=ids)
+
+
+@perm.require_roles(perm.REFERRAL_ROLES)
+@answers_bad_parameters
+def referral_list(request):
+    staff = request.user
+    page = parse_page(request.GET.get("page"))
+    status = request.GET.get("status", "")
+    leads = visible_leads(staff).select_related("referrer", "customer", "store", "registered_by")
+    if status in STATUS_FILTERS:
+        leads = leads.filter(STATUS_FILTERS[status])
+    else:
+        status = ""
+    start = (page - 1) * PAGE_SIZE
+    rows = list(leads.order_by("-registered_at", "-pk")[start : start + PAGE_SIZE + 1])
+    today = local_date(staff.organization)
+    month = visible_leads(staff).filter(registered_at__date__gte=today.replace(day=1))
+    figures = month.aggregate(
+        registered=Count("pk"),
+        arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
+        referral=Count("pk", filter=Q(attribution="referral")),
+    )
+    pending = Reward.objects.filter(
+        lead__in=visible_leads(staff), status=RewardStatus.PROPOSED
+    ).aggregate(count=Count("pk"), amount=Sum("amount"))
+    return render(
+        request,
+        "web/referrals/list.html",
+        {
+            "leads": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": f"status={status}" if status else "",
+            "status": status,
+            "figures": figures,
+            "pending": pending,
+            "may_approve": perm.has_any(staff, set(APPROVE_ROLES)),
+        },
+    )
+
+
+def referral_new(request, pk: int):
+    """Register a person the customer `pk` recommends (from her card)."""
+    # The customer is looked up before the role: outside the scope is 404 for everyone.
+    referrer = get_customer_or_404(request.user, pk=pk)
+    if not perm.has_any(request.user, set(REGISTER_ROLES)):
+        raise PermissionDenied
+    stores = _lead_stores(request.user)
+    form = LeadForm(
+        request.POST or None,
+        stores=stores,
+        initial={"store": referrer.home_store_id, "intention": Intention.LEVEL_3},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lead = register_lead(
+                referrer,
+                actor=request.user,
+                store=data["store"],
+                name=data["name"],
+                mobile=data["mobile"],
+                wechat_id=data["wechat_id"],
+                items=data["items"],
+                spending_power=data["spending_power"],
+                expected_arrival=data["expected_arrival"],
+                intention=data["intention"],
+                via_channel=data["via_channel"],
+            )
+        except ReferralError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(
+                request, _("Referred person registered: %(name)s") % {"name": lead.name}
+            )
+            return redirect("referral", pk=lead.pk)
+    return render(request, "web/referrals/new.html", {"form": form, "referrer": referrer})
+
+
+def _detail(request, lead, **forms):
+    staff = request.user
+    may_arrive = (
+        not lead.decided
+        and perm.has_any(staff, set(ARRIVAL_ROLES))
+        and (
+            perm.has_any(staff, {Role.ADMIN})
+            or desk_stores(staff, roles=ARRIVAL_ROLES).filter(pk=lead.store_id).exists()
+        )
+    )
+    context = {
+        "lead": lead,
+        "rewards": list(lead.rewards.select_related("customer", "decided_by")),
+        "may_arrive": may_arrive,
+        "arrival_form": forms.get("arrival_form") or ArrivalForm(),
+        "may_approve": may_approve(staff, lead.store_id),
+        "reject_form": ReasonForm(),
+        "may_correct": lead.decided and perm.has_any(staff, {Role.ADMIN}),
+        "correction_form": forms.get("correction_form")
+        or CorrectionForm(initial={"attribution": lead.attribution}),
+        "facts": [
+            (_("The referrer came with her"), lead.facts.get("referrer_came")),
+            (_("She asked for a consultant by name"), lead.facts.get("asked_consultant_by_name")),
+            (_("She came in a group"), lead.facts.get("came_in_group")),
+        ]
+        if lead.decided
+        else [],
+    }
+    return render(request, "web/referrals/detail.html", context)
+
+
+@perm.require_roles(perm.REFERRAL_ROLES)
+def referral_detail(request, pk: int):
+    lead = get_lead_or_404(request.user, pk=pk)
+    return _detail(request, lead)
+
+
+@require_POST
+def referral_arrive(request, pk: int):
+    lead = get_lead_or_404(request.user, pk=pk)
+    form = ArrivalForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, lead, arrival_form=form)
+    try:
+        lead = record_arrival(lead, actor=request.user, facts=ArrivalFacts(**form.cleaned_data))
+    except ReferralError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Arrival recorded: %(attribution)s (%(rule)s)")
+            % {"attribution": lead.attribution_label(), "rule": lead.get_rule_display()},
+        )
+    return redirect("referral", pk=lead.pk)
+
+
+@require_POST
+def referral_correct(request, pk: int):
+    lead = get_lead_or_404(request.user, pk=pk)
+    if not perm.has_any(request.user, {Role.ADMIN}):
+        raise PermissionDenied
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, lead, correction_form=form)
+    try:
+        correct_attribution(
+            lead,
+            actor=request.user,
+            attribution=form.cleaned_data["attribution"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ReferralError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Attribution corrected."))
+    return redirect("referral", pk=lead.pk)
+
+
+def _reward_or_404(request, pk: int) -> Reward:
+    reward = Reward.objects.filter(lead__in=visible_leads(request.user), pk=pk).first()
+    if reward is None:
+        raise Http404
+    return reward
+
+
+@require_POST
+def reward_approve(request, pk: int):
+    reward = _reward_or_404(request, pk)
+    try:
+        approve_reward(reward, actor=request.user)
+    except ReferralError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Reward approved."))
+    return redirect("referral", pk=reward.lead_id)
+
+
+@require_POST
+def reward_reject(request, pk: int):
+    reward = _reward_or_404(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for the rejection."))
+        return redirect("referral", pk=reward.lead_id)
+    try:
+        reject_reward(reward, actor=request.user, reason=form.cleaned_data["reason"])
+    except ReferralError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Reward rejected."))
+    return redirect("referral", pk=reward.lead_id)
+
+
+@settings_page
+def referral_program(request):
+    org = request.user.organization
+    form = ReferralSettingsForm(request.POST or None, instance=referral_settings(org))
+    if request.method == "POST" and form.is_valid():
+        _saved(
+            request,
+            save_changes(
+                referral_settings(org),
+                form.changes(),
+                actor=request.user,
+                action="referral_settings.edit",
+            ),
+        )
+        return redirect("settings_referrals")
+    return _render(
+        request,
+        "web/settings/form.html",
+        _("Referral program"),
+        "settings_referrals",
+        form=form,
+        rows=readonly_rows(form),
+    )
