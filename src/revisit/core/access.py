@@ -153,6 +153,17 @@ def may_reveal_phones(staff: Staff) -> bool:
     return staff.is_authenticated and staff.has_role(*REVEAL_PHONE_ROLES)
 
 
+# A list of full numbers is the business's customer base leaving the system. Seed 004
+# gives the data to the system administrator (the manager or the store manager);
+# consultants and callers reveal one number at a time, for the customer they call.
+EXPORT_PHONE_ROLES = (Role.ADMIN, Role.STORE_MANAGER)
+
+
+def may_export_phones(staff: Staff) -> bool:
+    """Whether `staff` may download tables with full phone numbers (with a reason)."""
+    return staff.is_authenticated and staff.has_role(*EXPORT_PHONE_ROLES)
+
+
 def may_see_health(staff: Staff) -> bool:
     return staff.is_authenticated and staff.has_role(*HEALTH_ROLES)
 

@@ -15,23 +15,14 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from revisit.core.access import may_export_phones
 from revisit.core.audit import record_event
 from revisit.core.log_filters import mask_phones
-from revisit.core.models import Role
 from revisit.core.spreadsheets import write_xlsx
 from revisit.customers.phones import display_phone, mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FULL_PHONES = "full"
-
-# A list of full numbers is the business's customer base leaving the system. Seed 004
-# gives the data to the system administrator (the manager or the store manager);
-# consultants and callers reveal one number at a time, for the customer they call.
-EXPORT_PHONE_ROLES = (Role.ADMIN, Role.STORE_MANAGER)
-
-
-def may_export_phones(staff) -> bool:
-    return staff.is_authenticated and staff.has_role(*EXPORT_PHONE_ROLES)
 
 
 class FullPhoneExportForm(forms.Form):

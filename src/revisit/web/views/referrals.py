@@ -16,6 +16,7 @@ from revisit.core.changes import save_changes
 from revisit.core.clock import local_date
 from revisit.core.models import Role, Store
 from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
 from revisit.referrals.models import Intention, Reward, RewardStatus
 from revisit.referrals.services import (
     APPROVE_ROLES,
@@ -31,6 +32,7 @@ from revisit.referrals.services import (
     reject_reward,
 )
 from revisit.web import permissions as perm
+from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.params import answers_bad_parameters, parse_page
 from revisit.web.referral_forms import (
     ArrivalForm,
@@ -67,6 +69,14 @@ def referral_list(request):
         leads = leads.filter(STATUS_FILTERS[status])
     else:
         status = ""
+    if wants_xlsx(request):
+        return xlsx_response(
+            request,
+            name="referrals",
+            header=HEADER,
+            rows=lead_rows(leads),
+            phone_column=PHONE_COLUMN,
+        )
     start = (page - 1) * PAGE_SIZE
     rows = list(leads.order_by("-registered_at", "-pk")[start : start + PAGE_SIZE + 1])
     today = local_date(staff.organization)

@@ -1,0 +1,161 @@
+"""`revisit referrals ...`: the referral channel from the command line, as a staff member
+(--staff USERNAME), through the same services and scope as the pages:
+
+  register --referrer CODE --name NAME [--mobile M] [--wechat W] [--items T]
+           [--intention 1|2|3] [--store CODE] [--via CHANNEL] [--expected YYYY-MM-DD]
+  attribute --lead ID [--referrer-came] [--asked-consultant] [--group]
+  rewards                       propose the rewards of first orders that came in
+  report                        this month's figures
+  export --out FILE.csv|.xlsx [--full-phones --reason TEXT]
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
+from django.utils import translation
+
+from revisit.appointments.management.commands._desk import acting_staff, found
+from revisit.core.access import (
+    get_customer_or_404,
+    get_lead_or_404,
+    may_export_phones,
+    visible_leads,
+)
+from revisit.core.audit import record_event
+from revisit.core.clock import local_date
+from revisit.core.management.dates import iso_date
+from revisit.core.models import Store
+from revisit.core.spreadsheets import write_table
+from revisit.customers.phones import display_phone, mask_phone
+from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
+from revisit.referrals.services import (
+    ReferralError,
+    propose_due_rewards,
+    record_arrival,
+    register_lead,
+)
+
+
+class Command(BaseCommand):
+    help = "Register referred people, record arrivals, propose rewards, report and export."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        def command(name):
+            p = sub.add_parser(name)
+            p.add_argument("--staff", required=True, help="username of who acts")
+            p.add_argument("--org")
+            return p
+
+        p = command("register")
+        p.add_argument("--referrer", required=True, help="the referrer's customer code")
+        p.add_argument("--name", required=True)
+        p.add_argument("--mobile", default="")
+        p.add_argument("--wechat", default="")
+        p.add_argument("--items", default="")
+        p.add_argument("--intention", type=int, choices=[1, 2, 3], default=3)
+        p.add_argument("--store", help="store code (default: the referrer's home store)")
+        p.add_argument("--via", default="", help="channel code when another channel registered")
+        p.add_argument("--expected", help="expected arrival YYYY-MM-DD")
+        p = command("attribute")
+        p.add_argument("--lead", type=int, required=True)
+        p.add_argument("--referrer-came", action="store_true")
+        p.add_argument("--asked-consultant", action="store_true")
+        p.add_argument("--group", action="store_true")
+        command("rewards")
+        command("report")
+        p = command("export")
+        p.add_argument("--out", required=True)
+        p.add_argument("--full-phones", action="store_true")
+        p.add_argument("--reason", default="")
+
+    def handle(self, *args, **opts):
+        translation.activate(settings.LANGUAGE_CODE)  # refusals in the product's language
+        staff = acting_staff(opts)
+        try:
+            getattr(self, "_" + opts["action"])(staff, opts)
+        except ReferralError as exc:
+            raise CommandError(str(exc.message)) from None
+        except PermissionDenied:
+            raise CommandError("无权执行此操作 (not allowed for your roles)") from None
+
+    def _register(self, staff, opts):
+        referrer = found(get_customer_or_404, staff, code=opts["referrer"])
+        store = referrer.home_store
+        if opts.get("store"):
+            store = Store.objects.filter(
+                organization=staff.organization, code=opts["store"]
+            ).first()
+        if store is None:
+            raise CommandError("请用 --store 指定门店 (give --store)")
+        lead = register_lead(
+            referrer,
+            actor=staff,
+            store=store,
+            name=opts["name"],
+            mobile=opts["mobile"],
+            wechat_id=opts["wechat"],
+            items=opts["items"],
+            intention=opts["intention"],
+            via_channel=opts["via"],
+            expected_arrival=iso_date(opts["expected"]) if opts.get("expected") else None,
+        )
+        self.stdout.write(f"已登记被推荐人 #{lead.pk} {lead.name} {mask_phone(lead.mobile)}")
+
+    def _attribute(self, staff, opts):
+        lead = found(get_lead_or_404, staff, pk=opts["lead"])
+        facts = ArrivalFacts(
+            referrer_came=opts["referrer_came"],
+            asked_consultant_by_name=opts["asked_consultant"],
+            came_in_group=opts["group"],
+        )
+        lead = record_arrival(lead, actor=staff, facts=facts)
+        self.stdout.write(
+            f"#{lead.pk} {lead.customer.code}: {lead.attribution_label()} "
+            f"({lead.get_rule_display()}) attribution={lead.attribution} rule={lead.rule}"
+        )
+
+    def _rewards(self, staff, opts):
+        count = propose_due_rewards(staff.organization)
+        self.stdout.write(f"提议奖励 {count} 项 (rewards proposed)")
+
+    def _report(self, staff, opts):
+        today = local_date(staff.organization)
+        month = visible_leads(staff).filter(registered_at__date__gte=today.replace(day=1))
+        figures = month.aggregate(
+            registered=Count("pk"),
+            arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
+            referral=Count("pk", filter=Q(attribution="referral")),
+        )
+        self.stdout.write(
+            f"{today:%Y-%m} 带新建档 {figures['registered']}，到院 {figures['arrived']}，"
+            f"计入老带新 {figures['referral']}"
+        )
+
+    def _export(self, staff, opts):
+        full = opts["full_phones"]
+        if full and not may_export_phones(staff):
+            raise CommandError("无权导出完整号码 (your roles may not export full numbers)")
+        if full and not opts["reason"].strip():
+            raise CommandError("导出完整号码须填写 --reason (give --reason)")
+        shown = display_phone if full else mask_phone
+        rows = (
+            [shown(v) if i == PHONE_COLUMN and v else v for i, v in enumerate(row)]
+            for row in lead_rows(visible_leads(staff))
+        )
+        if not opts["out"].lower().endswith((".csv", ".xlsx")):
+            raise CommandError("--out 须以 .csv 或 .xlsx 结尾 (expected .csv or .xlsx)")
+        count = write_table(opts["out"], [str(h) for h in HEADER], rows)
+        record_event(
+            staff.organization,
+            actor=staff,
+            action="export",
+            table="referrals",
+            rows=count,
+            full_phones=full,
+            **({"reason": opts["reason"].strip()[:200]} if full else {}),
+        )
+        self.stdout.write(f"已导出 {count} 行到 {opts['out']}")

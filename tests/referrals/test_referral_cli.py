@@ -1,0 +1,97 @@
+"""`revisit referrals ...` over the same services and scope as the pages, and the export:
+one row per lead, phones masked unless a role that may export them gives a reason."""
+
+import csv
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from revisit.core.models import AuditEvent, Role
+from revisit.referrals.models import Lead
+from revisit.referrals.tasks import propose_rewards_tick
+from tests.factories import make_customer, make_order, make_org, make_staff, make_store
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    org = make_org()
+    store, other = make_store(org, "S1"), make_store(org, "S2")
+    manager = make_staff(org, Role.STORE_MANAGER, store=store)
+    manager.username = "mgr"
+    manager.save()
+    caller = make_staff(org, Role.CALLER, store=other)
+    caller.username = "callb"
+    caller.save()
+    referrer = make_customer(org, "OLD-1", name="老顾客", mobile="+8613800000001", home_store=store)
+    return {"org": org, "store": store, "manager": manager, "referrer": referrer}
+
+
+def run(*args):
+    call_command("referrals", *args)
+
+
+def test_register_attribute_reward_and_export(clinic, tmp_path, capsys):
+    run(
+        "register",
+        "--staff",
+        "mgr",
+        "--referrer",
+        "OLD-1",
+        "--name",
+        "新朋友",
+        "--mobile",
+        "13900000002",
+        "--intention",
+        "1",
+    )
+    lead = Lead.objects.get()
+    assert "139****0002" in capsys.readouterr().out
+    # Registered just now: arriving today is too late for the referral channel.
+    run("attribute", "--staff", "mgr", "--lead", str(lead.pk), "--referrer-came")
+    assert "rule=day_before" in capsys.readouterr().out
+    lead.refresh_from_db()
+    make_order(lead.customer, "1000", on=date.today())
+    propose_rewards_tick.call_local()
+    propose_rewards_tick.call_local()  # twice: proposed once
+    assert lead.rewards.count() == 3
+    out = tmp_path / "referrals.csv"
+    run("export", "--staff", "mgr", "--out", str(out))
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    assert rows[1][1] == "139****0002"
+    assert rows[1][2:4] == ["OLD-1", lead.customer.code]
+    assert rows[1][7:11] == ["walk_in", "day_before", "50.00", "50.00"]
+    with pytest.raises(CommandError):
+        run("export", "--staff", "mgr", "--out", str(out), "--full-phones")
+    run("export", "--staff", "mgr", "--out", str(out), "--full-phones", "--reason", "对账")
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    assert rows[1][1] == "13900000002"
+    assert AuditEvent.objects.filter(action="export", data__table="referrals").count() == 2
+
+
+def test_outside_the_scope_is_not_found_and_bad_input_is_a_message(clinic):
+    # The caller of the other store sees neither the referrer nor her leads.
+    with pytest.raises(CommandError, match="找不到"):
+        run("register", "--staff", "callb", "--referrer", "OLD-1", "--name", "某某")
+    with pytest.raises(CommandError, match="手机"):
+        run(
+            "register",
+            "--staff",
+            "mgr",
+            "--referrer",
+            "OLD-1",
+            "--name",
+            "某某",
+            "--mobile",
+            "12",
+            "--intention",
+            "1",
+        )
+    with pytest.raises(CommandError):
+        run("export", "--staff", "mgr", "--out", "/tmp/x.txt")
+    stranger = make_customer(make_org(), "OLD-1")
+    assert stranger.organization != clinic["org"]
+    with pytest.raises(CommandError, match="找不到"):
+        run("attribute", "--staff", "mgr", "--lead", "999999")
