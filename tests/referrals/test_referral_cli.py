@@ -75,7 +75,7 @@ def test_outside_the_scope_is_not_found_and_bad_input_is_a_message(clinic):
     # The caller of the other store sees neither the referrer nor her leads.
     with pytest.raises(CommandError, match="找不到"):
         run("register", "--staff", "callb", "--referrer", "OLD-1", "--name", "某某")
-    with pytest.raises(CommandError, match="手机"):
+    with pytest.raises(CommandError, match="电话号码"):
         run(
             "register",
             "--staff",
