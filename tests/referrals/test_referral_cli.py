@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from revisit.core.models import AuditEvent, Role
 from revisit.referrals.models import Lead
+from revisit.referrals.services import register_lead
 from revisit.referrals.tasks import propose_rewards_tick
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 
@@ -91,7 +92,16 @@ def test_outside_the_scope_is_not_found_and_bad_input_is_a_message(clinic):
         )
     with pytest.raises(CommandError):
         run("export", "--staff", "mgr", "--out", "/tmp/x.txt")
-    stranger = make_customer(make_org(), "OLD-1")
-    assert stranger.organization != clinic["org"]
-    with pytest.raises(CommandError, match="找不到"):
-        run("attribute", "--staff", "mgr", "--lead", "999999")
+    # Another organization's lead (same customer code there) is not found either.
+    other = make_org()
+    other_store = make_store(other)
+    foreign = register_lead(
+        make_customer(other, "OLD-1", home_store=other_store),
+        actor=make_staff(other, Role.ADMIN),
+        store=other_store,
+        name="别家",
+    )
+    org = ["--org", clinic["org"].code]
+    for lead_id in (foreign.pk, 999999):
+        with pytest.raises(CommandError, match="找不到"):
+            run("attribute", "--staff", "mgr", *org, "--lead", str(lead_id))
