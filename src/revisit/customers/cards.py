@@ -318,6 +318,50 @@ def register_customer(
     return customer
 
 
+def register_referred_card(
+    organization: Organization,
+    *,
+    actor: Staff,
+    name: str,
+    mobile: str,
+    referrer: Customer,
+    home_store,
+    wechat_id: str = "",
+    now=None,
+) -> Customer:
+    """The card of a person an existing customer recommended, made when any
+    customer-facing role registers her as a referral (she has not come yet: no first
+    visit). Channel referral, the referrer set; owned by the registering consultant, else
+    by the referrer's owner. Raises DuplicateMobile like `register_customer`."""
+    if actor.organization_id != organization.pk or referrer.organization_id != organization.pk:
+        raise PermissionDenied
+    now = now or timezone.now()
+    today = local_date(organization, now)
+    clean = _clean(
+        actor, {"name": name, "mobile": mobile, "wechat_id": wechat_id}, customer=None, today=today
+    )
+    owner = actor if actor.has_role(Role.CONSULTANT) else referrer.owner
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        existing = find_duplicate(organization.pk, clean["mobile"])
+        if existing is not None:
+            raise DuplicateMobile(_("A card with this mobile number exists already."), existing)
+        customer = Customer.objects.create(
+            organization=organization,
+            code=_next_code(organization, today),
+            owner=owner,
+            created_by=actor,
+            home_store=home_store,
+            channel=Channel.REFERRAL,
+            referrer=referrer,
+            **clean,
+        )
+        record_event(
+            organization, actor=actor, action="customer.register", target=customer, via="referral"
+        )
+    return customer
+
+
 def update_customer(customer: Customer, *, actor: Staff, values: dict, now=None) -> dict:
     """Change fields of the card. The channel and the referrer, once set, are refused here
     (see correct_acquisition); health data only by a role that may read it. Returns the

@@ -117,8 +117,9 @@ class Lead(models.Model):
         Staff, models.PROTECT, related_name="+", verbose_name=_("registered by")
     )
     registered_at = models.DateTimeField(_("registered at"))
-    # Filled once, when she arrives; never changed afterwards except by an audited
-    # correction.
+    # Her card: made at registration when she had none (`made_card`), or the card another
+    # channel made before (first registration wins), or made at arrival.
+    made_card = models.BooleanField(_("card made by this registration"), default=False)
     customer = models.ForeignKey(
         Customer,
         models.PROTECT,
@@ -128,6 +129,8 @@ class Lead(models.Model):
         verbose_name=_("customer"),
     )
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    # Decided once, when she arrives; never changed afterwards except by an audited
+    # correction.
     attribution = models.CharField(_("attribution"), max_length=20, blank=True)
     level = models.CharField(_("channel level"), max_length=10, choices=Level.choices, blank=True)
     rule = models.CharField(_("rule applied"), max_length=20, choices=Rule.choices, blank=True)

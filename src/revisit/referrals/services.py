@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,9 +16,11 @@ from revisit.core.audit import record_event
 from revisit.core.clock import local_date
 from revisit.core.models import Organization, Role, Staff, Store
 from revisit.core.money import round_money
-from revisit.customers.cards import CardError, find_duplicate, register_customer
+from revisit.customers.cards import CardError, find_duplicate, register_referred_card
 from revisit.customers.models import Channel, Customer
 from revisit.customers.phones import normalize_phone
+from revisit.outreach.cadences import cadence_dates
+from revisit.outreach.models import Cadence, ScheduledContact
 from revisit.referrals.attribution import ArrivalFacts, decide
 from revisit.referrals.models import (
     Attribution,
@@ -133,6 +136,9 @@ def register_lead(
     ):
         raise ReferralError(_("Enter a date from today on."), "expected_arrival")
     with transaction.atomic():
+        card, made_card = _card_for(
+            referrer, actor=actor, store=store, phone=phone, clean=clean, now=now
+        )
         lead = Lead.objects.create(
             organization_id=referrer.organization_id,
             store=store,
@@ -143,8 +149,12 @@ def register_lead(
             via_channel=via_channel,
             registered_by=actor,
             registered_at=now,
+            customer=card,
+            made_card=made_card,
             **clean,
         )
+        if made_card:
+            _schedule_follow_ups(card, intention, today)
         record_event(
             referrer.organization,
             actor=actor,
@@ -156,10 +166,60 @@ def register_lead(
     return lead
 
 
+def _card_for(referrer, *, actor, store, phone, clean, now) -> tuple[Customer | None, bool]:
+    """Her card and whether this registration made it. A card another channel made
+    first stays that channel's (first registration wins); a person already registered
+    as someone's referral cannot be registered again."""
+    if not phone:
+        return None, False
+    existing = find_duplicate(referrer.organization_id, phone)
+    if existing is not None:
+        if Lead.objects.filter(customer=existing).exists():
+            raise ReferralError(
+                _("She is registered already: the first registration counts."), "mobile"
+            )
+        return existing, False
+    try:
+        card = register_referred_card(
+            referrer.organization,
+            actor=actor,
+            name=clean["name"],
+            mobile=phone,
+            wechat_id=clean["wechat_id"],
+            referrer=referrer,
+            home_store=store,
+            now=now,
+        )
+    except CardError as error:
+        raise ReferralError(error.message, "mobile") from None
+    return card, True
+
+
+def _schedule_follow_ups(card: Customer, intention: int, today: date) -> None:
+    """The lead's calls by her intention level (一级: the day, day 7, day 20; 二级: from
+    the next month on the 10th and 20th; 三级: monthly from the third month), through the
+    organization's intent cadences and call lists."""
+    cadence = Cadence.objects.filter(
+        organization_id=card.organization_id, key=f"intent_{intention}"
+    ).first()
+    if cadence is None:
+        return
+    due = next(iter(cadence_dates(cadence, today)), None)
+    if due is not None:
+        ScheduledContact.objects.create(
+            organization_id=card.organization_id,
+            customer=card,
+            due_on=due,
+            reason=f"intent_{intention}",
+            cadence=cadence,
+            anchor_on=today,
+        )
+
+
 def _prior_card(lead: Lead, customer: Customer | None) -> tuple[str, bool]:
-    """The channel of a card another channel made before the lead, and whether that
-    person had ever arrived (a first visit or an order)."""
-    if customer is None or customer.created_at >= lead.registered_at:
+    """The channel of a card another channel made before the lead was registered, and
+    whether that person had ever arrived (a first visit or an order)."""
+    if customer is None or lead.made_card or customer.created_at >= lead.registered_at:
         return "", False
     arrived = customer.first_visit is not None or customer.orders.exists()
     return customer.channel, arrived
@@ -170,57 +230,65 @@ def record_arrival(
     *,
     actor: Staff,
     facts: ArrivalFacts,
-    customer: Customer | None = None,
     now=None,
 ) -> Lead:
-    """She arrived: link or create her card and decide the attribution once (see
-    `revisit.referrals.attribution`). A card made here takes the attribution as its
-    channel and the referrer as its referrer; an existing card keeps its channel."""
+    """She arrived: decide the attribution once (see `revisit.referrals.attribution`).
+    A card this registration made takes the attribution as its channel and today as its
+    first visit; a card another channel made keeps its channel. Without a card yet (a
+    lead registered without a number), her card is made now."""
     if actor.organization_id != lead.organization_id or not actor.has_role(*ARRIVAL_ROLES):
         raise PermissionDenied
     now = now or timezone.now()
     organization = lead.organization
+    today = local_date(organization, now)
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if lead.decided:
             raise ReferralError(_("Her attribution is decided and cannot change."))
-        if customer is None:
-            customer = find_duplicate(lead.organization_id, lead.mobile)
-        elif customer.organization_id != lead.organization_id:
-            raise PermissionDenied
+        customer = lead.customer or find_duplicate(lead.organization_id, lead.mobile)
         if customer is not None and customer.pk == lead.referrer_id:
             raise ReferralError(_("The referrer cannot refer herself."))
-        if customer is not None and Lead.objects.filter(customer=customer).exists():
+        if (
+            customer is not None
+            and Lead.objects.filter(customer=customer).exclude(pk=lead.pk).exists()
+        ):
             raise ReferralError(_("This customer has already arrived as a referral."))
         prior_channel, prior_arrived = _prior_card(lead, customer)
         decision = decide(
             facts,
             registered_on=local_date(organization, lead.registered_at),
-            arrived_on=local_date(organization, now),
+            arrived_on=today,
             cutoff_days=referral_settings(organization).registration_cutoff_days,
             via_channel=lead.via_channel,
             prior_channel=prior_channel,
             prior_arrived=prior_arrived,
         )
+        channel = (
+            decision.attribution if decision.attribution in Channel.values else Channel.REFERRAL
+        )
         if customer is None:
-            channel = (
-                decision.attribution if decision.attribution in Channel.values else Channel.REFERRAL
-            )
+            if not lead.mobile:
+                raise ReferralError(_("Enter her mobile number first."), "mobile")
             try:
-                customer = register_customer(
+                customer = register_referred_card(
                     organization,
                     actor=actor,
-                    values={
-                        "name": lead.name,
-                        "mobile": lead.mobile,
-                        "wechat_id": lead.wechat_id,
-                        "channel": channel,
-                        "referrer": lead.referrer,
-                        "home_store": lead.store,
-                    },
+                    name=lead.name,
+                    mobile=lead.mobile,
+                    wechat_id=lead.wechat_id,
+                    referrer=lead.referrer,
+                    home_store=lead.store,
+                    now=now,
                 )
             except CardError as error:
-                raise ReferralError(error.message, getattr(error, "field", None)) from None
+                raise ReferralError(error.message, "mobile") from None
+            lead.made_card = True
+        if lead.made_card:
+            # Her card was made for this referral: it records how she came, decided now.
+            Customer.objects.filter(pk=customer.pk).update(
+                channel=channel, first_visit=Coalesce(F("first_visit"), Value(today))
+            )
+            customer.refresh_from_db(fields=["channel", "first_visit"])
         lead.customer = customer
         lead.arrived_at = now
         lead.attribution = decision.attribution
