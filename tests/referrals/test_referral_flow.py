@@ -225,3 +225,30 @@ def test_only_the_stores_manager_or_the_admin_decides_a_reward(clinic):
     assert reward.status == RewardStatus.REJECTED
     assert not Account.objects.filter(customer=lead.customer, kind=AccountKind.CREDIT).exists()
     assert Lead.objects.get(pk=lead.pk).rewards.count() == 2
+
+
+def test_the_channels_figures_and_the_rebate_usage_rate(clinic):
+    from revisit.referrals.reports import channel_figures
+    from revisit.wallet.ledger import post
+    from revisit.wallet.models import EntryKind
+
+    lead = arrive(clinic, lead_for(clinic))
+    walk = arrive(
+        clinic, lead_for(clinic, "13900000005"), ArrivalFacts(asked_consultant_by_name=True)
+    )
+    lead_for(clinic, "13900000006")  # registered, not arrived
+    make_order(lead.customer, "2000", on=date(2026, 3, 10))
+    propose_due_rewards(clinic["org"])
+    leads = Lead.objects.filter(organization=clinic["org"])
+    figures = channel_figures(leads, since=date(2026, 3, 1))
+    assert (figures["registered"], figures["arrived"], figures["referral"]) == (3, 2, 1)
+    assert (figures["deals"], figures["revenue"]) == (1, Decimal("2000.00"))
+    assert figures["pending_rewards"] == 3 and figures["rebate_usage"] is None
+    assert walk.attribution == "walk_in"
+    rebate = lead.rewards.get(side="referrer", kind="rebate")  # 100.00
+    approve_reward(rebate, actor=clinic["manager"])
+    credit = Account.objects.get(customer=clinic["referrer"], kind=AccountKind.CREDIT)
+    post(credit, "-25", kind=EntryKind.SPEND, actor=clinic["manager"])
+    figures = channel_figures(leads, since=date(2026, 3, 1))
+    assert figures["rebate_usage"] == Decimal("0.25")
+    assert figures["pending_rewards"] == 2

@@ -7,6 +7,7 @@ and reason, and importing the same file again changes nothing.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from revisit.imports.order_rows import plan_orders
 from revisit.imports.readers import ImportFileError, read_table
 from revisit.imports.report import ImportReport
 from revisit.imports.scope import ImportScope
+from revisit.sales.signals import orders_imported
 
 __all__ = ["ImportFileError", "ImportReport", "import_customers", "import_orders", "preview"]
 
@@ -33,6 +35,8 @@ PLANNERS = {"customers": plan_customers, "orders": plan_orders}
 # Told how an import is going: ("reading", 0) before the file is read, then
 # ("importing", rows) once it is read and the rows are checked and written.
 Progress = Callable[[str, int], None]
+
+log = logging.getLogger(__name__)
 
 
 def _load(source, kind: str, mapping, name: str | None):
@@ -208,6 +212,13 @@ def _run(
                     rejected=report.rejected,
                     duplicates=report.duplicates,
                 )
+        if kind == "orders" and not dry_run and report.imported:
+            # The import stands whatever a listener does; a failing one is logged.
+            for receiver, result in orders_imported.send_robust(
+                sender=ImportRun, organization=organization, import_run=run
+            ):
+                if isinstance(result, Exception):
+                    log.error("after-import step %r failed", receiver, exc_info=result)
     except BaseException:
         report.delete_files()  # no run names them
         raise

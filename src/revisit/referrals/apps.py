@@ -6,3 +6,6 @@ class ReferralsConfig(AppConfig):
     name = "revisit.referrals"
     label = "referrals"
     verbose_name = _("Referrals")
+
+    def ready(self):
+        from revisit.referrals import receivers  # noqa: F401  (connects the signal handlers)

@@ -52,7 +52,11 @@ class ArrivalForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason for rejecting")}),
+    )
 
 
 class CorrectionForm(ReasonForm):

@@ -4,7 +4,7 @@ the program's settings."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from revisit.core.clock import local_date
 from revisit.core.models import Role, Store
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
-from revisit.referrals.models import Intention, Reward, RewardStatus
+from revisit.referrals.models import Intention, Reward
+from revisit.referrals.reports import channel_figures
 from revisit.referrals.services import (
     APPROVE_ROLES,
     ARRIVAL_ROLES,
@@ -80,15 +81,7 @@ def referral_list(request):
     start = (page - 1) * PAGE_SIZE
     rows = list(leads.order_by("-registered_at", "-pk")[start : start + PAGE_SIZE + 1])
     today = local_date(staff.organization)
-    month = visible_leads(staff).filter(registered_at__date__gte=today.replace(day=1))
-    figures = month.aggregate(
-        registered=Count("pk"),
-        arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
-        referral=Count("pk", filter=Q(attribution="referral")),
-    )
-    pending = Reward.objects.filter(
-        lead__in=visible_leads(staff), status=RewardStatus.PROPOSED
-    ).aggregate(count=Count("pk"), amount=Sum("amount"))
+    figures = channel_figures(visible_leads(staff), since=today.replace(day=1))
     return render(
         request,
         "web/referrals/list.html",
@@ -99,7 +92,6 @@ def referral_list(request):
             "query": f"status={status}" if status else "",
             "status": status,
             "figures": figures,
-            "pending": pending,
             "may_approve": perm.has_any(staff, set(APPROVE_ROLES)),
         },
     )

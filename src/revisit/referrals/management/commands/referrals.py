@@ -12,7 +12,6 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count, Q
 from django.utils import translation
 
 from revisit.appointments.management.commands._desk import acting_staff, found
@@ -30,6 +29,7 @@ from revisit.core.spreadsheets import write_table
 from revisit.customers.phones import display_phone, mask_phone
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
+from revisit.referrals.reports import channel_figures
 from revisit.referrals.services import (
     ReferralError,
     propose_due_rewards,
@@ -124,15 +124,12 @@ class Command(BaseCommand):
 
     def _report(self, staff, opts):
         today = local_date(staff.organization)
-        month = visible_leads(staff).filter(registered_at__date__gte=today.replace(day=1))
-        figures = month.aggregate(
-            registered=Count("pk"),
-            arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
-            referral=Count("pk", filter=Q(attribution="referral")),
-        )
+        f = channel_figures(visible_leads(staff), since=today.replace(day=1))
+        usage = "—" if f["rebate_usage"] is None else f"{f['rebate_usage']:.0%}"
         self.stdout.write(
-            f"{today:%Y-%m} 带新建档 {figures['registered']}，到院 {figures['arrived']}，"
-            f"计入老带新 {figures['referral']}"
+            f"{today:%Y-%m} 带新建档 {f['registered']}，到院 {f['arrived']}，"
+            f"计入老带新 {f['referral']}，成交 {f['deals']}，成交额 {f['revenue']}，"
+            f"待批奖励 {f['pending_rewards']}，返利金使用率 {usage}"
         )
 
     def _export(self, staff, opts):

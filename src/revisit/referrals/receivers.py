@@ -1,0 +1,12 @@
+"""The referral channel listens for orders: a referred customer's first order proposes
+the rewards of both sides as soon as it is imported."""
+
+from django.dispatch import receiver
+
+from revisit.referrals.services import propose_due_rewards
+from revisit.sales.signals import orders_imported
+
+
+@receiver(orders_imported, dispatch_uid="referrals.propose_on_import")
+def propose_on_import(sender, *, organization, **kwargs):
+    propose_due_rewards(organization)
