@@ -68,6 +68,11 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     assert desk.inner_text("#attribution-rule") == "提前一天登记：老带新"
     shot(desk, "referral-arrived")
 
+    manager = log_in(browser, live_server, "manager1")
+    manager.goto(f"{live_server.url}/referrals/")
+    deals = int(manager.inner_text("#referral-deals"))
+    pending = int(manager.inner_text("#pending-rewards"))
+
     # Her first order arrives in the day's import file.
     orders = tmp_path / "orders.csv"
     orders.write_text(
@@ -76,10 +81,10 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     )
     import_orders(org, orders, actor=people["manager1"], store=sh01)
 
-    manager = log_in(browser, live_server, "manager1")
     manager.goto(f"{live_server.url}/referrals/")
-    assert manager.inner_text("#referral-deals") == "1"
-    assert manager.inner_text("#pending-rewards") == "3"
+    # The channel's figures move: her deal, her three rewards (two rebates and the gift).
+    assert int(manager.inner_text("#referral-deals")) == deals + 1
+    assert int(manager.inner_text("#pending-rewards")) == pending + 3
     manager.goto(f"{live_server.url}/referrals/{lead.pk}/")
     for side in ("referrer", "referee"):
         manager.click(f"tr[data-side={side}][data-kind=rebate] .approve-reward")
@@ -91,7 +96,7 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     )
     shot(manager, "referral-rewards")
     manager.goto(f"{live_server.url}/referrals/")
-    assert manager.inner_text("#pending-rewards") == "1"  # the gift is still to decide
+    assert int(manager.inner_text("#pending-rewards")) == pending + 1  # the gift waits
     credit = Account.objects.get(customer=referrer, kind=AccountKind.CREDIT)
     assert credit.balance == 150  # 5% of 3000
     assert Account.objects.get(customer=card, kind=AccountKind.CREDIT).balance == 150
