@@ -12,21 +12,22 @@ from revisit.wallet.models import Entry, EntryKind
 
 
 def channel_figures(leads: QuerySet[Lead], *, since: date) -> dict:
-    """Figures of `leads` (already scoped) registered on or after `since`. A deal is an
-    arrived person with a paid order line from her arrival day on; revenue sums those
-    lines."""
-    period = leads.filter(registered_at__date__gte=since)
+    """Figures of `leads` (already scoped) from `since` on: registered counts by the day
+    of registration, the rest by the day of arrival. A deal is an arrived person with a
+    paid order line from her arrival day on; revenue sums those lines."""
+    arrived = leads.filter(arrived_at__date__gte=since)
     paid = OrderLine.objects.filter(
         customer_id=OuterRef("customer_id"),
         amount__gt=0,
         order_date__gte=OuterRef("arrived_at__date"),
     )
-    figures = period.aggregate(
-        registered=Count("pk"),
-        arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
-        referral=Count("pk", filter=Q(attribution="referral")),
-    )
-    dealt = period.filter(arrived_at__isnull=False).filter(Exists(paid))
+    figures = {
+        "registered": leads.filter(registered_at__date__gte=since).count(),
+        **arrived.aggregate(
+            arrived=Count("pk"), referral=Count("pk", filter=Q(attribution="referral"))
+        ),
+    }
+    dealt = arrived.filter(Exists(paid))
     figures["deals"] = dealt.count()
     figures["revenue"] = OrderLine.objects.filter(
         customer_id__in=dealt.values("customer_id"), amount__gt=0
