@@ -1,0 +1,169 @@
+"""The referral channel's API: register a referred person, record her arrival (which
+decides the attribution once), read leads and their rewards. Scoped like the pages (404
+outside the scope), phones masked; a refused action answers 400 with the reason in the
+user's language."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from revisit.api.schemas import MAX_ID, Message
+from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
+from revisit.core.models import Role, Store
+from revisit.customers.models import Channel
+from revisit.customers.phones import mask_phone
+from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.services import (
+    REGISTER_ROLES,
+    ReferralError,
+    record_arrival,
+    register_lead,
+)
+from revisit.web.params import FIRST_DAY, LAST_DAY
+from revisit.web.permissions import REFERRAL_ROLES, has_any
+
+router = Router(tags=["referrals"])
+ID = Annotated[int, Field(ge=1, le=MAX_ID)]
+Text = Annotated[str, Field(max_length=200)]
+
+
+class Pages(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=200)
+        offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class RewardOut(Schema):
+    side: str
+    kind: str
+    amount: Decimal
+    status: str
+
+
+class LeadOut(Schema):
+    id: int
+    name: str
+    mobile: str
+    referrer_id: int
+    customer_id: int | None
+    store_id: int
+    intention: int
+    registered_at: datetime
+    arrived_at: datetime | None
+    attribution: str
+    level: str
+    rule: str
+    rewards: list[RewardOut]
+
+    @staticmethod
+    def resolve_mobile(obj) -> str:
+        return mask_phone(obj.mobile) if obj.mobile else ""
+
+    @staticmethod
+    def resolve_rewards(obj) -> list[dict]:
+        return [
+            {"side": r.side, "kind": r.kind, "amount": r.amount, "status": r.status}
+            for r in obj.rewards.all()
+        ]
+
+
+class LeadIn(Schema):
+    referrer_id: ID
+    store_id: ID | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    mobile: Annotated[str, Field(max_length=40)] = ""
+    wechat_id: Annotated[str, Field(max_length=64)] = ""
+    items: Text = ""
+    spending_power: Annotated[str, Field(max_length=100)] = ""
+    expected_arrival: Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)] | None = None
+    intention: Annotated[int, Field(ge=1, le=3)] = 3
+    via_channel: Annotated[str, Field(max_length=20)] = ""
+
+
+class ArrivalIn(Schema):
+    referrer_came: bool = False
+    asked_consultant_by_name: bool = False
+    came_in_group: bool = False
+
+
+def _refused(exc: ReferralError):
+    return Status(400, {"detail": str(exc.message)})
+
+
+@router.get("/referrals", response={200: list[LeadOut], 403: Message})
+@paginate(Pages)
+def list_leads(request, arrived: bool | None = None):
+    """Referred people the caller may see, newest first."""
+    if not has_any(request.auth, REFERRAL_ROLES):
+        raise PermissionDenied
+    leads = visible_leads(request.auth).prefetch_related("rewards")
+    if arrived is not None:
+        leads = leads.filter(arrived_at__isnull=not arrived)
+    return leads.order_by("-registered_at", "-pk")
+
+
+@router.get("/referrals/{lead_id}", response={200: LeadOut, 404: Message})
+def get_lead(request, lead_id: ID):
+    return get_lead_or_404(request.auth, pk=lead_id)
+
+
+@router.post("/referrals", response={201: LeadOut, 400: Message, 403: Message, 404: Message})
+def create_lead(request, body: LeadIn):
+    """Register a person the customer `referrer_id` recommends (建档)."""
+    referrer = get_customer_or_404(request.auth, pk=body.referrer_id)
+    if not has_any(request.auth, set(REGISTER_ROLES)):
+        raise PermissionDenied
+    store = referrer.home_store
+    if body.store_id is not None:
+        stores = Store.objects.filter(organization_id=request.auth.organization_id)
+        if not has_any(request.auth, {Role.ADMIN}):
+            own = {a.store_id for a in request.auth.role_assignments.all() if a.store_id}
+            stores = stores.filter(pk__in=own | {referrer.home_store_id})
+        store = stores.filter(pk=body.store_id).first()
+    if store is None:
+        return Status(400, {"detail": _("Choose one of your stores.")})
+    if body.via_channel and body.via_channel not in Channel.values:
+        return Status(400, {"detail": _("Choose one of the listed values.")})
+    try:
+        lead = register_lead(
+            referrer,
+            actor=request.auth,
+            store=store,
+            name=body.name,
+            mobile=body.mobile,
+            wechat_id=body.wechat_id,
+            items=body.items,
+            spending_power=body.spending_power,
+            expected_arrival=body.expected_arrival,
+            intention=body.intention,
+            via_channel=body.via_channel,
+        )
+    except ReferralError as exc:
+        return _refused(exc)
+    return Status(201, lead)
+
+
+@router.post(
+    "/referrals/{lead_id}/arrival",
+    response={200: LeadOut, 400: Message, 403: Message, 404: Message},
+)
+def arrive(request, lead_id: ID, body: ArrivalIn):
+    """She arrived: the facts decide the attribution, once."""
+    lead = get_lead_or_404(request.auth, pk=lead_id)
+    try:
+        return record_arrival(
+            lead,
+            actor=request.auth,
+            facts=ArrivalFacts(
+                referrer_came=body.referrer_came,
+                asked_consultant_by_name=body.asked_consultant_by_name,
+                came_in_group=body.came_in_group,
+            ),
+        )
+    except ReferralError as exc:
+        return _refused(exc)
