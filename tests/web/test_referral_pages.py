@@ -181,3 +181,54 @@ def test_referral_pages_show_labels_not_codes(client, demo, username):
     )
     assert len(seen) >= 2
     assert problems == {}, problems
+
+
+def test_the_golden_window_lists_recent_treatments_precise_first(client, demo):
+    from revisit.customers.models import Tier
+
+    org = demo["org"]
+    today = date.today()
+    manager = demo["manager1"]
+    mine = list(
+        visible_customers(manager).filter(is_blacklisted=False, is_dispute=False).order_by("pk")[:3]
+    )
+    recent, vip, old = mine
+    Customer.objects.filter(pk=recent.pk).update(
+        last_visit=today - timedelta(days=40), tier=Tier.C, satisfaction=""
+    )
+    Customer.objects.filter(pk=vip.pk).update(
+        last_visit=today - timedelta(days=80), tier=Tier.A, satisfaction=""
+    )
+    Customer.objects.filter(pk=old.pk).update(
+        last_visit=today - timedelta(days=200), tier=Tier.C, satisfaction=""
+    )
+    client.force_login(manager)
+    page = client.get("/referrals/golden-window/?window=1-3&page=1")
+    listed = [c.pk for c in page.context["customers"]]
+    assert vip.pk in listed and recent.pk in listed and old.pk not in listed
+    assert listed.index(vip.pk) < listed.index(recent.pk)  # precise first
+    later = [c.pk for c in client.get("/referrals/golden-window/?window=4-11").context["customers"]]
+    assert old.pk in later
+    # Other stores' customers never appear.
+    hidden = set(
+        Customer.objects.filter(organization=org)
+        .exclude(pk__in=visible_customers(manager).values("pk"))
+        .values_list("pk", flat=True)
+    )
+    assert not hidden & set(listed)
+    assert client.get("/referrals/golden-window/?window=99").status_code == 400
+    export = client.get("/referrals/golden-window/?window=1-3&export=xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith(
+        "application/vnd.openxml"
+    )
+
+
+def test_the_card_shows_the_referrers_type_and_approach(client, demo):
+    sh01_customers = Customer.objects.filter(organization=demo["org"], home_store__code="SH01")
+    referrer = sh01_customers.exclude(referral_leads__isnull=False).exclude(mobile="").first()
+    client.force_login(demo["manager1"])
+    page = client.get(f"/customers/{referrer.pk}/").content.decode()
+    assert "未带过" in page and "引导她寻找目标" in page
+    register_lead(referrer, actor=demo["admin"], store=referrer.home_store, name="朋友甲")
+    page = client.get(f"/customers/{referrer.pk}/").content.decode()
+    assert "已带过，有目标" in page and "索要新客电话" in page

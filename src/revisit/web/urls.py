@@ -59,6 +59,7 @@ urlpatterns = [
     path("strategies/", strategies.strategy_list, name="strategies"),
     path("strategies/<int:pk>/", strategies.strategy_edit, name="strategy_edit"),
     path("referrals/", referrals.referral_list, name="referrals"),
+    path("referrals/golden-window/", referrals.golden_window_list, name="golden_window"),
     path("referrals/<int:pk>/", referrals.referral_detail, name="referral"),
     path("referrals/<int:pk>/arrival/", referrals.referral_arrive, name="referral_arrive"),
     path("referrals/<int:pk>/correction/", referrals.referral_correct, name="referral_correct"),

@@ -26,6 +26,7 @@ from revisit.grading.reads import current_inventory, explain_grade
 from revisit.outreach.followups import contact_reason_label
 from revisit.referrals.models import Lead
 from revisit.referrals.services import REGISTER_ROLES
+from revisit.referrals.targets import referrer_type
 from revisit.web import permissions as perm
 from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -163,6 +164,12 @@ def customer_detail(request, pk: int):
     health = perm.has_any(staff, set(HEALTH_ROLES))
     may_change_owner = perm.has_any(staff, OWNER_ROLES)
     may_book = perm.has_any(staff, DESK_ROLES)
+    # Whom she referred and who referred her, with the attribution rule on both cards.
+    referrals = list(
+        Lead.objects.filter(Q(referrer=customer) | Q(customer=customer))
+        .select_related("referrer")
+        .order_by("-registered_at")[:20]
+    )
     context = {
         "customer": customer,
         "current": current,
@@ -202,12 +209,8 @@ def customer_detail(request, pk: int):
         "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),
         "consent_form": ConsentForm(),
         "may_refer": perm.has_any(staff, set(REGISTER_ROLES)),
-        # Whom she referred and who referred her, with the attribution rule on both cards.
-        "referrals": list(
-            Lead.objects.filter(Q(referrer=customer) | Q(customer=customer))
-            .select_related("referrer")
-            .order_by("-registered_at")[:20]
-        ),
+        "referrals": referrals,
+        "referrer_type": referrer_type(customer, referrals),
     }
     return render(request, "web/customers/detail.html", context)
 

@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from revisit.appointments.access import desk_stores
-from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
+from revisit.core.access import (
+    get_customer_or_404,
+    get_lead_or_404,
+    visible_customers,
+    visible_leads,
+)
 from revisit.core.changes import save_changes
 from revisit.core.clock import local_date
 from revisit.core.models import Role, Store
@@ -32,9 +37,10 @@ from revisit.referrals.services import (
     register_lead,
     reject_reward,
 )
+from revisit.referrals.targets import WINDOWS, golden_window, with_referral_history
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response
-from revisit.web.params import answers_bad_parameters, parse_page
+from revisit.web.params import BadParameter, answers_bad_parameters, parse_page
 from revisit.web.referral_forms import (
     ArrivalForm,
     CorrectionForm,
@@ -270,4 +276,63 @@ def referral_program(request):
         "settings_referrals",
         form=form,
         rows=readonly_rows(form),
+    )
+
+
+@perm.require_roles(perm.REFERRAL_ROLES)
+@answers_bad_parameters
+def golden_window_list(request):
+    """Customers to ask for a referral now: 1-3 or 4-11 months after their last treatment,
+    the precise approach (SVIP, A, very satisfied) first."""
+    staff = request.user
+    window = request.GET.get("window") or "1-3"
+    if window not in WINDOWS:
+        raise BadParameter(_("Choose one of the listed values."))
+    page = parse_page(request.GET.get("page"))
+    today = local_date(staff.organization)
+    customers = with_referral_history(
+        golden_window(visible_customers(staff), today=today, window=window)
+    )
+    if wants_xlsx(request):
+        return xlsx_response(
+            request,
+            name="golden-window",
+            header=[
+                _("Code"),
+                _("Name"),
+                _("Mobile"),
+                _("Tier"),
+                _("Satisfaction"),
+                _("Last visit"),
+                _("Approach"),
+                _("Has referred"),
+            ],
+            rows=(
+                [
+                    c.code,
+                    c.name,
+                    c.mobile,
+                    c.get_tier_display(),
+                    c.get_satisfaction_display(),
+                    c.last_visit,
+                    _("Precise") if c.precise == 0 else _("Broad"),
+                    _("Yes") if c.has_referred else _("No"),
+                ]
+                for c in customers.iterator(chunk_size=2000)
+            ),
+            phone_column=2,
+        )
+    start = (page - 1) * PAGE_SIZE
+    rows = list(customers[start : start + PAGE_SIZE + 1])
+    return render(
+        request,
+        "web/referrals/golden_window.html",
+        {
+            "customers": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": f"window={window}",
+            "window": window,
+            "windows": list(WINDOWS),
+        },
     )
