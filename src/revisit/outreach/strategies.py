@@ -10,6 +10,8 @@ from revisit.core.models import Organization
 from revisit.core.money import round_money
 from revisit.outreach.models import Allocation, Strategy
 from revisit.sales.models import Item
+from revisit.wallet.course_cards import open_cards_of
+from revisit.wallet.models import Account, AccountKind
 
 ONSITE, SERVICE, MEMBER = "onsite", "customer_service", "member_center"
 
@@ -240,40 +242,96 @@ class UpgradeOffer:
     price: Decimal
 
 
-def upgrade_offers(tasks_lines: dict, discount_by_task: dict, organization) -> dict:
-    """For each task whose strategy has an upgrade discount, the offer from the customer's
-    last paid item to the cheapest item of the same category priced above it.
+@dataclass(frozen=True)
+class StoredItem:
+    """What a customer holds and may trade up (seed 000: 顾客系统存量 980 元丝丽 516):
+    the remaining sessions of a course card (sessions × value per session), else her
+    stored-value balance on her last paid item, else that item's price."""
 
-    `tasks_lines` maps a task id to the customer's last paid order line (with its item);
+    name: str
+    category: str
+    price: Decimal  # the better item costs more than this
+    value: Decimal  # what she holds: taken off the better item's price
+    item_id: int | None = None
+
+
+def stored_items(customer_ids, last_lines: dict, on) -> dict:
+    """Each customer's stored item for the trade-up (customer id → StoredItem): her
+    unexpired course card with the most value left, else her last paid line valued at
+    her stored-value balance (when she has one) or at what she paid. Two queries."""
+    found: dict[int, StoredItem] = {}
+    for customer_id, cards in open_cards_of(customer_ids, on).items():
+        live = [c for c in cards if not c.expired and c.category]
+        if not live:
+            continue
+        card = max(live, key=lambda c: (c.remaining_value, -c.id))
+        found[customer_id] = StoredItem(
+            name=card.label,
+            category=card.category,
+            price=card.item_price if card.item_price is not None else (card.unit_value or 0),
+            value=card.remaining_value,
+            item_id=card.item_id,
+        )
+    balances = dict(
+        Account.objects.filter(
+            customer_id__in=[c for c in customer_ids if c not in found],
+            kind=AccountKind.STORED_VALUE,
+            balance__gt=0,
+        ).values_list("customer_id", "balance")
+    )
+    for customer_id, line in last_lines.items():
+        if customer_id in found or line is None or not line.item_id or not line.item.category:
+            continue
+        paid = round_money(line.amount / (line.quantity or 1))
+        found[customer_id] = StoredItem(
+            name=line.item.name,
+            category=line.item.category,
+            price=paid,
+            value=round_money(balances.get(customer_id, paid)),
+            item_id=line.item_id,
+        )
+    return found
+
+
+def upgrade_offers(stored_by_task: dict, discount_by_task: dict, organization) -> dict:
+    """For each task whose strategy has an upgrade discount, the offer from the customer's
+    stored item (see `stored_items`) to the cheapest other item of the same category
+    priced above it: the better item's price × the discount − the stored item's value.
+
+    `stored_by_task` maps a task id to the customer's StoredItem (or None);
     `discount_by_task` maps a task id to the strategy's discount. One query in all."""
     wanted = {
-        task_id: line
-        for task_id, line in tasks_lines.items()
-        if task_id in discount_by_task and line is not None and line.item_id and line.item.category
+        task_id: stored
+        for task_id, stored in stored_by_task.items()
+        if task_id in discount_by_task and stored is not None and stored.category
     }
     if not wanted:
         return {}
-    categories = {line.item.category for line in wanted.values()}
+    categories = {stored.category for stored in wanted.values()}
     catalog: dict[str, list] = {}
     for item in Item.objects.filter(
         organization=organization, category__in=categories, list_price__isnull=False
     ).order_by("list_price", "code"):
         catalog.setdefault(item.category, []).append(item)
     offers = {}
-    for task_id, line in wanted.items():
-        stored = line.amount / (line.quantity or 1)
+    for task_id, stored in wanted.items():
         better = next(
-            (i for i in catalog.get(line.item.category, []) if i.list_price > stored), None
+            (
+                i
+                for i in catalog.get(stored.category, [])
+                if i.list_price > stored.price and i.pk != stored.item_id
+            ),
+            None,
         )
         if better is None:
             continue
         discount = discount_by_task[task_id]
         offers[task_id] = UpgradeOffer(
-            stored_item=line.item.name,
-            stored_value=round_money(stored),
+            stored_item=stored.name,
+            stored_value=round_money(stored.value),
             target_item=better.name,
             target_price=better.list_price,
             discount=discount,
-            price=upgrade_price(better.list_price, stored, discount),
+            price=upgrade_price(better.list_price, stored.value, discount),
         )
     return offers

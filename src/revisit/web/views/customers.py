@@ -32,6 +32,7 @@ from revisit.web.params import parse_page
 from revisit.web.search import PAGE_SIZE, customer_page_query
 from revisit.web.timeline import timeline
 from revisit.web.views.cards import OWNER_ROLES, owner_choices
+from revisit.web.views.course_cards import course_card_block
 from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
@@ -199,6 +200,7 @@ def customer_detail(request, pk: int):
         "may_reveal": may_reveal_phones(request.user),
         "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),
         "consent_form": ConsentForm(),
+        **course_card_block(staff, customer),
     }
     return render(request, "web/customers/detail.html", context)
 

@@ -49,6 +49,7 @@ SECTIONS = [
     ("settings_psychology", gettext_lazy("Psychology types")),
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
+    ("course_card_calls", gettext_lazy("Course-card call list")),
 ]
 
 
