@@ -256,82 +256,89 @@ class StoredItem:
 
 
 def stored_items(customer_ids, last_lines: dict, on) -> dict:
-    """Each customer's stored item for the trade-up (customer id → StoredItem): her
-    unexpired course card with the most value left, else her last paid line valued at
-    her stored-value balance (when she has one) or at what she paid. Two queries."""
-    found: dict[int, StoredItem] = {}
+    """What each customer holds to trade up (customer id → [StoredItem], best first):
+    her unexpired course cards, the most value left first, then her last paid line
+    valued at her stored-value balance (when she has one) or at what she paid. Two
+    queries."""
+    found: dict[int, list[StoredItem]] = {}
     for customer_id, cards in open_cards_of(customer_ids, on).items():
         live = [c for c in cards if not c.expired and c.category]
-        if not live:
-            continue
-        card = max(live, key=lambda c: (c.remaining_value, -c.id))
-        found[customer_id] = StoredItem(
-            name=card.label,
-            category=card.category,
-            price=card.item_price if card.item_price is not None else (card.unit_value or 0),
-            value=card.remaining_value,
-            item_id=card.item_id,
-        )
+        for card in sorted(live, key=lambda c: (-c.remaining_value, c.id)):
+            found.setdefault(customer_id, []).append(
+                StoredItem(
+                    name=card.label,
+                    category=card.category,
+                    price=card.item_price
+                    if card.item_price is not None
+                    else (card.unit_value or Decimal(0)),
+                    value=card.remaining_value,
+                    item_id=card.item_id,
+                )
+            )
     balances = dict(
         Account.objects.filter(
-            customer_id__in=[c for c in customer_ids if c not in found],
-            kind=AccountKind.STORED_VALUE,
-            balance__gt=0,
+            customer_id__in=list(customer_ids), kind=AccountKind.STORED_VALUE, balance__gt=0
         ).values_list("customer_id", "balance")
     )
     for customer_id, line in last_lines.items():
-        if customer_id in found or line is None or not line.item_id or not line.item.category:
+        if line is None or not line.item_id or not line.item.category:
             continue
         paid = round_money(line.amount / (line.quantity or 1))
-        found[customer_id] = StoredItem(
-            name=line.item.name,
-            category=line.item.category,
-            price=paid,
-            value=round_money(balances.get(customer_id, paid)),
-            item_id=line.item_id,
+        found.setdefault(customer_id, []).append(
+            StoredItem(
+                name=line.item.name,
+                category=line.item.category,
+                price=paid,
+                value=round_money(balances.get(customer_id, paid)),
+                item_id=line.item_id,
+            )
         )
     return found
 
 
 def upgrade_offers(stored_by_task: dict, discount_by_task: dict, organization) -> dict:
     """For each task whose strategy has an upgrade discount, the offer from the customer's
-    stored item (see `stored_items`) to the cheapest other item of the same category
-    priced above it: the better item's price × the discount − the stored item's value.
+    stored item (see `stored_items`; the first that has one) to the cheapest other item of
+    the same category priced above it: the better item's price × the discount − the
+    stored item's value.
 
-    `stored_by_task` maps a task id to the customer's StoredItem (or None);
+    `stored_by_task` maps a task id to the customer's StoredItems (a list, or None);
     `discount_by_task` maps a task id to the strategy's discount. One query in all."""
     wanted = {
-        task_id: stored
+        task_id: [s for s in stored if s.category]
         for task_id, stored in stored_by_task.items()
-        if task_id in discount_by_task and stored is not None and stored.category
+        if task_id in discount_by_task and stored
     }
+    wanted = {task_id: stored for task_id, stored in wanted.items() if stored}
     if not wanted:
         return {}
-    categories = {stored.category for stored in wanted.values()}
+    categories = {s.category for stored in wanted.values() for s in stored}
     catalog: dict[str, list] = {}
     for item in Item.objects.filter(
         organization=organization, category__in=categories, list_price__isnull=False
     ).order_by("list_price", "code"):
         catalog.setdefault(item.category, []).append(item)
     offers = {}
-    for task_id, stored in wanted.items():
-        better = next(
-            (
-                i
-                for i in catalog.get(stored.category, [])
-                if i.list_price > stored.price and i.pk != stored.item_id
-            ),
-            None,
-        )
-        if better is None:
-            continue
-        discount = discount_by_task[task_id]
-        offers[task_id] = UpgradeOffer(
-            stored_item=stored.name,
-            stored_value=round_money(stored.value),
-            target_item=better.name,
-            target_price=better.list_price,
-            discount=discount,
-            price=upgrade_price(better.list_price, stored.value, discount),
-        )
+    for task_id, candidates in wanted.items():
+        for stored in candidates:
+            better = next(
+                (
+                    i
+                    for i in catalog.get(stored.category, [])
+                    if i.list_price > stored.price and i.pk != stored.item_id
+                ),
+                None,
+            )
+            if better is None:
+                continue
+            discount = discount_by_task[task_id]
+            offers[task_id] = UpgradeOffer(
+                stored_item=stored.name,
+                stored_value=round_money(stored.value),
+                target_item=better.name,
+                target_price=better.list_price,
+                discount=discount,
+                price=upgrade_price(better.list_price, stored.value, discount),
+            )
+            break
     return offers
