@@ -252,7 +252,13 @@ def consume_session(
             organization_id=customer.organization_id, idempotency_key=idempotency_key
         ).first()
         if done is not None:
-            if done.account.customer_id != customer.pk:
+            used = done.account
+            if (
+                used.customer_id != customer.pk
+                or done.kind != EntryKind.SPEND
+                or (card is not None and used.pk != card.pk)
+                or (item is not None and not covers(used, item))
+            ):
                 raise CourseCardError(_("This request key was already used for another movement."))
             return done
     today = local_date(customer.organization, now)
