@@ -255,14 +255,21 @@ class StoredItem:
     item_id: int | None = None
 
 
-def stored_items(customer_ids, last_lines: dict, on) -> dict:
+def stored_items(customer_ids, last_lines: dict, on, *, cards: dict | None = None) -> dict:
     """What each customer holds to trade up (customer id → [StoredItem], best first):
     her unexpired course cards, the most value left first, then her last paid line
     valued at her stored-value balance (when she has one) or at what she paid. Two
-    queries."""
+    queries (one when `cards`, from `open_cards_of`, are at hand); none without customers."""
     found: dict[int, list[StoredItem]] = {}
-    for customer_id, cards in open_cards_of(customer_ids, on).items():
-        live = [c for c in cards if not c.expired and c.category]
+    customer_ids = set(customer_ids)
+    if not customer_ids:
+        return found
+    if cards is None:
+        cards = open_cards_of(customer_ids, on)
+    for customer_id, held in cards.items():
+        if customer_id not in customer_ids:
+            continue
+        live = [c for c in held if not c.expired and c.category]
         for card in sorted(live, key=lambda c: (-c.remaining_value, c.id)):
             found.setdefault(customer_id, []).append(
                 StoredItem(
@@ -281,7 +288,12 @@ def stored_items(customer_ids, last_lines: dict, on) -> dict:
         ).values_list("customer_id", "balance")
     )
     for customer_id, line in last_lines.items():
-        if line is None or not line.item_id or not line.item.category:
+        if (
+            customer_id not in customer_ids
+            or line is None
+            or not line.item_id
+            or not line.item.category
+        ):
             continue
         paid = round_money(line.amount / (line.quantity or 1))
         found.setdefault(customer_id, []).append(

@@ -107,15 +107,17 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     # Her course cards (sessions left, expiry) and what she holds to trade up from.
     today = local_date(org)
     cards = open_cards_of(ids, today)
-    stored = stored_items(ids, last_lines, today)
+    discounts = {
+        t.pk: t.strategy.upgrade_discount
+        for t in tasks
+        if t.strategy and t.strategy.upgrade_discount and t.status == CallTask.Status.OPEN
+    }
+    trading = {t.customer_id for t in tasks if t.pk in discounts}
+    stored = stored_items(trading, last_lines, today, cards=cards)
     course_script = course_card_settings(org).script if course_calls else ""
     offers = upgrade_offers(
         {t.pk: stored.get(t.customer_id) for t in tasks},
-        {
-            t.pk: t.strategy.upgrade_discount
-            for t in tasks
-            if t.strategy and t.strategy.upgrade_discount and t.status == CallTask.Status.OPEN
-        },
+        discounts,
         org,
     )
     winback = winback_offers(ids, outreach_settings(org))
