@@ -211,3 +211,22 @@ def test_a_card_without_a_better_item_leaves_the_offer_to_her_last_item(client, 
     card(clinic, who, expires=local_date(clinic["org"]) + timedelta(days=100))  # 光子嫩肤: top
     block = _offer_block(client, consultant, _task(clinic, consultant, who, strategy))
     assert 'data-price="604.00"' in block and "丝丽 516" in block
+
+
+def test_calllists_course_cards_command(clinic, capsys):
+    today = local_date(clinic["org"])
+    who = customer(clinic, "C00001", "王女士")
+    card(clinic, who, expires=today + timedelta(days=50))
+    call_command(
+        "calllists", "course-cards", "--date", today.isoformat(), "--expiry-days", "60",
+        "--org", clinic["org"].code,
+    )  # fmt: skip
+    assert "疗程卡回访 1 位" in capsys.readouterr().out
+    assert CallTask.objects.filter(customer=who).exists()
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command(
+            "calllists", "course-cards", "--date", today.isoformat(), "--expiry-days", "0",
+            "--org", clinic["org"].code,
+        )  # fmt: skip
