@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 # user is read with her organization and roles: revisit.core.backends).
 PINNED = [
     # queue: one of them the last visits for the scripts, one the day's consultations (接诊),
-    # three the running campaign, the outreach settings and the latest surveys (win-back)
-    ("consultant1", "/queue/", 18),
+    # three the running campaign, the outreach settings and the latest surveys (win-back),
+    # two the course cards on the tasks and the stored-value balances for the trade-up
+    ("consultant1", "/queue/", 20),
     ("consultant1", "/customers/", 9),
     ("manager1", "/customers/?q=王", 10),  # one of them: is it an exact customer code?
     ("manager1", "/", 9),
@@ -45,9 +46,9 @@ def test_the_customer_page_keeps_its_query_count(client, demo):
     customer = visible_customers(demo["manager1"]).first()
     # One query per timeline source (orders + lines + items, follow-ups, appointments, consultations,
     # grades, tier changes, reveals, notes), the card's history, "must meet", and the
-    # owner choices a manager may hand her to, whether the user works her store's desk, and
-    # her referrals (whom she brought, who brought her).
-    assert count(client, f"/customers/{customer.pk}/") <= 26
+    # owner choices a manager may hand her to, whether the user works her store's desk,
+    # her course cards and her referrals (whom she brought, who brought her).
+    assert count(client, f"/customers/{customer.pk}/") <= 27
 
 
 def test_the_queue_reads_as_often_with_more_tasks(client, demo):

@@ -412,3 +412,6 @@ api.add_router("", desk_router)
 from revisit.api.referrals import router as referrals_router  # noqa: E402
 
 api.add_router("", referrals_router)
+from revisit.api.course_cards import router as course_cards_router  # noqa: E402
+
+api.add_router("", course_cards_router)

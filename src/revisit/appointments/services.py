@@ -21,6 +21,7 @@ from revisit.core.clock import local_date
 from revisit.core.models import Staff, Store
 from revisit.customers.models import Customer
 from revisit.sales.models import Item, Order
+from revisit.wallet.course_cards import consume_for_appointment
 
 Status = Appointment.Status
 # Where each state may go next; done, no-show and cancelled are final.
@@ -207,6 +208,9 @@ def transition(
             status_before=before,
             **({"reason": reason[:200]} if reason else {}),
         )
+        if to == Status.DONE:
+            # A course card covering the item gives one session, once per appointment.
+            consume_for_appointment(locked, actor=actor, now=now)
     return locked
 
 

@@ -117,6 +117,10 @@ ACTION_LABELS = {
     "tier.upgrade.reject": _("Tier rise rejected"),
     "tier.upgrade.approve_many": _("Tier rises approved together"),
     "tier.upgrade.reject_many": _("Tier rises rejected together"),
+    # Course cards (revisit.wallet.course_cards, revisit.outreach.course_calls)
+    "course_card.refused": _("Course card refused (expired)"),
+    "course_card.transfer": _("Course-card sessions transferred"),
+    "course_card.calls": _("Course-card call list made"),
 }
 
 # Details worth showing, with their labels; other details stay in the database.

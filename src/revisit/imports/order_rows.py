@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from revisit.core.models import Organization, Store
@@ -31,6 +31,7 @@ from revisit.imports.scope import ImportScope, outside_reason
 from revisit.imports.staging import Staging, insert_select, quote
 from revisit.sales.models import Item, Order, OrderLine
 from revisit.sales.services import refresh_last_visits
+from revisit.wallet.course_cards import apply_new_order_lines
 
 OPTIONAL = [
     "order_no",
@@ -185,6 +186,8 @@ class OrderPlan:
             organization_id=org.pk,
             created_at=now,
         )
+        # Course cards see only this import's new lines (a re-import adds none).
+        last_line_id = OrderLine.objects.aggregate(last=Max("pk"))["last"]
         # A line's customer is its order's (checked when planning); its item is the one
         # of that name, else of that code.
         insert_select(
@@ -211,6 +214,8 @@ class OrderPlan:
         )
         for line, fields, _ in self.updates:
             line.save(update_fields=fields)
+        # Lines of course-card products sell cards; lines paid by a card (0) use sessions.
+        apply_new_order_lines(org, after_id=last_line_id)
         refresh_last_visits(
             org,
             among=(

@@ -56,6 +56,8 @@ REASON_LABELS = {
     "intent_2": gettext_lazy("Intent 2 follow-up"),
     "intent_3": gettext_lazy("Intent 3 follow-up"),
     "campaign": gettext_lazy("Invited again: a campaign for her starts"),
+    # Course cards (revisit.outreach.course_calls): sessions unused or about to expire.
+    "course_card": gettext_lazy("Course card: sessions left unused or about to expire"),
 }
 
 

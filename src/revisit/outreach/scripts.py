@@ -16,6 +16,8 @@ PLACEHOLDERS = {
     "staff": "the caller's name",
     "org": "the organization's name",
     "expiring_item": "a course item about to expire",
+    "sessions_left": "the sessions left on her course card",
+    "card_expiry": "the day her course card expires",
 }
 
 
@@ -56,10 +58,12 @@ def render_script(
     last_line=None,
     organization=None,
     offer: str | None = None,
+    course_card=None,
 ) -> str:
     """The script with every placeholder filled; a value that is not known reads "—".
     Pass `organization` when it is at hand, to spare reading it from the customer, and
-    `offer` when it is not the strategy's (a campaign's, or the survey's win-back)."""
+    `offer` when it is not the strategy's (a campaign's, or the survey's win-back), and
+    `course_card` (a revisit.wallet.course_cards.CardSummary) for her card's placeholders."""
     if offer is None:
         offer = strategy.offer if strategy else ""
     if not text:
@@ -74,7 +78,11 @@ def render_script(
         "store": str(customer.home_store) if customer.home_store_id else "—",
         "staff": str(staff) if staff else "—",
         "org": str(organization or customer.organization),
-        "expiring_item": "—",  # course cards arrive with the wallet
+        "expiring_item": course_card.label if course_card else "—",
+        "sessions_left": str(course_card.sessions_left) if course_card else "—",
+        "card_expiry": (
+            course_card.expires_on.isoformat() if course_card and course_card.expires_on else "—"
+        ),
     }
     try:
         return text.format_map(values)

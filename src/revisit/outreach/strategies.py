@@ -10,6 +10,8 @@ from revisit.core.models import Organization
 from revisit.core.money import round_money
 from revisit.outreach.models import Allocation, Strategy
 from revisit.sales.models import Item
+from revisit.wallet.course_cards import open_cards_of
+from revisit.wallet.models import Account, AccountKind
 
 ONSITE, SERVICE, MEMBER = "onsite", "customer_service", "member_center"
 
@@ -240,40 +242,115 @@ class UpgradeOffer:
     price: Decimal
 
 
-def upgrade_offers(tasks_lines: dict, discount_by_task: dict, organization) -> dict:
-    """For each task whose strategy has an upgrade discount, the offer from the customer's
-    last paid item to the cheapest item of the same category priced above it.
+@dataclass(frozen=True)
+class StoredItem:
+    """What a customer holds and may trade up (seed 000: 顾客系统存量 980 元丝丽 516):
+    the remaining sessions of a course card (sessions × value per session), else her
+    stored-value balance on her last paid item, else that item's price."""
 
-    `tasks_lines` maps a task id to the customer's last paid order line (with its item);
+    name: str
+    category: str
+    price: Decimal  # the better item costs more than this
+    value: Decimal  # what she holds: taken off the better item's price
+    item_id: int | None = None
+
+
+def stored_items(customer_ids, last_lines: dict, on, *, cards: dict | None = None) -> dict:
+    """What each customer holds to trade up (customer id → [StoredItem], best first):
+    her unexpired course cards, the most value left first, then her last paid line
+    valued at her stored-value balance (when she has one) or at what she paid. Two
+    queries (one when `cards`, from `open_cards_of`, are at hand); none without customers."""
+    found: dict[int, list[StoredItem]] = {}
+    customer_ids = set(customer_ids)
+    if not customer_ids:
+        return found
+    if cards is None:
+        cards = open_cards_of(customer_ids, on)
+    for customer_id, held in cards.items():
+        if customer_id not in customer_ids:
+            continue
+        live = [c for c in held if not c.expired and c.category]
+        for card in sorted(live, key=lambda c: (-c.remaining_value, c.id)):
+            found.setdefault(customer_id, []).append(
+                StoredItem(
+                    name=card.label,
+                    category=card.category,
+                    price=card.item_price
+                    if card.item_price is not None
+                    else (card.unit_value or Decimal(0)),
+                    value=card.remaining_value,
+                    item_id=card.item_id,
+                )
+            )
+    balances = dict(
+        Account.objects.filter(
+            customer_id__in=list(customer_ids), kind=AccountKind.STORED_VALUE, balance__gt=0
+        ).values_list("customer_id", "balance")
+    )
+    for customer_id, line in last_lines.items():
+        if (
+            customer_id not in customer_ids
+            or line is None
+            or not line.item_id
+            or not line.item.category
+        ):
+            continue
+        paid = round_money(line.amount / (line.quantity or 1))
+        found.setdefault(customer_id, []).append(
+            StoredItem(
+                name=line.item.name,
+                category=line.item.category,
+                price=paid,
+                value=round_money(balances.get(customer_id, paid)),
+                item_id=line.item_id,
+            )
+        )
+    return found
+
+
+def upgrade_offers(stored_by_task: dict, discount_by_task: dict, organization) -> dict:
+    """For each task whose strategy has an upgrade discount, the offer from the customer's
+    stored item (see `stored_items`; the first that has one) to the cheapest other item of
+    the same category priced above it: the better item's price × the discount − the
+    stored item's value.
+
+    `stored_by_task` maps a task id to the customer's StoredItems (a list, or None);
     `discount_by_task` maps a task id to the strategy's discount. One query in all."""
     wanted = {
-        task_id: line
-        for task_id, line in tasks_lines.items()
-        if task_id in discount_by_task and line is not None and line.item_id and line.item.category
+        task_id: [s for s in stored if s.category]
+        for task_id, stored in stored_by_task.items()
+        if task_id in discount_by_task and stored
     }
+    wanted = {task_id: stored for task_id, stored in wanted.items() if stored}
     if not wanted:
         return {}
-    categories = {line.item.category for line in wanted.values()}
+    categories = {s.category for stored in wanted.values() for s in stored}
     catalog: dict[str, list] = {}
     for item in Item.objects.filter(
         organization=organization, category__in=categories, list_price__isnull=False
     ).order_by("list_price", "code"):
         catalog.setdefault(item.category, []).append(item)
     offers = {}
-    for task_id, line in wanted.items():
-        stored = line.amount / (line.quantity or 1)
-        better = next(
-            (i for i in catalog.get(line.item.category, []) if i.list_price > stored), None
-        )
-        if better is None:
-            continue
-        discount = discount_by_task[task_id]
-        offers[task_id] = UpgradeOffer(
-            stored_item=line.item.name,
-            stored_value=round_money(stored),
-            target_item=better.name,
-            target_price=better.list_price,
-            discount=discount,
-            price=upgrade_price(better.list_price, stored, discount),
-        )
+    for task_id, candidates in wanted.items():
+        for stored in candidates:
+            better = next(
+                (
+                    i
+                    for i in catalog.get(stored.category, [])
+                    if i.list_price > stored.price and i.pk != stored.item_id
+                ),
+                None,
+            )
+            if better is None:
+                continue
+            discount = discount_by_task[task_id]
+            offers[task_id] = UpgradeOffer(
+                stored_item=stored.name,
+                stored_value=round_money(stored.value),
+                target_item=better.name,
+                target_price=better.list_price,
+                discount=discount,
+                price=upgrade_price(better.list_price, stored.value, discount),
+            )
+            break
     return offers

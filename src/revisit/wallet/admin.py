@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from revisit.core.admin import OrganizationScopedAdmin
+from revisit.wallet.course_card_models import CourseCardProduct, CourseCardSettings
 from revisit.wallet.models import Account, Entry
 
 
@@ -8,6 +9,7 @@ from revisit.wallet.models import Account, Entry
 class AccountAdmin(OrganizationScopedAdmin):
     list_display = ["customer", "kind", "card_number", "balance", "expires_on", "status"]
     list_filter = ["kind", "status"]
+    search_fields = ["card_number", "customer__code"]
     raw_id_fields = ["customer", "item", "store"]
     # The balance moves only through the ledger's entries.
     readonly_fields = ["balance"]
@@ -29,3 +31,15 @@ class EntryAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Course cards (疗程卡): the catalogue items sold as cards, and the call-list settings.
+@admin.register(CourseCardProduct)
+class CourseCardProductAdmin(OrganizationScopedAdmin):
+    list_display = ["item", "sessions", "covers_item", "covers_category", "valid_days"]
+    raw_id_fields = ["item", "covers_item"]
+
+
+@admin.register(CourseCardSettings)
+class CourseCardSettingsAdmin(OrganizationScopedAdmin):
+    list_display = ["organization", "expiry_days", "unused_days"]

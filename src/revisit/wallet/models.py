@@ -187,3 +187,7 @@ class Entry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableEntry("ledger entries are never deleted; post a correction")
+
+
+# Course cards (疗程卡): the products sold as cards and the call-list settings.
+from revisit.wallet.course_card_models import CourseCardProduct, CourseCardSettings  # noqa: E402, F401

@@ -35,6 +35,7 @@ from revisit.web.params import parse_page
 from revisit.web.search import PAGE_SIZE, customer_page_query
 from revisit.web.timeline import timeline
 from revisit.web.views.cards import OWNER_ROLES, owner_choices
+from revisit.web.views.course_cards import course_card_block
 from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
@@ -211,6 +212,7 @@ def customer_detail(request, pk: int):
         "may_refer": perm.has_any(staff, set(REGISTER_ROLES)),
         "referrals": referrals,
         "referrer_type": referrer_type(customer, referrals),
+        **course_card_block(staff, customer),
     }
     return render(request, "web/customers/detail.html", context)
 

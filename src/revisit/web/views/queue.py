@@ -11,6 +11,7 @@ from revisit.core.access import may_reveal_phones
 from revisit.core.clock import local_date
 from revisit.customers.models import Customer
 from revisit.outreach.campaigns import active_campaign
+from revisit.outreach.course_calls import REASON as COURSE_CARD_REASON
 from revisit.outreach.figures import daily_figures
 from revisit.outreach.followups import (
     FollowUpError,
@@ -20,9 +21,10 @@ from revisit.outreach.followups import (
 )
 from revisit.outreach.models import CallTask, FollowUp, InvitationType, Outcome, ScheduledContact
 from revisit.outreach.scripts import render_script
-from revisit.outreach.strategies import upgrade_offers
+from revisit.outreach.strategies import stored_items, upgrade_offers
 from revisit.outreach.winback import winback_offers
 from revisit.sales.models import OrderLine
+from revisit.wallet.course_cards import course_card_settings, open_cards_of
 from revisit.web.forms import FollowUpForm
 from revisit.web.permissions import QUEUE_ROLES, require_roles
 
@@ -94,18 +96,28 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     labels = dict(Outcome.choices)
     # What a scheduled task is for (a post-treatment revisit, an intent follow-up...).
     reasons: dict[int, list[str]] = {}
+    course_calls: set[int] = set()  # customers called about their course card
     due_by = max((t.due_date for t in tasks), default=None)
     for customer_id, reason in ScheduledContact.objects.filter(
         customer_id__in=ids, status=ScheduledContact.Status.PENDING, due_on__lte=due_by
     ).values_list("customer_id", "reason"):
         reasons.setdefault(customer_id, []).append(contact_reason_label(reason))
+        if reason == COURSE_CARD_REASON:
+            course_calls.add(customer_id)
+    # Her course cards (sessions left, expiry) and what she holds to trade up from.
+    today = local_date(org)
+    cards = open_cards_of(ids, today)
+    discounts = {
+        t.pk: t.strategy.upgrade_discount
+        for t in tasks
+        if t.strategy and t.strategy.upgrade_discount and t.status == CallTask.Status.OPEN
+    }
+    trading = {t.customer_id for t in tasks if t.pk in discounts}
+    stored = stored_items(trading, last_lines, today, cards=cards)
+    course_script = course_card_settings(org).script if course_calls else ""
     offers = upgrade_offers(
-        {t.pk: last_lines.get(t.customer_id) for t in tasks},
-        {
-            t.pk: t.strategy.upgrade_discount
-            for t in tasks
-            if t.strategy and t.strategy.upgrade_discount and t.status == CallTask.Status.OPEN
-        },
+        {t.pk: stored.get(t.customer_id) for t in tasks},
+        discounts,
         org,
     )
     winback = winback_offers(ids, outreach_settings(org))
@@ -119,6 +131,10 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
         t.reasons = reasons.get(t.customer_id, []) if t.source == CallTask.Source.SCHEDULED else []
         t.recorded_outcome = done.get(t.pk)
         t.recorded_outcome_label = labels.get(t.recorded_outcome, t.recorded_outcome)
+        t.course_cards = cards.get(t.customer_id, [])
+        live_cards = [c for c in t.course_cards if not c.expired]
+        if t.source == CallTask.Source.SCHEDULED and t.customer_id in course_calls:
+            t.script = course_script or t.script
         if t.script:
             t.script_text = render_script(
                 t.script,
@@ -128,6 +144,7 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
                 last_line=last_lines.get(t.customer_id),
                 organization=org,
                 offer=t.offer,
+                course_card=live_cards[0] if live_cards else None,
             )
     return tasks
 

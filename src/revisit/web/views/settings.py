@@ -50,6 +50,7 @@ SECTIONS = [
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
     ("settings_referrals", gettext_lazy("Referral program")),
+    ("course_card_calls", gettext_lazy("Course-card call list")),
 ]
 
 

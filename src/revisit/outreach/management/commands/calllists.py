@@ -1,4 +1,4 @@
-"""`revisit calllists generate|show|table`."""
+"""`revisit calllists generate|show|table|reinvite|course-cards`."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -30,6 +30,14 @@ class Command(BaseCommand):
             "reinvite", help="invite declined/unreachable customers of started campaigns"
         )
         reinvite.add_argument("--org")
+        course = sub.add_parser(
+            "course-cards",
+            help="put customers with unused or soon-expiring course-card sessions on the lists",
+        )
+        course.add_argument("--date", type=iso_date, required=True)
+        course.add_argument("--expiry-days", type=int, help="days before expiry (setting)")
+        course.add_argument("--unused-days", type=int, help="days without a session (setting)")
+        course.add_argument("--org")
 
     def handle(self, *args, **opts):
         org = resolve_organization(opts.get("org"))
@@ -45,6 +53,8 @@ class Command(BaseCommand):
                     f"活动 (campaign): {campaign.name} {campaign.starts_on}–{campaign.last_day}"
                 )
             self._table(org, opts["date"])
+        elif opts["action"] == "course-cards":
+            self._course_cards(org, opts)
         elif opts["action"] == "reinvite":
             n = reinvite_started(org)
             self.stdout.write(f"再次邀约 {n} 位顾客 (invited again: {n})")
@@ -52,6 +62,25 @@ class Command(BaseCommand):
             self._table(org, opts["date"])
         else:
             self._show(org, opts)
+
+    def _course_cards(self, org, opts):
+        from revisit.outreach.course_calls import generate_course_card_calls
+
+        for name in ("expiry_days", "unused_days"):
+            if opts.get(name) is not None and not 1 <= opts[name] <= 3660:
+                raise CommandError(f"--{name.replace('_', '-')} 应在 1–3660 之间 (out of range)")
+        result = generate_course_card_calls(
+            org,
+            day=opts["date"],
+            expiry_days=opts.get("expiry_days"),
+            unused_days=opts.get("unused_days"),
+        )
+        self.stdout.write(
+            f"{opts['date']}: 疗程卡回访 {result.scheduled} 位 (即将到期 {result.expiring}, "
+            f"久未使用 {result.unused}); 新建任务 {result.generated.created} "
+            f"(course-card calls {result.scheduled}, tasks created {result.generated.created})"
+        )
+        self._table(org, opts["date"])
 
     def _table(self, org, day):
         rows = allocation_table(org, day)
