@@ -20,12 +20,14 @@ from revisit.core.bulk import insert_rows
 from revisit.core.models import Department, Organization, Region, Role, RoleAssignment, Staff, Store
 from revisit.customers.models import Customer, MarketingConsent, Tag
 from revisit.demo import catalog, people
+from revisit.demo.wallet import build_wallets
 from revisit.grading.services import run_inventory
 from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.strategies import install_default_strategies
 from revisit.outreach.tasks import prepare_day
 from revisit.sales.models import Item, Order, OrderLine
 from revisit.sales.services import refresh_last_visits
+from revisit.wallet.models import Account, Entry
 
 DEMO_PASSWORD = "demo12345"
 DEFAULT_CODE = "demo"
@@ -94,6 +96,7 @@ def build_demo(
         customer_ids, cust = _customers(org, rng, customers, years, as_of, stores, staff)
         orders, lines = _orders(org, rng, cust, customer_ids, as_of, stores, staff, items)
         refresh_last_visits(org)
+        accounts, entries = build_wallets(org, rng, as_of)
         install_default_strategies(org)
         install_default_cadences(org)
         install_demo_roster(org)
@@ -106,6 +109,8 @@ def build_demo(
             seed=seed,
             orders=orders,
             lines=lines,
+            wallet_accounts=accounts,
+            wallet_entries=entries,
             as_of=as_of.isoformat(),
         )
     _first_inventories(org, as_of)
@@ -129,6 +134,8 @@ def ensure_demo(**options) -> DemoSummary | None:
 
 
 def _delete_organization(org: Organization) -> None:
+    Entry.objects.filter(organization=org)._raw_delete(Entry.objects.db)
+    Account.objects.filter(organization=org).delete()
     OrderLine.objects.filter(organization=org).delete()
     Order.objects.filter(organization=org).delete()
     Customer.objects.filter(organization=org).delete()
