@@ -252,3 +252,21 @@ def test_a_huge_file_is_refused_before_it_is_read(shop, tmp_path, settings):
     with pytest.raises(ImportFileError):
         import_balances(shop["org"], path)
     assert not Account.objects.exists()
+
+
+def test_a_row_in_another_encoding_refuses_the_whole_file(shop, tmp_path):
+    path = tmp_path / "mixed.csv"
+    good = "客户编号,类型,余额\nB001,积分,100\n".encode()
+    path.write_bytes(good + "B002,储值,200\n".encode("gbk") + b"B003,\xe7\xa7\xaf\xe5\x88\x86,5\n")
+    report = import_balances(shop["org"], path)
+    # The reader rejects the GBK row of a UTF-8 file, and so nothing goes in.
+    assert [r.row for r in report.rejections] == [3]
+    assert report.refused and not Account.objects.exists()
+
+
+def test_a_dry_run_checks_and_writes_nothing(shop, tmp_path):
+    out = StringIO()
+    path = write_csv(tmp_path / "b.csv", [ZH, *GOOD])
+    call_command("import", "balances", str(path), "--dry-run", stdout=out)
+    assert not Account.objects.exists() and not Entry.objects.exists()
+    assert ImportRun.objects.get().status == ImportRun.Status.DRY_RUN
