@@ -270,3 +270,34 @@ def test_a_dry_run_checks_and_writes_nothing(shop, tmp_path):
     call_command("import", "balances", str(path), "--dry-run", stdout=out)
     assert not Account.objects.exists() and not Entry.objects.exists()
     assert ImportRun.objects.get().status == ImportRun.Status.DRY_RUN
+
+
+def test_a_card_number_taken_between_the_check_and_the_write_refuses_the_file(
+    shop, tmp_path, monkeypatch
+):
+    from revisit.imports import balance_rows
+
+    org = shop["org"]
+    checked = balance_rows.plan_balances
+
+    def plan_then_race(scope, frame, report, *, store):
+        plan = checked(scope, frame, report, store=store)
+        holder = make_customer(org, "RACE", home_store=shop["store"])
+        Account.objects.create(
+            organization=org,
+            customer=holder,
+            kind="course_card",
+            card_number="LC-0001",
+            opened_at="2025-01-01T00:00Z",
+        )
+        return plan
+
+    monkeypatch.setitem(
+        __import__("revisit.imports.services", fromlist=["PLANNERS"]).PLANNERS,
+        "balances",
+        plan_then_race,
+    )
+    with pytest.raises(ImportFileError):
+        import_balances(org, write_csv(tmp_path / "b.csv", [ZH, *GOOD]))
+    assert not Entry.objects.exists()
+    assert Account.objects.count() == 1  # only the racing card

@@ -26,10 +26,12 @@ from revisit.core.access import importable_customers
 from revisit.core.models import Store
 from revisit.customers.models import Customer
 from revisit.imports.checks import failed, passed, record_failures, text, too_long, with_failures
+from revisit.imports.errors import ImportFileError
 from revisit.imports.parsing import parse_amount, parse_date
 from revisit.imports.report import ImportReport, Rejection
 from revisit.imports.scope import ImportScope
 from revisit.sales.models import Item
+from revisit.wallet.ledger import WalletError
 from revisit.wallet.models import SINGLE_KINDS, WHOLE_UNIT_KINDS, Account, AccountKind
 from revisit.wallet.opening import Opening, opening_key, post_openings, posted_openings
 
@@ -80,14 +82,22 @@ class BalancePlan:
     def apply(self) -> None:
         if self.refused:
             return
-        post_openings(
-            self.scope.organization,
-            self.openings,
-            actor=self.scope.actor,
-            reference_id=self.reference,
-            reason=self.reason,
-            now=timezone.now(),
-        )
+        try:
+            post_openings(
+                self.scope.organization,
+                self.openings,
+                actor=self.scope.actor,
+                reference_id=self.reference,
+                reason=self.reason,
+                now=timezone.now(),
+            )
+        except WalletError as exc:
+            # Another import or a cashier took a card number or posted an opening since
+            # the rows were checked: the transaction rolls back, nothing is written.
+            raise ImportFileError(
+                _("The balances changed while the file was checked; import it again. (%(why)s)")
+                % {"why": exc.message}
+            ) from None
 
 
 def _customers(scope: ImportScope, codes: list[str]) -> dict[str, tuple[int, int | None]]:
