@@ -155,7 +155,8 @@ def _checked(frame: pl.DataFrame, scope: ImportScope, customers: dict, items: di
         .str.to_lowercase()
         .replace_strict(kinds, default=None, return_dtype=pl.String)
         .alias("kind_code"),
-        parse_amount(pl.col("balance")).alias("amount"),
+        # "6次", "1500分", "1500积分": the unit is the kind's, whatever the cell says.
+        parse_amount(text("balance").str.replace(r"\s*(次|积分|分)$", "")).alias("amount"),
         parse_amount(pl.col("unit_value")).alias("unit"),
         parse_date(pl.col("expires_on")).alias("expiry"),
     )
