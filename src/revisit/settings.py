@@ -12,6 +12,7 @@ Environment:
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -306,6 +307,12 @@ IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 1_000_000)
 IMPORT_MAX_COLUMNS = _env_int("IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_CELLS = _env_int("IMPORT_MAX_CELLS", 20_000_000)
 IMPORT_MAX_CELL_CHARS = _env_int("IMPORT_MAX_CELL_CHARS", 32_767)  # Excel's own cell limit
+# What one point is worth in yuan on the liability report (每 100 分抵 1 元 = 0.01), until
+# the organization's points rules say it.
+try:
+    WALLET_YUAN_PER_POINT = Decimal(os.environ.get("WALLET_YUAN_PER_POINT", "0.01"))
+except ArithmeticError:
+    raise ImproperlyConfigured("WALLET_YUAN_PER_POINT must be a number of yuan") from None
 # Request bodies: form fields held in memory, uploads spooled to disk past 2.5 MB; a body
 # larger than these is refused before it is read (revisit/web/middleware.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

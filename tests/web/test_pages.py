@@ -17,6 +17,7 @@ PAGES = {
     "/inventories/": {"admin", "supervisor", "manager1"},
     "/upgrades/": {"admin", "supervisor", "manager1"},
     "/reports/daily/": {"admin", "supervisor", "manager1"},
+    "/reports/liability/": {"admin", "supervisor", "manager1"},
     "/strategies/": {"admin", "supervisor", "manager1"},
     "/campaigns/": {"admin", "supervisor", "manager1"},
     "/imports/": {"admin", "manager1"},

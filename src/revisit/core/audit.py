@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "grading_settings.edit": _("Grading settings changed"),
     "import.customers": _("Customers imported"),
     "import.orders": _("Orders imported"),
+    "import.balances": _("Opening balances imported"),
     "inventory.export": _("Inventory downloaded"),
     "job.worker_stopped": _("Background job failed: its worker stopped"),
     "inventory.publish": _("Inventory published"),

@@ -21,6 +21,7 @@ from revisit.core.models import Department, Organization, Region, Role, RoleAssi
 from revisit.customers.models import Customer, MarketingConsent, Tag
 from revisit.demo import catalog, people
 from revisit.demo.referrals import build_referral_history
+from revisit.demo.wallet import build_wallets
 from revisit.grading.services import run_inventory
 from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.strategies import install_default_strategies
@@ -97,6 +98,7 @@ def build_demo(
         customer_ids, cust = _customers(org, rng, customers, years, as_of, stores, staff)
         orders, lines = _orders(org, rng, cust, customer_ids, as_of, stores, staff, items)
         refresh_last_visits(org)
+        accounts, entries = build_wallets(org, rng, as_of)
         build_referral_history(org, rng)
         install_default_strategies(org)
         install_default_cadences(org)
@@ -110,6 +112,8 @@ def build_demo(
             seed=seed,
             orders=orders,
             lines=lines,
+            wallet_accounts=accounts,
+            wallet_entries=entries,
             as_of=as_of.isoformat(),
         )
     _first_inventories(org, as_of)
@@ -136,7 +140,7 @@ def _delete_organization(org: Organization) -> None:
     # Ledgers and referrals protect the customers and orders they name.
     Reward.objects.filter(organization=org).delete()
     Lead.objects.filter(organization=org).delete()
-    Entry.objects.filter(organization=org).delete()
+    Entry.objects.filter(organization=org)._raw_delete(Entry.objects.db)
     Account.objects.filter(organization=org).delete()
     OrderLine.objects.filter(organization=org).delete()
     Order.objects.filter(organization=org).delete()

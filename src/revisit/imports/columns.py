@@ -103,7 +103,54 @@ ORDER_FIELDS = (
     FieldSpec("promo", "活动特价", ("promo", "is_promo", "是否促销", "活动", "特价")),
 )
 
-FIELDS = {"customers": CUSTOMER_FIELDS, "orders": ORDER_FIELDS}
+# Opening balances from another system. "卡号" is the card's number here, not the
+# customer's (the customer and order files read it as the customer code).
+BALANCE_FIELDS = (
+    FieldSpec(
+        "customer_code",
+        "客户编号",
+        ("customer_code", "code", "客户编号", "顾客编号", "会员编号", "客户编码", "会员号"),
+        required=True,
+    ),
+    FieldSpec(
+        "kind",
+        "类型",
+        ("kind", "type", "类型", "账户类型", "余额类型", "卡类型", "卡种", "种类"),
+        required=True,
+    ),
+    FieldSpec(
+        "balance",
+        "余额/次数",
+        (
+            "balance",
+            "sessions",
+            "余额",
+            "剩余",
+            "剩余次数",
+            "次数",
+            "剩余金额",
+            "可用余额",
+            "余额/次数",
+            "剩余积分",
+        ),
+        required=True,
+    ),
+    FieldSpec(
+        "expires_on",
+        "有效期至",
+        ("expires_on", "expiry", "expires", "有效期", "有效期至", "到期日", "到期日期", "过期日期"),
+    ),
+    FieldSpec("card_number", "卡号", ("card_number", "card_no", "card", "卡号", "卡编号")),
+    FieldSpec("item", "项目", ("item", "item_name", "项目", "项目名称", "疗程项目", "品项")),
+    FieldSpec("category", "项目类别", ("category", "项目类别", "类别", "项目分类")),
+    FieldSpec(
+        "unit_value",
+        "单次价值",
+        ("unit_value", "unit_price", "单次价值", "每次价值", "单价", "单次金额"),
+    ),
+)
+
+FIELDS = {"customers": CUSTOMER_FIELDS, "orders": ORDER_FIELDS, "balances": BALANCE_FIELDS}
 
 
 def normalize_header(text: str) -> str:

@@ -11,6 +11,7 @@ class ImportRun(models.Model):
     class Kind(models.TextChoices):
         CUSTOMERS = "customers", _("Customers")
         ORDERS = "orders", _("Orders")
+        BALANCES = "balances", _("Opening balances")
 
     class Status(models.TextChoices):
         DONE = "done", _("Done")

@@ -33,6 +33,7 @@ class ImportReport:
     report_path: str = ""
     rejects_path: str = ""
     run_id: int | None = None
+    refused: bool = False  # an all-or-nothing file with rejected rows: nothing written
 
     @property
     def rejected(self) -> int:

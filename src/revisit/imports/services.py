@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from revisit.core.audit import record_event
 from revisit.core.models import Organization, Staff, Store
+from revisit.imports.balance_rows import plan_balances
 from revisit.imports.columns import detect_columns, missing_required, parse_mapping
 from revisit.imports.customer_rows import plan_customers
 from revisit.imports.models import ImportRun
@@ -28,9 +29,16 @@ from revisit.imports.report import ImportReport
 from revisit.imports.scope import ImportScope
 from revisit.sales.signals import orders_imported
 
-__all__ = ["ImportFileError", "ImportReport", "import_customers", "import_orders", "preview"]
+__all__ = [
+    "ImportFileError",
+    "ImportReport",
+    "import_balances",
+    "import_customers",
+    "import_orders",
+    "preview",
+]
 
-PLANNERS = {"customers": plan_customers, "orders": plan_orders}
+PLANNERS = {"customers": plan_customers, "orders": plan_orders, "balances": plan_balances}
 
 # Told how an import is going: ("reading", 0) before the file is read, then
 # ("importing", rows) once it is read and the rows are checked and written.
@@ -198,7 +206,7 @@ def _run(
         with transaction.atomic():
             if not dry_run:
                 plan.apply()
-            _finish(run, report, dry_run)
+            _finish(run, report, dry_run, refused=getattr(plan, "refused", False))
             if not dry_run:
                 record_event(
                     organization,
@@ -227,9 +235,19 @@ def _run(
     return report
 
 
-def _finish(run: ImportRun, report: ImportReport, dry_run: bool) -> None:
+def _finish(run: ImportRun, report: ImportReport, dry_run: bool, *, refused: bool = False) -> None:
     run.status = ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.DONE
     run.message = report.summary()
+    if refused:
+        # All or nothing (a balance file): one rejected row and nothing was written.
+        report.refused = True
+        if not dry_run:
+            run.status = ImportRun.Status.FAILED
+        run.message = (
+            _("Nothing was imported: mend the rejected rows and import the whole file again.")
+            + "\n"
+            + run.message
+        )
     for count in (
         "read",
         "imported",
@@ -301,6 +319,35 @@ def import_orders(
     """
     return _run(
         "orders",
+        organization,
+        source,
+        actor=actor,
+        store=store,
+        mapping=mapping,
+        dry_run=dry_run,
+        name=name,
+        progress=progress,
+    )
+
+
+def import_balances(
+    organization: Organization,
+    source,
+    *,
+    actor: Staff | None = None,
+    store: Store | None = None,
+    mapping=None,
+    dry_run: bool = False,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import opening balances (points, stored value, credit, course cards, gift and
+    family cards) from a .csv or .xlsx file: one opening entry per row on the customer's
+    account, all rows or none (`revisit.imports.balance_rows`). `store`, if given, is
+    where the accounts were opened (else each customer's home store). Re-importing the
+    same balances posts nothing. Raises ImportFileError when the file cannot be used."""
+    return _run(
+        "balances",
         organization,
         source,
         actor=actor,

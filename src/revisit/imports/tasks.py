@@ -10,10 +10,15 @@ from huey.contrib.djhuey import db_task
 
 from revisit.core.jobs import record_progress, run_job, start_job
 from revisit.core.models import Job, Store
-from revisit.imports.services import ImportFileError, import_customers, import_orders
+from revisit.imports.services import (
+    ImportFileError,
+    import_balances,
+    import_customers,
+    import_orders,
+)
 
 IMPORT_JOB = "import"
-SERVICES = {"customers": import_customers, "orders": import_orders}
+SERVICES = {"customers": import_customers, "orders": import_orders, "balances": import_balances}
 
 
 def import_in_background(

@@ -276,7 +276,11 @@ class StaffDutyForm(forms.Form):
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
-        choices=[("customers", _("Customers")), ("orders", _("Orders"))],
+        choices=[
+            ("customers", _("Customers")),
+            ("orders", _("Orders")),
+            ("balances", _("Opening balances")),
+        ],
     )
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
     store = forms.ModelChoiceField(

@@ -120,7 +120,10 @@ def confirm(request, token: str):
         # The file's own column order, kept so the mapping fields keep their numbers.
         headers = upload["headers"] = list(shown["columns"]) + list(shown["unmapped"])
         request.session.modified = True
-    if request.method == "POST" and error is None:
+    # An opening-balance file goes in whole or not at all: with a rejected row there is
+    # nothing to confirm.
+    refused = kind == "balances" and bool(shown and shown.get("rejected"))
+    if request.method == "POST" and error is None and not refused:
         # Checked again and written by the worker, which deletes the file when done.
         job = import_in_background(
             organization_id=request.user.organization_id,
@@ -145,6 +148,7 @@ def confirm(request, token: str):
             "upload": upload,
             "store": store,
             "kind": kind,
+            "refused": refused,
             "error": error,
             "preview": shown,
             "columns": columns,

@@ -1,16 +1,25 @@
-"""`revisit import customers|orders FILE [--org] [--store] [--map] [--dry-run]`."""
+"""`revisit import customers|orders|balances FILE [--org] [--store] [--map] [--dry-run]`."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from revisit.core.models import Store
 from revisit.core.services import resolve_organization
-from revisit.imports.services import ImportFileError, import_customers, import_orders
+from revisit.imports.services import (
+    ImportFileError,
+    import_balances,
+    import_customers,
+    import_orders,
+)
 
-IMPORTERS = {"customers": import_customers, "orders": import_orders}
+IMPORTERS = {
+    "customers": import_customers,
+    "orders": import_orders,
+    "balances": import_balances,
+}
 
 
 class Command(BaseCommand):
-    help = "Import customers or order lines from a .csv or .xlsx export."
+    help = "Import customers, order lines or opening balances from a .csv or .xlsx export."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(IMPORTERS))
@@ -50,3 +59,7 @@ class Command(BaseCommand):
         if report.rejects_path:
             self.stdout.write(f"被拒绝/警告的行 (rejected rows): {report.rejects_path}")
         self.stdout.write(f"报告 (report): {report.report_path}")
+        if report.refused:
+            raise CommandError(
+                "有被拒绝的行，整个文件未导入 (rows were rejected: nothing was imported)"
+            )
