@@ -25,6 +25,7 @@ PAGES = {
     "/revisit-team/": {"admin", "manager1"},
     "/settings/": {"admin", "supervisor", "manager1"},
     "/desk/": {"admin", "manager1", "consultant1", "caller1", "desk1"},
+    "/cashier/": {"admin", "manager1", "desk1"},
     "/calendar/": set(ROLE_USERS),
     "/practitioner/": {"doctor1"},
     "/roster/": {"admin", "manager1"},
