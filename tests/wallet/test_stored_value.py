@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from revisit.core.models import AuditEvent, Role
 from revisit.wallet.gift_cards import issue_card, redeem_card
@@ -207,3 +209,49 @@ def test_a_gift_card_is_used_by_another_person_and_refused_once_expired(till):
     other_org = make_customer(make_org(), "X-1")
     with pytest.raises(WalletError):
         redeem_card(card, other_org, D("1"), actor=cashier, now=NOW)
+
+
+movements = st.lists(
+    st.tuples(
+        st.sampled_from(["topup", "spend", "refund_topup", "refund_spend"]),
+        st.integers(min_value=1, max_value=15000),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=movements)
+def test_any_sequence_keeps_the_balance_the_sum_and_refunds_within_the_rules(till, steps):
+    _, _, cashier, _, _ = till
+    customer = make_customer(till[0])
+    topups, spends = [], []
+    for what, n in steps:
+        amount = D(n)
+        try:
+            if what == "topup":
+                topups.append(top_up(customer, amount, actor=cashier, now=NOW).entry)
+            elif what == "spend" and topups:
+                spends.append(spend(topups[0].account, amount, actor=cashier, now=NOW).entry)
+            elif what == "refund_topup" and topups:
+                entry = topups[n % len(topups)]
+                most = refundable(entry)
+                refund(entry, min(amount, most) if most > 0 else amount, actor=cashier, now=NOW)
+            elif what == "refund_spend" and spends:
+                entry = spends[n % len(spends)]
+                refund(entry, None, actor=cashier, now=NOW)
+        except WalletError:
+            pass
+        if topups:
+            account = topups[0].account
+            account.refresh_from_db()
+            assert account.balance >= 0
+            assert account.entries.aggregate(s=Sum("amount"))["s"] == account.balance
+    for entry in topups:
+        refunded = -sum(
+            e.amount for e in Entry.objects.filter(counterpart=entry, kind=EntryKind.REFUND)
+        )
+        assert 0 <= refunded <= entry.amount
+    for entry in spends:
+        back = sum(e.amount for e in Entry.objects.filter(counterpart=entry, kind=EntryKind.REFUND))
+        assert 0 <= back <= -entry.amount

@@ -88,6 +88,7 @@ def test_customers_outside_the_scope_are_404_on_every_page(client, demo, usernam
         assert client.post(f"/customers/{stranger.pk}/phone/").status_code == 404
         # The card's pages and actions: the customer is looked up before the role.
         assert client.get(f"/customers/{stranger.pk}/edit/").status_code == 404
+        assert client.get(f"/customers/{stranger.pk}/wallet/").status_code == 404
         for action, data in CARD_ACTIONS.items():
             url = f"/customers/{stranger.pk}/{action}/"
             assert client.post(url, data).status_code == 404, url
