@@ -39,6 +39,7 @@ def _form(till, customer=None, **data):
         "store": till["store"].pk,
         "customer": (customer or till["wang"]).pk,
         "key": "k" * 8 + str(len(data)),
+        "confirmed": "1",
         **data,
     }
 
@@ -63,6 +64,38 @@ def test_a_top_up_shows_the_bonus_and_the_balance_and_a_double_submit_posts_once
     assert "9,000.00" in spent.content.decode()
     account.refresh_from_db()
     assert account.balance == D("9000")
+
+
+def test_each_movement_is_first_shown_with_the_balance_after_and_posted_on_confirmation(
+    client, till
+):
+    client.force_login(till["manager"])
+    data = _form(till, amount="10000", reason="周年庆", key="confirm-key-1")
+    del data["confirmed"]
+    shown = client.post("/cashier/top-up/", data)
+    page = shown.content.decode()
+    assert shown.status_code == 200 and 'id="confirm"' in page
+    assert "10,000.00" in page and "1,000.00" in page and "11,000.00" in page
+    assert 'name="confirmed" value="1"' in page and "confirm-key-1" in page
+    parser = TextAndLinks()
+    parser.feed(page)
+    assert not [p for text in parser.texts for p in _problems(text)]
+    assert not Entry.objects.exists()
+    posted = client.post("/cashier/top-up/", {**data, "confirmed": "1"}, follow=True)
+    assert "11,000.00" in posted.content.decode()
+    assert Entry.objects.filter(kind=EntryKind.TOPUP).count() == 1
+    account = till["wang"].wallet_accounts.get()
+    # A spend beyond the balance is refused already at the confirmation, posting nothing.
+    too_much = _form(till, account=account.pk, amount="20000", key="confirm-key-2")
+    del too_much["confirmed"]
+    refused = client.post("/cashier/spend/", too_much)
+    assert refused.status_code == 400 and 'id="confirm"' not in refused.content.decode()
+    # A family card's confirmation says its holder cannot use it.
+    day = (local_date(till["org"]) + timedelta(days=30)).isoformat()
+    card = _form(till, kind="family_card", value="300", expires_on=day, key="confirm-key-3")
+    del card["confirmed"]
+    assert "不能" in client.post("/cashier/cards/issue/", card).content.decode()
+    assert Entry.objects.count() == 2
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,11 @@ def test_top_up_with_bonus_spend_and_see_it_on_the_customer_page(browser, live_s
     page.fill("#topup-form input[name=amount]", "10000")
     page.click("#topup-form button[type=submit]")
     page.wait_for_load_state("networkidle")
+    confirm = page.locator("#confirm").inner_text()
+    assert "赠送 1,000.00 元" in confirm and "11,000.00" in confirm, confirm
+    shot(page, "wallet-cashier-confirm")
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
     message = page.locator("ul.messages").inner_text()
     assert "已充值 10,000.00 元" in message and "赠送 1,000.00 元" in message, message
     assert "11,000.00" in page.locator("#till-customer").inner_text()
@@ -53,6 +58,9 @@ def test_top_up_with_bonus_spend_and_see_it_on_the_customer_page(browser, live_s
     page.select_option("#spend-form select[name=account]", index=0)
     page.fill("#spend-form input[name=amount]", "2000")
     page.click("#spend-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "9,000.00" in page.locator("#confirm").inner_text()
+    page.click("#confirm-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "9,000.00" in page.locator("ul.messages").inner_text()
     account = customer.wallet_accounts.get(kind=AccountKind.STORED_VALUE)

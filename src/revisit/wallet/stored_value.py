@@ -32,7 +32,7 @@ from revisit.core.clock import local_date
 from revisit.core.models import Organization, Staff, Store
 from revisit.customers.models import Customer
 from revisit.wallet.amounts import check_amount
-from revisit.wallet.ledger import Reference, WalletError, open_account, post
+from revisit.wallet.ledger import InsufficientBalance, Reference, WalletError, open_account, post
 from revisit.wallet.models import (
     Account,
     AccountKind,
@@ -245,6 +245,20 @@ def spend(
     return Movement(locked, entry)
 
 
+def spend_preview(account: Account, amount: Decimal, *, now=None) -> Decimal:
+    """The balance `spend` would leave now, or WalletError when it would be refused."""
+    amount = check_amount(amount)
+    if account.kind not in SPENDABLE_KINDS:
+        raise WalletError(_("Only stored value and credit are spent at the till."))
+    fresh = Account.objects.select_related("organization").get(pk=account.pk)
+    _check_usable(fresh, now or timezone.now())
+    if amount > fresh.balance:
+        raise InsufficientBalance(
+            _("Not enough balance: %(balance)s left.") % {"balance": fresh.balance}
+        )
+    return fresh.balance - amount
+
+
 def _sum(queryset) -> Decimal:
     return queryset.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
 
@@ -274,6 +288,33 @@ def _bonus_left(topup: Entry) -> Decimal:
     return bonus.amount + _sum(Entry.objects.filter(counterpart=bonus, kind=EntryKind.REFUND))
 
 
+def refund_preview(entry: Entry, amount: Decimal | None) -> tuple[Decimal, Decimal]:
+    """What `refund` would do now: (the amount refunded, the bonus taken back with it),
+    or WalletError when the rules refuse it. Posts nothing."""
+    if entry.kind not in (EntryKind.TOPUP, EntryKind.SPEND):
+        raise WalletError(_("Only a top-up or a spend can be refunded."))
+    account = Account.objects.get(pk=entry.account_id)
+    if account.status != AccountStatus.ACTIVE:
+        raise WalletError(_("This account is closed."))
+    most = refundable(entry)
+    if most <= 0:
+        raise WalletError(_("Nothing of this movement is left to refund."))
+    if amount is None:
+        amount = most
+    if amount > most:
+        raise WalletError(
+            _(
+                "At most %(most)s can be refunded: what was already spent or refunded "
+                "is not refunded, and a top-up's bonus is taken back first."
+            )
+            % {"most": most}
+        )
+    take = Decimal("0.00")
+    if entry.kind == EntryKind.TOPUP:
+        take = min(_bonus_left(entry), account.balance)
+    return amount, take
+
+
 def refund(
     entry: Entry,
     amount: Decimal | None = None,
@@ -301,25 +342,10 @@ def refund(
             back = _existing(entry.organization_id, idempotency_key + BONUS_SUFFIX)
             return Refund(done.account, done, back, replayed=True)
         account = _lock(entry.account)
-        if account.status != AccountStatus.ACTIVE:
-            raise WalletError(_("This account is closed."))
-        most = refundable(entry)
-        if amount is None:
-            amount = most
-        if most <= 0:
-            raise WalletError(_("Nothing of this movement is left to refund."))
-        if amount > most:
-            raise WalletError(
-                _(
-                    "At most %(most)s can be refunded: what was already spent or refunded "
-                    "is not refunded, and a top-up's bonus is taken back first."
-                )
-                % {"most": most}
-            )
+        amount, take = refund_preview(entry, amount)
         taken_back = None
         if entry.kind == EntryKind.TOPUP:
             bonus = Entry.objects.filter(counterpart=entry, kind=EntryKind.EARN).first()
-            take = min(_bonus_left(entry), account.balance)
             if bonus is not None and take > 0:
                 taken_back = post(
                     account,

@@ -2,6 +2,8 @@
 the customer page), the cashier page (收银台: top-up, spend, refund, gift and family
 cards) and the organization's top-up bonus rules."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -18,17 +20,27 @@ from revisit.core.access import (
 from revisit.core.clock import local_date
 from revisit.customers.phones import mask_phone
 from revisit.wallet import access
-from revisit.wallet.gift_cards import CARD_KINDS, issue_card, redeem_card
+from revisit.wallet.amounts import check_amount
+from revisit.wallet.gift_cards import (
+    CARD_KINDS,
+    issue_card,
+    issue_preview,
+    redeem_card,
+    redeem_preview,
+)
 from revisit.wallet.ledger import WalletError
-from revisit.wallet.models import CardRedemption, Entry, EntryKind
+from revisit.wallet.models import Account, AccountKind, CardRedemption, Entry, EntryKind
 from revisit.wallet.reads import account_row, entry_row, quantity
 from revisit.wallet.stored_value import (
     SPENDABLE_KINDS,
+    bonus_for,
     bonus_rules,
     refund,
+    refund_preview,
     refundable,
     set_bonus_rules,
     spend,
+    spend_preview,
     top_up,
 )
 from revisit.web.params import answers_bad_parameters, id_param, parse_page
@@ -141,7 +153,7 @@ def _refund_candidates(customer):
     return [e for e in entries if refundable(e) > 0]
 
 
-def _cashier_page(request, store, customer, *, bound=None, status=200):
+def _cashier_page(request, store, customer, *, bound=None, confirm=None, status=200):
     staff = request.user
     stores = access.cashier_stores(staff)
     query = request.GET.get("q", "").strip()[:40]
@@ -180,6 +192,7 @@ def _cashier_page(request, store, customer, *, bound=None, status=200):
                 "accounts": [account_row(a, today) for a in accounts],
                 "forms": forms,
                 "open_form": bound[0] if bound else "",
+                "confirm": confirm,
             }
         )
     return render(request, "web/wallet/cashier.html", context, status=status)
@@ -214,9 +227,36 @@ def _done(request, store, customer, text: str, replayed: bool):
     return redirect(f"{reverse('cashier')}?store={store.pk}&customer={customer.pk}")
 
 
-def _refused(request, store, customer, name, form, exc: WalletError):
-    form.add_error(None, str(exc.message))
-    return _cashier_page(request, store, customer, bound=(name, form), status=400)
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+def _act(request, store, customer, name: str, form, preview, act):
+    """The cashier forms' one flow: an invalid form comes back with what was typed (400);
+    a valid one first shows what will happen and the balance after (`preview`, posting
+    nothing), and posts (`act`) only when that confirmation is sent back."""
+    if not form.is_valid():
+        return _cashier_page(request, store, customer, bound=(name, form), status=400)
+    try:
+        if request.POST.get("confirmed") != "1":
+            lines = preview(form.cleaned_data)
+            hidden = [
+                (field, request.POST.get(field, ""))
+                for field in ("store", "customer", *form.fields)
+                if field in request.POST
+            ]
+            confirm = {"action": request.path, "lines": lines, "hidden": hidden}
+            return _cashier_page(request, store, customer, bound=(name, form), confirm=confirm)
+        text, replayed = act(form.cleaned_data)
+    except WalletError as exc:
+        form.add_error(None, str(exc.message))
+        return _cashier_page(request, store, customer, bound=(name, form), status=400)
+    return _done(request, store, customer, text, replayed)
+
+
+def _stored_value_balance(customer) -> Decimal:
+    account = customer.wallet_accounts.filter(kind=AccountKind.STORED_VALUE).first()
+    return account.balance if account else Decimal("0.00")
 
 
 @require_POST
@@ -224,25 +264,40 @@ def _refused(request, store, customer, name, form, exc: WalletError):
 @answers_bad_parameters
 def cashier_topup(request):
     store, customer = _till(request)
-    form = TopUpForm(request.POST)
-    if not form.is_valid():
-        return _cashier_page(request, store, customer, bound=("topup", form), status=400)
-    try:
+
+    def preview(data):
+        amount = check_amount(data["amount"])
+        bonus = bonus_for(customer.organization, amount)
+        after = _stored_value_balance(customer) + amount + bonus
+        lines = [
+            _("Top up %(amount)s yuan for %(name)s.") % {"amount": _money(amount), "name": customer}
+        ]
+        if bonus:
+            lines.append(
+                _("Bonus %(bonus)s yuan, posted as its own entry.") % {"bonus": _money(bonus)}
+            )
+        lines.append(
+            _("Stored value balance after: %(balance)s yuan.") % {"balance": _money(after)}
+        )
+        return lines
+
+    def act(data):
         done = top_up(
             customer,
-            form.cleaned_data["amount"],
+            data["amount"],
             actor=request.user,
             store=store,
-            reason=form.cleaned_data["reason"],
+            reason=data["reason"],
             idempotency_key=_key(request, form),
         )
-    except WalletError as exc:
-        return _refused(request, store, customer, "topup", form, exc)
-    text = _("Topped up %(amount)s yuan") % {"amount": f"{done.entry.amount:,.2f}"}
-    if done.bonus is not None:
-        text += _(", bonus %(bonus)s yuan") % {"bonus": f"{done.bonus.amount:,.2f}"}
-    text += _("; stored value balance %(balance)s yuan.") % {"balance": f"{done.balance:,.2f}"}
-    return _done(request, store, customer, text, done.replayed)
+        text = _("Topped up %(amount)s yuan") % {"amount": _money(done.entry.amount)}
+        if done.bonus is not None:
+            text += _(", bonus %(bonus)s yuan") % {"bonus": _money(done.bonus.amount)}
+        text += _("; stored value balance %(balance)s yuan.") % {"balance": _money(done.balance)}
+        return text, done.replayed
+
+    form = TopUpForm(request.POST)
+    return _act(request, store, customer, "topup", form, preview, act)
 
 
 @require_POST
@@ -252,27 +307,38 @@ def cashier_spend(request):
     store, customer = _till(request)
     accounts = [a for a in _accounts(request.user, customer) if a.kind in SPENDABLE_KINDS]
     form = SpendForm(request.POST, accounts=accounts)
-    if not form.is_valid():
-        return _cashier_page(request, store, customer, bound=("spend", form), status=400)
-    account = access.get_cashier_account_or_404(
-        request.user, pk=form.cleaned_data["account"], customer=customer
-    )
-    try:
+
+    def account_of(data):
+        return access.get_cashier_account_or_404(
+            request.user, pk=data["account"], customer=customer
+        )
+
+    def preview(data):
+        account = account_of(data)
+        after = spend_preview(account, data["amount"])
+        return [
+            _("Spend %(amount)s yuan from %(kind)s.")
+            % {"amount": _money(data["amount"]), "kind": account.get_kind_display()},
+            _("Balance after: %(balance)s yuan.") % {"balance": _money(after)},
+        ]
+
+    def act(data):
+        account = account_of(data)
         done = spend(
             account,
-            form.cleaned_data["amount"],
+            data["amount"],
             actor=request.user,
-            reason=form.cleaned_data["reason"],
+            reason=data["reason"],
             idempotency_key=_key(request, form),
         )
-    except WalletError as exc:
-        return _refused(request, store, customer, "spend", form, exc)
-    text = _("Spent %(amount)s yuan; %(kind)s balance %(balance)s yuan.") % {
-        "amount": f"{-done.entry.amount:,.2f}",
-        "kind": account.get_kind_display(),
-        "balance": f"{done.balance:,.2f}",
-    }
-    return _done(request, store, customer, text, done.replayed)
+        text = _("Spent %(amount)s yuan; %(kind)s balance %(balance)s yuan.") % {
+            "amount": _money(-done.entry.amount),
+            "kind": account.get_kind_display(),
+            "balance": _money(done.balance),
+        }
+        return text, done.replayed
+
+    return _act(request, store, customer, "spend", form, preview, act)
 
 
 @require_POST
@@ -288,28 +354,49 @@ def cashier_refund(request):
         ).order_by("-created_at", "-pk")[:500]
     )
     form = RefundForm(request.POST, entries=entries)
-    if not form.is_valid():
-        return _cashier_page(request, store, customer, bound=("refund", form), status=400)
-    entry = access.get_cashier_entry_or_404(
-        request.user, pk=form.cleaned_data["entry"], account__customer=customer
-    )
-    try:
+
+    def entry_of(data):
+        return access.get_cashier_entry_or_404(
+            request.user, pk=data["entry"], account__customer=customer
+        )
+
+    def preview(data):
+        entry = entry_of(data)
+        amount, take = refund_preview(entry, data["amount"])
+        balance = Account.objects.get(pk=entry.account_id).balance
+        after = balance - take - amount if entry.kind == EntryKind.TOPUP else balance + amount
+        lines = [
+            _("Refund %(amount)s yuan of the %(kind)s of %(day)s.")
+            % {
+                "amount": _money(amount),
+                "kind": entry.get_kind_display(),
+                "day": f"{entry.created_at:%Y-%m-%d}",
+            }
+        ]
+        if take:
+            lines.append(
+                _("Its bonus is taken back first: %(bonus)s yuan.") % {"bonus": _money(take)}
+            )
+        lines.append(_("Balance after: %(balance)s yuan.") % {"balance": _money(after)})
+        return lines
+
+    def act(data):
         done = refund(
-            entry,
-            form.cleaned_data["amount"],
+            entry_of(data),
+            data["amount"],
             actor=request.user,
-            reason=form.cleaned_data["reason"],
+            reason=data["reason"],
             idempotency_key=_key(request, form),
         )
-    except WalletError as exc:
-        return _refused(request, store, customer, "refund", form, exc)
-    text = _("Refunded %(amount)s yuan") % {"amount": f"{abs(done.entry.amount):,.2f}"}
-    if done.bonus_taken_back is not None:
-        text += _(" (bonus taken back: %(bonus)s yuan)") % {
-            "bonus": f"{-done.bonus_taken_back.amount:,.2f}"
-        }
-    text += _("; balance %(balance)s yuan.") % {"balance": f"{done.balance:,.2f}"}
-    return _done(request, store, customer, text, done.replayed)
+        text = _("Refunded %(amount)s yuan") % {"amount": _money(abs(done.entry.amount))}
+        if done.bonus_taken_back is not None:
+            text += _(" (bonus taken back: %(bonus)s yuan)") % {
+                "bonus": _money(-done.bonus_taken_back.amount)
+            }
+        text += _("; balance %(balance)s yuan.") % {"balance": _money(done.balance)}
+        return text, done.replayed
+
+    return _act(request, store, customer, "refund", form, preview, act)
 
 
 @require_POST
@@ -318,14 +405,33 @@ def cashier_refund(request):
 def cashier_issue_card(request):
     store, customer = _till(request)
     form = IssueCardForm(request.POST)
-    if not form.is_valid():
-        return _cashier_page(request, store, customer, bound=("issue", form), status=400)
-    data = form.cleaned_data
-    key = _key(request, form)
-    replayed = Entry.objects.filter(
-        organization_id=customer.organization_id, idempotency_key=key
-    ).exists()
-    try:
+
+    def preview(data):
+        value, _number, holder_may_redeem = issue_preview(
+            customer,
+            kind=data["kind"],
+            value=data["value"],
+            expires_on=data["expires_on"],
+            card_number=data["card_number"],
+        )
+        lines = [
+            _("Issue a %(kind)s of %(value)s yuan to %(name)s, valid until %(day)s.")
+            % {
+                "kind": AccountKind(data["kind"]).label,
+                "value": _money(value),
+                "name": customer,
+                "day": data["expires_on"].isoformat(),
+            }
+        ]
+        if not holder_may_redeem:
+            lines.append(_("Its holder cannot use it herself: she gives it to another person."))
+        return lines
+
+    def act(data):
+        key = _key(request, form)
+        replayed = Entry.objects.filter(
+            organization_id=customer.organization_id, idempotency_key=key
+        ).exists()
         card = issue_card(
             customer,
             kind=data["kind"],
@@ -337,15 +443,15 @@ def cashier_issue_card(request):
             reason=data["reason"],
             idempotency_key=key,
         )
-    except WalletError as exc:
-        return _refused(request, store, customer, "issue", form, exc)
-    text = _("%(kind)s %(number)s issued: %(value)s yuan, valid until %(day)s.") % {
-        "kind": card.get_kind_display(),
-        "number": card.card_number,
-        "value": f"{data['value']:,.2f}",
-        "day": card.expires_on.isoformat(),
-    }
-    return _done(request, store, customer, text, replayed)
+        text = _("%(kind)s %(number)s issued: %(value)s yuan, valid until %(day)s.") % {
+            "kind": card.get_kind_display(),
+            "number": card.card_number,
+            "value": _money(data["value"]),
+            "day": card.expires_on.isoformat(),
+        }
+        return text, replayed
+
+    return _act(request, store, customer, "issue", form, preview, act)
 
 
 @require_POST
@@ -354,17 +460,35 @@ def cashier_issue_card(request):
 def cashier_redeem_card(request):
     store, customer = _till(request)
     form = RedeemCardForm(request.POST)
-    if not form.is_valid():
-        return _cashier_page(request, store, customer, bound=("redeem", form), status=400)
-    data = form.cleaned_data
-    card = (
-        visible_wallet_accounts(request.user)
-        .filter(card_number=data["card_number"].strip(), kind__in=CARD_KINDS)
-        .first()
-    )
-    try:
+
+    def card_of(data):
+        card = (
+            visible_wallet_accounts(request.user)
+            .filter(card_number=data["card_number"].strip(), kind__in=CARD_KINDS)
+            .select_related("customer")
+            .first()
+        )
         if card is None:
             raise WalletError(_("No gift or family card with this number."))
+        return card
+
+    def preview(data):
+        card = card_of(data)
+        amount, after = redeem_preview(card, customer, data["amount"])
+        return [
+            _("%(name)s uses %(amount)s yuan of %(kind)s %(number)s (holder: %(holder)s).")
+            % {
+                "name": customer,
+                "amount": _money(amount),
+                "kind": card.get_kind_display(),
+                "number": card.card_number,
+                "holder": card.customer,
+            },
+            _("Left on the card after: %(balance)s yuan.") % {"balance": _money(after)},
+        ]
+
+    def act(data):
+        card = card_of(data)
         done = redeem_card(
             card,
             customer,
@@ -373,16 +497,16 @@ def cashier_redeem_card(request):
             reason=data["reason"],
             idempotency_key=_key(request, form),
         )
-    except WalletError as exc:
-        return _refused(request, store, customer, "redeem", form, exc)
-    text = _("%(name)s used %(amount)s yuan of %(kind)s %(number)s; %(balance)s yuan left.") % {
-        "name": customer.name or customer.code,
-        "amount": f"{-done.entry.amount:,.2f}",
-        "kind": card.get_kind_display(),
-        "number": card.card_number,
-        "balance": f"{done.balance:,.2f}",
-    }
-    return _done(request, store, customer, text, done.replayed)
+        text = _("%(name)s used %(amount)s yuan of %(kind)s %(number)s; %(balance)s yuan left.") % {
+            "name": customer.name or customer.code,
+            "amount": _money(-done.entry.amount),
+            "kind": card.get_kind_display(),
+            "number": card.card_number,
+            "balance": _money(done.balance),
+        }
+        return text, done.replayed
+
+    return _act(request, store, customer, "redeem", form, preview, act)
 
 
 # --- settings: the top-up bonus rules ---
