@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from revisit.core.models import AuditEvent, Role
 from revisit.wallet.gift_cards import issue_card, redeem_card
-from revisit.wallet.ledger import InsufficientBalance, WalletError, open_account
+from revisit.wallet.ledger import InsufficientBalance, WalletError, open_account, post
 from revisit.wallet.models import AccountKind, CardRedemption, Entry, EntryKind
 from revisit.wallet.stored_value import (
     bonus_for,
@@ -128,6 +128,12 @@ def test_refunding_a_spend_puts_it_back_once(till):
     bonus_like = Entry.objects.filter(account=account, kind=EntryKind.REFUND).first()
     with pytest.raises(WalletError):
         refund(bonus_like, None, actor=cashier, now=NOW)
+    course = open_account(customer, AccountKind.COURSE_CARD, actor=cashier, card_number="K1")
+    post(course, 10, kind=EntryKind.EARN, actor=cashier)
+    session = post(course, -1, kind=EntryKind.SPEND, actor=cashier)
+    assert refundable(session) == 0
+    with pytest.raises(WalletError):  # sessions are the course-card service's
+        refund(session, None, actor=cashier, now=NOW)
 
 
 def test_bonus_rules_are_checked_and_their_change_audited(till):

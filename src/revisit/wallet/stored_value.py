@@ -45,6 +45,9 @@ from revisit.wallet.models import (
 # The kinds a cashier spends as money (cards are redeemed, sessions consumed, points
 # redeemed by their own services).
 SPENDABLE_KINDS = (AccountKind.STORED_VALUE, AccountKind.CREDIT)
+# The kinds whose movements `refund` handles: money. Sessions and points are reversed by
+# their own services (course cards, points).
+REFUNDABLE_KINDS = (*SPENDABLE_KINDS, AccountKind.GIFT_CARD, AccountKind.FAMILY_CARD)
 BONUS_SUFFIX = ":bonus"
 MAX_RULES = 20
 
@@ -267,6 +270,8 @@ def refundable(entry: Entry) -> Decimal:
     """What may still be refunded of a top-up or a spend, as of now (see the module's
     rules): for a top-up, after its bonus is taken back and within the balance."""
     account = entry.account
+    if account.kind not in REFUNDABLE_KINDS:
+        return Decimal("0.00")
     if entry.kind == EntryKind.SPEND:
         back = _sum(Entry.objects.filter(counterpart=entry, kind=EntryKind.REFUND))
         return max(-entry.amount - back, Decimal("0.00"))
@@ -294,6 +299,8 @@ def refund_preview(entry: Entry, amount: Decimal | None) -> tuple[Decimal, Decim
     if entry.kind not in (EntryKind.TOPUP, EntryKind.SPEND):
         raise WalletError(_("Only a top-up or a spend can be refunded."))
     account = Account.objects.get(pk=entry.account_id)
+    if account.kind not in REFUNDABLE_KINDS:
+        raise WalletError(_("Only stored value, credit and card movements are refunded here."))
     if account.status != AccountStatus.ACTIVE:
         raise WalletError(_("This account is closed."))
     most = refundable(entry)

@@ -32,6 +32,7 @@ from revisit.wallet.ledger import WalletError
 from revisit.wallet.models import Account, AccountKind, CardRedemption, Entry, EntryKind
 from revisit.wallet.reads import account_row, entry_row, quantity
 from revisit.wallet.stored_value import (
+    REFUNDABLE_KINDS,
     SPENDABLE_KINDS,
     bonus_for,
     bonus_rules,
@@ -145,7 +146,7 @@ def _refund_candidates(customer):
             account__customer=customer,
             organization_id=customer.organization_id,
             kind__in=[EntryKind.TOPUP, EntryKind.SPEND],
-            account__kind__in=[*SPENDABLE_KINDS, *CARD_KINDS],
+            account__kind__in=REFUNDABLE_KINDS,
         )
         .select_related("account")
         .order_by("-created_at", "-pk")[:REFUND_CANDIDATES]
@@ -351,6 +352,7 @@ def cashier_refund(request):
             account__customer=customer,
             organization_id=customer.organization_id,
             kind__in=[EntryKind.TOPUP, EntryKind.SPEND],
+            account__kind__in=REFUNDABLE_KINDS,
         ).order_by("-created_at", "-pk")[:500]
     )
     form = RefundForm(request.POST, entries=entries)
