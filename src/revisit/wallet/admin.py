@@ -1,0 +1,44 @@
+"""The wallet in the admin: read only. Balances move through the services (one entry per
+movement, audited); a correction is a new entry, never an edit here."""
+
+from django.contrib import admin
+
+from revisit.core.admin import OrganizationScopedAdmin
+from revisit.wallet.models import Account, CardRedemption, Entry, TopUpBonusRule
+
+
+class ReadOnlyAdmin(OrganizationScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "kind", "card_number", "balance", "expires_on", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["card_number", "customer__code"]
+    raw_id_fields = ["customer", "item"]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "kind", "amount", "balance_after", "actor"]
+    list_filter = ["kind"]
+    raw_id_fields = ["account", "counterpart", "actor"]
+
+
+@admin.register(TopUpBonusRule)
+class TopUpBonusRuleAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "threshold", "bonus"]
+
+
+@admin.register(CardRedemption)
+class CardRedemptionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "card", "redeemer"]
+    raw_id_fields = ["entry", "card", "redeemer"]
