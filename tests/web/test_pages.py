@@ -26,6 +26,7 @@ PAGES = {
     "/revisit-team/": {"admin", "manager1"},
     "/settings/": {"admin", "supervisor", "manager1"},
     "/desk/": {"admin", "manager1", "consultant1", "caller1", "desk1"},
+    "/cashier/": {"admin", "manager1", "desk1"},
     "/calendar/": set(ROLE_USERS),
     "/practitioner/": {"doctor1"},
     "/roster/": {"admin", "manager1"},
@@ -90,6 +91,7 @@ def test_customers_outside_the_scope_are_404_on_every_page(client, demo, usernam
         # The card's pages and actions: the customer is looked up before the role.
         assert client.get(f"/customers/{stranger.pk}/edit/").status_code == 404
         assert client.get(f"/customers/{stranger.pk}/referrals/new/").status_code == 404
+        assert client.get(f"/customers/{stranger.pk}/wallet/").status_code == 404
         for action, data in CARD_ACTIONS.items():
             url = f"/customers/{stranger.pk}/{action}/"
             assert client.post(url, data).status_code == 404, url

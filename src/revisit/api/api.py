@@ -415,3 +415,6 @@ api.add_router("", referrals_router)
 from revisit.api.course_cards import router as course_cards_router  # noqa: E402
 
 api.add_router("", course_cards_router)
+from revisit.api.wallet import router as wallet_router  # noqa: E402
+
+api.add_router("", wallet_router)

@@ -114,6 +114,8 @@ ACTION_LABELS = {
     "wallet.adjust": _("Balance adjusted"),
     "wallet.transfer": _("Balance transferred"),
     "wallet.import": _("Opening balance imported"),
+    "wallet.redeem": _("Card used by another person"),
+    "wallet.bonus_rules": _("Top-up bonus rules changed"),
     "tier.upgrade.approve": _("Tier rise approved"),
     "tier.upgrade.reject": _("Tier rise rejected"),
     "tier.upgrade.approve_many": _("Tier rises approved together"),

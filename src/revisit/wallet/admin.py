@@ -1,28 +1,14 @@
+"""The wallet in the admin: the ledger read only. Balances move through the services (one
+entry per movement, audited); a correction is a new entry, never an edit here."""
+
 from django.contrib import admin
 
 from revisit.core.admin import OrganizationScopedAdmin
 from revisit.wallet.course_card_models import CourseCardProduct, CourseCardSettings
-from revisit.wallet.models import Account, Entry
+from revisit.wallet.models import Account, CardRedemption, Entry, TopUpBonusRule
 
 
-@admin.register(Account)
-class AccountAdmin(OrganizationScopedAdmin):
-    list_display = ["customer", "kind", "card_number", "balance", "expires_on", "status"]
-    list_filter = ["kind", "status"]
-    search_fields = ["card_number", "customer__code"]
-    raw_id_fields = ["customer", "item", "store"]
-    # The balance moves only through the ledger's entries.
-    readonly_fields = ["balance"]
-
-
-@admin.register(Entry)
-class EntryAdmin(OrganizationScopedAdmin):
-    """Read only: entries are never edited; a correction is a new entry."""
-
-    list_display = ["created_at", "account", "kind", "amount", "balance_after", "actor"]
-    list_filter = ["kind", "reference_type"]
-    raw_id_fields = ["account", "counterpart", "actor"]
-
+class ReadOnlyAdmin(OrganizationScopedAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -31,6 +17,32 @@ class EntryAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "kind", "card_number", "balance", "expires_on", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["card_number", "customer__code"]
+    raw_id_fields = ["customer", "item", "store"]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "kind", "amount", "balance_after", "actor"]
+    list_filter = ["kind", "reference_type"]
+    raw_id_fields = ["account", "counterpart", "actor"]
+
+
+@admin.register(TopUpBonusRule)
+class TopUpBonusRuleAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "threshold", "bonus"]
+
+
+@admin.register(CardRedemption)
+class CardRedemptionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "card", "redeemer"]
+    raw_id_fields = ["entry", "card", "redeemer"]
 
 
 # Course cards (疗程卡): the catalogue items sold as cards, and the call-list settings.

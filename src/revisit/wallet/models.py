@@ -191,3 +191,63 @@ class Entry(models.Model):
 
 # Course cards (疗程卡): the products sold as cards and the call-list settings.
 from revisit.wallet.course_card_models import CourseCardProduct, CourseCardSettings  # noqa: E402, F401
+
+# --- Stored value and gift/family cards (revisit.wallet.stored_value, .gift_cards) ---
+
+
+class TopUpBonusRule(models.Model):
+    """充 N 送 M: a top-up of at least `threshold` yuan earns `bonus` yuan. Only the best
+    rule a top-up reaches applies (10 000 with rules 5 000→300 and 10 000→1 000 earns
+    1 000, not 1 300)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        models.CASCADE,
+        related_name="topup_bonus_rules",
+        verbose_name=_("organization"),
+    )
+    threshold = models.DecimalField(_("top-up of at least"), max_digits=12, decimal_places=2)
+    bonus = models.DecimalField(_("bonus"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("top-up bonus rule")
+        verbose_name_plural = _("top-up bonus rules")
+        ordering = ["organization", "threshold"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "threshold"], name="wallet_one_bonus_per_threshold"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold__gt=0) & Q(bonus__gt=0), name="wallet_bonus_rule_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"充{self.threshold}送{self.bonus}"
+
+
+class CardRedemption(models.Model):
+    """A gift or family card used by a person named at the till (the redeemer), who may
+    not be its holder: one row per spend entry on the card."""
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    entry = models.OneToOneField(
+        Entry, models.PROTECT, related_name="redemption", verbose_name=_("ledger entry")
+    )
+    card = models.ForeignKey(
+        Account, models.PROTECT, related_name="redemptions", verbose_name=_("card")
+    )
+    redeemer = models.ForeignKey(
+        Customer, models.PROTECT, related_name="card_redemptions", verbose_name=_("redeemed by")
+    )
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("card redemption")
+        verbose_name_plural = _("card redemptions")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.card} → {self.redeemer_id}"

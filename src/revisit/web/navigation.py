@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.appointments.access import CALENDAR_ROLES, DESK_ROLES, ROSTER_ROLES
 from revisit.core.models import Role
+from revisit.wallet.access import CASHIER_ROLES
 from revisit.web import permissions as perm
 
 
@@ -21,6 +22,7 @@ ENTRIES = [
     Entry("queue", _("My call queue"), perm.QUEUE_ROLES),
     Entry("customers", _("Customers"), None),
     Entry("desk", _("Front desk"), DESK_ROLES),
+    Entry("cashier", _("Cashier"), CASHIER_ROLES),
     Entry("calendar", _("Appointments"), CALENDAR_ROLES),
     Entry("practitioner_day", _("My treatments"), {Role.PRACTITIONER}),
     Entry("roster", _("Roster"), ROSTER_ROLES),

@@ -24,6 +24,7 @@ from revisit.web.views import (
     staff,
     strategies,
     upgrades,
+    wallet,
 )
 
 urlpatterns = [
@@ -166,4 +167,14 @@ urlpatterns = [
         psychology.psychology_type_edit,
         name="psychology_type_edit",
     ),
+    # The wallet: a customer's accounts, the cashier page, the top-up bonus rules.
+    path("customers/<int:pk>/wallet/", wallet.customer_wallet, name="customer_wallet"),
+    path("wallet/accounts/<int:pk>/entries/", wallet.account_entries, name="wallet_entries"),
+    path("cashier/", wallet.cashier, name="cashier"),
+    path("cashier/top-up/", wallet.cashier_topup, name="cashier_topup"),
+    path("cashier/spend/", wallet.cashier_spend, name="cashier_spend"),
+    path("cashier/refund/", wallet.cashier_refund, name="cashier_refund"),
+    path("cashier/cards/issue/", wallet.cashier_issue_card, name="cashier_issue_card"),
+    path("cashier/cards/redeem/", wallet.cashier_redeem_card, name="cashier_redeem_card"),
+    path("settings/wallet/", wallet.bonus_rules_settings, name="settings_wallet"),
 ]

@@ -47,6 +47,7 @@ SECTIONS = [
     ("settings_quotas", gettext_lazy("Quotas per person")),
     ("settings_cadences", gettext_lazy("Cadences")),
     ("settings_psychology", gettext_lazy("Psychology types")),
+    ("settings_wallet", gettext_lazy("Top-up bonus")),  # revisit.web.views.wallet
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
     ("settings_referrals", gettext_lazy("Referral program")),
