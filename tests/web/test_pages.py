@@ -28,6 +28,7 @@ PAGES = {
     "/calendar/": set(ROLE_USERS),
     "/practitioner/": {"doctor1"},
     "/roster/": {"admin", "manager1"},
+    "/messages/": {"admin", "supervisor", "manager1"},
 }
 # Pages that open for more roles than the navigation offers them to.
 NOT_IN_NAV = {"/practitioner/": {"admin", "manager1"}}

@@ -29,6 +29,7 @@ ENTRIES = [
     Entry("daily_report", _("Daily report"), perm.REPORT_ROLES),
     Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
     Entry("campaigns", _("Campaigns"), perm.SETTINGS_VIEW_ROLES),
+    Entry("outbox", _("Outbox"), perm.MESSAGE_VIEW_ROLES),
     Entry("imports", _("Imports"), perm.IMPORT_ROLES),
     Entry("staff", _("Staff"), perm.STAFF_VIEW_ROLES),
     Entry("audit_log", _("Audit log"), perm.AUDIT_ROLES),

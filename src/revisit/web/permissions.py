@@ -22,6 +22,10 @@ PERSONAL_DATA_ROLES = {Role.ADMIN}  # export one customer's data, erase it
 STAFF_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
 STAFF_EDIT_ROLES = {Role.ADMIN}
 REVISIT_TEAM_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
+# The outbox shows the messages of the customers in the role's scope; sending to many
+# is for those who decide a store's outreach.
+MESSAGE_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
+MESSAGE_SEND_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
 
 
 def roles_of(staff: Staff) -> set[str]:

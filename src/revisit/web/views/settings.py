@@ -47,6 +47,8 @@ SECTIONS = [
     ("settings_quotas", gettext_lazy("Quotas per person")),
     ("settings_cadences", gettext_lazy("Cadences")),
     ("settings_psychology", gettext_lazy("Psychology types")),
+    ("settings_message_templates", gettext_lazy("Message templates")),
+    ("settings_messaging", gettext_lazy("Messaging")),
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
 ]
