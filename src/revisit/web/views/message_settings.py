@@ -52,7 +52,7 @@ def _template_page(request, form, title, template=None):
         message_template=template,
         rows=readonly_rows(form) if template is not None else [],
         sample=sample,
-        placeholders=[("{%s}" % k, v) for k, v in PLACEHOLDERS.items()],
+        placeholders=[("{" + k + "}", v) for k, v in PLACEHOLDERS.items()],
         single=SMS_SINGLE,
         part=SMS_PART,
     )
