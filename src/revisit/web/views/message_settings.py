@@ -77,7 +77,9 @@ def message_template_new(request):
         raise PermissionDenied
     org = request.user.organization
     form = MessageTemplateForm(
-        request.POST or None, organization=org, instance=MessageTemplate(organization=org)
+        request.POST or None,
+        organization=org,
+        instance=MessageTemplate(organization=org, channel=MessageChannel.SMS),
     )
     if request.method == "POST" and form.is_valid():
         create_template(org, form.changes(), actor=request.user)
@@ -122,8 +124,8 @@ def message_template_delete(request, pk: int):
 def message_template_preview(request):
     """The rendered sample of the text being typed, its length and SMS count (htmx)."""
     body = request.POST.get("body", "")[:PREVIEW_MAX]
-    channel = request.POST.get("channel", MessageChannel.SMS)
-    purpose = request.POST.get("purpose", Purpose.MARKETING)
+    channel = request.POST.get("channel") or MessageChannel.SMS
+    purpose = request.POST.get("purpose") or Purpose.MARKETING
     if channel not in MessageChannel.values or purpose not in Purpose.values:
         return HttpResponse(status=400)
     context = {"single": SMS_SINGLE, "part": SMS_PART}
