@@ -331,3 +331,16 @@ def test_a_stale_claim_the_provider_cannot_answer_fails_rather_than_sends_twice(
     claim_due(now=DAYTIME)
     assert send_due(now=DAYTIME + timedelta(minutes=11)) == {"unknown": 1}
     assert Message.objects.get().status == "failed"
+
+
+def test_erasing_a_customer_deletes_her_messages(shopfront):
+    from revisit.privacy.rights import erase_customer
+
+    queue_message(
+        shopfront["consenting"],
+        template=shopfront["template"],
+        actor=shopfront["admin"],
+        now=DAYTIME,
+    )
+    erase_customer(shopfront["consenting"], actor=shopfront["admin"], reason="本人要求")
+    assert not Message.objects.exists()
