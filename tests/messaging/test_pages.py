@@ -207,3 +207,18 @@ def test_other_roles_are_refused_the_messaging_pages(client, demo, who):
         "/settings/messages/",
     ):
         assert client.get(url).status_code == 403, url
+
+
+def test_the_customer_lists_filter_carries_over_to_the_send_page(client, shopfront):
+    client.force_login(shopfront["admin"])
+    listing = client.get("/customers/", {"tier": "A"}).content.decode()
+    assert 'id="send-to-filtered"' in listing and "/messages/send/?tier=A" in listing
+    page = client.get("/messages/send/?tier=A").content.decode()
+    assert 'value="A" selected' in page
+    form = {"template": shopfront["template"].pk, "tier": "A", "confirm": "1"}
+    assert client.post("/messages/send/", form).status_code == 302
+    assert list(Message.objects.values_list("customer__code", flat=True)) == ["C-1"]
+    bad = client.post("/messages/send/", {**form, "tier": "Z", "visited_after": "2024-02-30"})
+    assert bad.status_code == 200 and Message.objects.count() == 1
+    client.force_login(shopfront["manager"])
+    assert 'id="send-to-filtered"' in client.get("/customers/").content.decode()

@@ -5,8 +5,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from revisit.customers.models import Tier
-from revisit.grading.models import Segment
 from revisit.messaging.models import (
     SENDABLE_CHANNELS,
     Message,
@@ -118,22 +116,9 @@ class OutboxFilter(forms.Form):
 
 
 class SendForm(forms.Form):
-    """A template to a filtered set of the customers the user may see."""
+    """A template to the customers of the customer list's filter (see CustomerFilter)."""
 
     template = forms.ModelChoiceField(label=gettext_lazy("Template"), queryset=None)
-    tier = forms.MultipleChoiceField(
-        label=gettext_lazy("Tier"),
-        choices=Tier.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    segment = forms.MultipleChoiceField(
-        label=gettext_lazy("Segment"),
-        choices=Segment.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    store = forms.ModelChoiceField(label=gettext_lazy("Home store"), queryset=None, required=False)
     date = forms.CharField(
         label=gettext_lazy("Value of {date}"),
         required=False,
@@ -141,9 +126,8 @@ class SendForm(forms.Form):
         help_text=gettext_lazy("For templates that name a date, e.g. 5月1日."),
     )
 
-    def __init__(self, data=None, *, organization, stores):
+    def __init__(self, data=None, *, organization):
         super().__init__(data)
         self.fields["template"].queryset = MessageTemplate.objects.filter(
             organization=organization, is_active=True, channel__in=list(SENDABLE_CHANNELS)
         )
-        self.fields["store"].queryset = stores

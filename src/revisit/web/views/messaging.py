@@ -11,16 +11,16 @@ from django.utils.translation import gettext as _
 
 from revisit.core.access import visible_customers
 from revisit.core.clock import org_zone
-from revisit.core.models import Store
 from revisit.customers.phones import mask_phone
 from revisit.messaging.access import visible_messages
 from revisit.messaging.models import Message, MessageChannel
 from revisit.messaging.rendering import TemplateError
 from revisit.messaging.rules import suppression_counts
-from revisit.messaging.services import MessagingError, in_segments, queue_many
+from revisit.messaging.services import MessagingError, queue_many
 from revisit.web import permissions as perm
 from revisit.web.message_forms import OutboxFilter, SendForm
 from revisit.web.params import answers_bad_parameters, parse_page
+from revisit.web.search import CustomerFilter
 
 PAGE_SIZE = 100
 
@@ -93,36 +93,39 @@ def outbox(request):
     )
 
 
-def _stores(staff):
-    return Store.objects.filter(
-        pk__in=visible_customers(staff).exclude(home_store=None).values("home_store_id")
-    ).order_by("code")
-
-
-def _audience(form, staff):
-    d = form.cleaned_data
-    customers = visible_customers(staff)
-    if d.get("tier"):
-        customers = customers.filter(tier__in=d["tier"])
-    if d.get("store"):
-        customers = customers.filter(home_store=d["store"])
-    if d.get("segment"):
-        customers = in_segments(customers, staff.organization, d["segment"])
-    return customers
+FILTER_FIELDS = (
+    "q",
+    "segment",
+    "tier",
+    "owner",
+    "store",
+    "channel",
+    "tag",
+    "visited_after",
+    "visited_before",
+)
 
 
 @perm.require_roles(perm.MESSAGE_SEND_ROLES)
 def send(request):
-    """GET: the form. POST without `confirm`: the preview of counts. POST with it: queue."""
+    """The customer list's filter (carried over from its 发送消息 link) and a template.
+    POST without `confirm`: the count of who gets it and who does not, and why; with
+    `confirm=1`: queue."""
     org = request.user.organization
-    form = SendForm(request.POST or None, organization=org, stores=_stores(request.user))
+    data = request.POST if request.method == "POST" else request.GET
+    audience = CustomerFilter(
+        {k: data.get(k, "") for k in FILTER_FIELDS},
+        staff=request.user,
+        scope=visible_customers(request.user),
+    )
+    form = SendForm(request.POST or None, organization=org)
     batch, error = None, ""
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and audience.is_valid():
         d = form.cleaned_data
         confirm = request.POST.get("confirm") == "1"
         try:
             batch = queue_many(
-                _audience(form, request.user),
+                audience.customers(),
                 template=d["template"],
                 actor=request.user,
                 context={"date": d["date"]} if d.get("date") else None,
@@ -138,4 +141,8 @@ def send(request):
                     % {"queued": batch.queued, "held": sum(batch.suppressed.values())},
                 )
                 return redirect("outbox")
-    return render(request, "web/messages/send.html", {"form": form, "batch": batch, "error": error})
+    return render(
+        request,
+        "web/messages/send.html",
+        {"form": form, "audience": audience, "batch": batch, "error": error},
+    )
