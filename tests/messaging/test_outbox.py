@@ -344,3 +344,44 @@ def test_erasing_a_customer_deletes_her_messages(shopfront):
     )
     erase_customer(shopfront["consenting"], actor=shopfront["admin"], reason="本人要求")
     assert not Message.objects.exists()
+
+
+def test_an_email_goes_through_djangos_mail_backend(shopfront, mailoutbox):
+    from revisit.messaging.models import MessageTemplate
+
+    set_consent(shopfront["consenting"], actor=None, channel="email", granted=True, source="到店")
+    template = MessageTemplate.objects.create(
+        organization=shopfront["org"],
+        name="积分信",
+        channel="email",
+        subject="{name}的积分",
+        body="{surname}{honorific}，新年快乐。",
+    )
+    message = queue_message(
+        shopfront["consenting"],
+        template=template,
+        actor=shopfront["admin"],
+        to="zhang@example.com",
+        now=DAYTIME,
+    )
+    assert send_due(now=DAYTIME) == {"sent": 1}
+    (mail,) = mailoutbox
+    assert mail.to == ["zhang@example.com"] and mail.subject == "张伟的积分"
+    assert mail.body == "张先生，新年快乐。"
+    assert mail.extra_headers["X-Revisit-Message"] == str(message.idempotency_key)
+    no_address = queue_message(
+        shopfront["consenting"], template=template, actor=shopfront["admin"], now=DAYTIME
+    )
+    assert no_address.suppression_reason == "no_address"
+
+
+def test_a_changed_number_is_used_when_sent(shopfront):
+    queue_message(
+        shopfront["consenting"],
+        template=shopfront["template"],
+        actor=shopfront["admin"],
+        now=DAYTIME,
+    )
+    Customer.objects.filter(pk=shopfront["consenting"].pk).update(mobile="+8613800009999")
+    send_due(now=DAYTIME)
+    assert json.loads(sent_lines(shopfront["dir"])[0])["to"] == "+8613800009999"

@@ -30,7 +30,13 @@ from django.utils import timezone
 from revisit.core.clock import day_bounds, local_date
 from revisit.customers.models import Customer
 from revisit.messaging.backends import UNKNOWN, ProviderError, backend_for
-from revisit.messaging.models import Message, MessagingSettings, Purpose
+from revisit.messaging.models import (
+    Message,
+    MessageChannel,
+    MessagingSettings,
+    Purpose,
+    Suppression,
+)
 from revisit.messaging.rules import (
     classify,
     in_quiet_hours,
@@ -70,6 +76,19 @@ def claim_due(*, now=None, limit: int | None = None, organization=None) -> tuple
         .order_by("due_at", "pk")
     )
     return token, claimed
+
+
+def current_recipient(message: Message) -> str:
+    if message.channel == MessageChannel.EMAIL:
+        return message.recipient
+    field = {
+        MessageChannel.SMS: "mobile",
+        MessageChannel.WECHAT: "wechat_id",
+        MessageChannel.LETTER: "address",
+    }[message.channel]
+    return (
+        Customer.objects.filter(pk=message.customer_id).values_list(field, flat=True).first() or ""
+    )
 
 
 def _finish(message, token, **fields) -> bool:
@@ -134,9 +153,17 @@ def send_one(message: Message, token, *, now, day: _Day, settings_cache: dict) -
         purpose=message.purpose,
         now=now,
     ).get(message.customer_id, "gone")
+    # Sent to the number or address on the card now (it may have changed since queued);
+    # an email keeps the address it was queued with.
+    to = current_recipient(message) if not reason else ""
+    if not reason and not to:
+        reason = Suppression.NO_ADDRESS
     if reason:
         _finish(message, token, status=Message.Status.SUPPRESSED, suppression_reason=reason[:12])
         return "suppressed"
+    if to != message.recipient:
+        Message.objects.filter(pk=message.pk, claim_token=token).update(recipient=to)
+        message.recipient = to
     if not day.room(organization, settings):
         _finish(
             message,

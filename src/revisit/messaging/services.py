@@ -240,6 +240,9 @@ def queue_message(
     due_at, postponed, reason = _due(settings, template.purpose, due, now)
     if not reason and not _audience_fits(template, customer):
         reason = Suppression.AUDIENCE
+    recipient = _recipient(customer, channel, to)
+    if not reason and not recipient:
+        reason = Suppression.NO_ADDRESS
     if not reason:
         reason = classify(
             Customer.objects.filter(pk=customer.pk),
@@ -257,7 +260,7 @@ def queue_message(
             template=template,
             subject=subject,
             text=text,
-            recipient=_recipient(customer, channel, to),
+            recipient=recipient,
             due_at=due_at,
             postponed=postponed,
             status=Message.Status.SUPPRESSED if reason else Message.Status.QUEUED,
@@ -341,7 +344,8 @@ def queue_many(
     )
     rows = []
     for customer in customers.iterator(chunk_size=2000):
-        reason = quiet or reasons.get(customer.pk, "")
+        recipient = _recipient(customer, template.channel)
+        reason = quiet or reasons.get(customer.pk, "") or ("" if recipient else "no_address")
         if not reason and not _audience_fits(template, customer):
             reason = Suppression.AUDIENCE
         try:
@@ -366,7 +370,7 @@ def queue_many(
                 template=template,
                 subject=subject,
                 text=text,
-                recipient=_recipient(customer, template.channel),
+                recipient=recipient,
                 due_at=due_at,
                 postponed=postponed and not reason,
                 status=Message.Status.SUPPRESSED if reason else Message.Status.QUEUED,
