@@ -59,7 +59,7 @@ class MessageTemplate(models.Model):
         verbose_name=_("organization"),
     )
     name = models.CharField(_("name"), max_length=100)
-    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    channel = models.CharField(_("sending channel"), max_length=10, choices=MessageChannel.choices)
     purpose = models.CharField(
         _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.MARKETING
     )
@@ -179,7 +179,7 @@ class Message(models.Model):
     customer = models.ForeignKey(
         Customer, models.CASCADE, related_name="messages", verbose_name=_("customer")
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    channel = models.CharField(_("sending channel"), max_length=10, choices=MessageChannel.choices)
     purpose = models.CharField(
         _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.MARKETING
     )

@@ -28,11 +28,13 @@ class MessageTemplateForm(forms.ModelForm):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        for name in ("body", "body_non_member", "subject"):
+        for name in ("body", "body_non_member", "subject", "channel", "purpose"):
             self.fields[name].widget.attrs.update(
                 {
                     "hx-post": reverse("message_template_preview"),
-                    "hx-trigger": "input changed delay:300ms",
+                    "hx-trigger": "change"
+                    if name in ("channel", "purpose")
+                    else "input changed delay:300ms",
                     "hx-target": "#preview",
                     "hx-include": "closest form",
                 }
@@ -93,7 +95,7 @@ class MessagingSettingsForm(forms.ModelForm):
 
 class OutboxFilter(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("Sending channel"), required=False)
     since = forms.DateField(label=gettext_lazy("From"), required=False)
     until = forms.DateField(label=gettext_lazy("Until"), required=False)
 
