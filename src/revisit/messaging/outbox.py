@@ -21,7 +21,7 @@ Exactly once, the rule:
 
 import logging
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings as conf
@@ -123,8 +123,32 @@ class _Day:
         self.counts[organization.pk] = self.counts.get(organization.pk, 0) + 1
 
 
-def send_one(message: Message, token, *, now, day: _Day, settings_cache: dict) -> str:
-    """Send one claimed message; returns what became of it."""
+def batch_reasons(claimed: list[Message], now) -> dict[int, str]:
+    """The rules' verdict for each claimed message (message id → reason or ""), checked
+    after the claim with one set of queries per organization, channel and purpose."""
+    groups: dict[tuple, list[Message]] = defaultdict(list)
+    for message in claimed:
+        groups[(message.organization_id, message.channel, message.purpose)].append(message)
+    verdicts = {}
+    for (_, channel, purpose), messages in groups.items():
+        ids = {m.customer_id for m in messages}
+        reasons = classify(
+            Customer.objects.filter(pk__in=ids),
+            messages[0].organization,
+            channel=channel,
+            purpose=purpose,
+            now=now,
+        )
+        for m in messages:
+            verdicts[m.pk] = reasons.get(m.customer_id, "gone")
+    return verdicts
+
+
+def send_one(
+    message: Message, token, *, now, day: _Day, settings_cache: dict, reason: str | None = None
+) -> str:
+    """Send one claimed message; returns what became of it. `reason`: the rules' verdict
+    from batch_reasons (None: check this message alone)."""
     organization = message.organization
     settings = settings_cache.get(organization.pk)
     if settings is None:
@@ -146,13 +170,8 @@ def send_one(message: Message, token, *, now, day: _Day, settings_cache: dict) -
             attempts=message.attempts,
         )
         return "postponed"
-    reason = classify(
-        Customer.objects.filter(pk=message.customer_id),
-        organization,
-        channel=message.channel,
-        purpose=message.purpose,
-        now=now,
-    ).get(message.customer_id, "gone")
+    if reason is None:
+        reason = batch_reasons([message], now)[message.pk]
     # Sent to the number or address on the card now (it may have changed since queued);
     # an email keeps the address it was queued with.
     to = current_recipient(message) if not reason else ""
@@ -274,8 +293,16 @@ def send_due(*, now=None, limit: int | None = None, organization=None) -> dict:
         token, claimed = claim_due(now=moment, limit=batch, organization=organization)
         if not claimed:
             break
+        verdicts = batch_reasons(claimed, moment)
         for message in claimed:
-            outcome = send_one(message, token, now=moment, day=day, settings_cache=settings_cache)
+            outcome = send_one(
+                message,
+                token,
+                now=moment,
+                day=day,
+                settings_cache=settings_cache,
+                reason=verdicts[message.pk],
+            )
             result[outcome] += 1
             handled += 1
     return dict(result)
