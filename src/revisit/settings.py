@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "revisit.referrals",
     "revisit.imports",
     "revisit.privacy",
+    "revisit.messaging",
     "revisit.web",
     "revisit.api",
 ]
@@ -290,6 +291,36 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "revisit@localhost")
 PASSWORD_RESET_TIMEOUT = 2 * 3600  # a reset link works for two hours
+
+# Messaging (revisit/messaging/backends.py): how each channel is sent. The default file
+# backends write every message to var/messages/ so `make run` needs nothing; Aliyun SMS
+# takes its keys from the environment. Email goes through Django's mail backends above.
+MESSAGING_SMS_BACKEND = os.environ.get(
+    "MESSAGING_SMS_BACKEND", "revisit.messaging.backends.FileBackend"
+)
+MESSAGING_WECHAT_BACKEND = os.environ.get(
+    "MESSAGING_WECHAT_BACKEND", "revisit.messaging.backends.FileBackend"
+)
+MESSAGING_EMAIL_BACKEND = os.environ.get(
+    "MESSAGING_EMAIL_BACKEND", "revisit.messaging.backends.DjangoMailBackend"
+)
+MESSAGING_LETTER_BACKEND = os.environ.get(
+    "MESSAGING_LETTER_BACKEND", "revisit.messaging.backends.FileBackend"
+)
+MESSAGING_FILE_DIR = Path(os.environ.get("MESSAGING_FILE_DIR", VAR_DIR / "messages"))
+MESSAGING_DAILY_CAP = _env_int("MESSAGING_DAILY_CAP", 5000)  # an organization's default
+# A message left 'sending' this long belongs to a worker that died: it is checked with
+# the provider by its idempotency key and then marked sent or queued again.
+MESSAGING_CLAIM_TIMEOUT_MINUTES = _env_int("MESSAGING_CLAIM_TIMEOUT_MINUTES", 10)
+MESSAGING_MAX_ATTEMPTS = _env_int("MESSAGING_MAX_ATTEMPTS", 6)
+MESSAGING_RETRY_BASE_SECONDS = _env_int("MESSAGING_RETRY_BASE_SECONDS", 60)
+MESSAGING_BATCH = _env_int("MESSAGING_BATCH", 200)
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
+ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+# A template registered with Aliyun whose one variable ${content} carries the whole text.
+ALIYUN_SMS_TEMPLATE_CODE = os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", "")
 
 # Where import reports and rejected-row files are written.
 IMPORT_REPORT_DIR = VAR_DIR / "imports"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from revisit.api.api import api
+from revisit.messaging.webhooks import webhook
 from revisit.web.views import staff
 
 # A bad query parameter answers the product's 400 page with its message; 403, 404 and 500
@@ -40,6 +41,8 @@ urlpatterns = [
     # The language switcher is on every page, the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    # Signed by the organization's webhook secret, not a login or a token.
+    path("api/messaging/webhook/<str:org_code>/", webhook, name="messaging_webhook"),
     path("api/", api.urls),
     path("", include("revisit.web.urls")),
 ]

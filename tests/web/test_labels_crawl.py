@@ -8,10 +8,12 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from django.utils import timezone
 
 from revisit.core.clock import local_date
-from revisit.customers.models import Channel, PhoneStatus
+from revisit.customers.models import Channel, Customer, PhoneStatus
 from revisit.grading.models import Inventory
+from revisit.messaging.models import Message, MessageTemplate, Suppression
 from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,8 @@ CODES = {
     *Channel.values,
     *PhoneStatus.values,
     *ContactChannel.values,
+    *Message.Status.values,
+    *Suppression.values,
     "intent_1",
     "intent_2",
     "intent_3",
@@ -145,8 +149,41 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         offer="到院赠护理一次",
         overrides={"A4": {"offer": "半价体验", "invitation_type": "free_trial"}},
     )
+    # A template and messages of each status, so the messaging pages show their labels.
+    template = MessageTemplate.objects.create(
+        organization=demo["org"], name="春节", channel="sms", body="{surname}{honorific}新春快乐"
+    )
+    customers = list(Customer.objects.filter(organization=demo["org"])[:5])
+    for customer, (status, reason) in zip(
+        customers,
+        [
+            ("queued", ""),
+            ("sent", ""),
+            ("failed", ""),
+            ("suppressed", "no_consent"),
+            ("suppressed", "quiet_hours"),
+        ],
+        strict=True,
+    ):
+        Message.objects.create(
+            organization=demo["org"],
+            customer=customer,
+            channel="sms",
+            template=template,
+            text="新春快乐",
+            recipient=customer.mobile,
+            due_at=timezone.now(),
+            status=status,
+            suppression_reason=reason,
+            postponed=status == "queued",
+        )
     start = [
         "/",
+        "/messages/",
+        "/messages/send/",
+        "/settings/messages/templates/",
+        f"/settings/messages/templates/{template.pk}/",
+        "/settings/messages/",
         "/customers/",
         f"/inventories/{latest.pk}/",
         f"/inventories/{latest.pk}/movements/",

@@ -31,6 +31,7 @@ PAGES = {
     "/practitioner/": {"doctor1"},
     "/roster/": {"admin", "manager1"},
     "/referrals/": set(ROLE_USERS),
+    "/messages/": {"admin", "supervisor", "manager1"},
 }
 # Pages that open for more roles than the navigation offers them to.
 NOT_IN_NAV = {"/practitioner/": {"admin", "manager1"}}

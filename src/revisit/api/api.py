@@ -418,3 +418,6 @@ api.add_router("", course_cards_router)
 from revisit.api.wallet import router as wallet_router  # noqa: E402
 
 api.add_router("", wallet_router)
+from revisit.api.messaging import router as messaging_router  # noqa: E402
+
+api.add_router("", messaging_router)

@@ -1,6 +1,6 @@
 """Audited edits of configuration rows: what changed, from what, to what."""
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -14,7 +14,7 @@ def jsonable(value):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
     return value
 

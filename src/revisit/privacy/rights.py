@@ -22,6 +22,7 @@ from revisit.core.audit import record_event
 from revisit.core.models import AuditEvent, Role, Staff
 from revisit.core.spreadsheets import safe_cell
 from revisit.customers.models import Customer, Gender, PhoneStatus
+from revisit.messaging.models import Message
 from revisit.outreach.models import CallTask, FollowUp, ScheduledContact
 from revisit.sales.models import OrderLine
 
@@ -207,6 +208,8 @@ def erase_customer(customer: Customer, *, actor: Staff, reason: str) -> Erased:
         customer.changes.all().delete()
         customer.card_notes.all().delete()
         FollowUp.objects.filter(customer=customer).update(note="")
+        # Her messages carry her name and number in their text and recipient.
+        Message.objects.filter(customer=customer).delete()
         Appointment.objects.filter(customer=customer).update(note="")
         CallTask.objects.filter(customer=customer, status=CallTask.Status.OPEN).update(
             status=CallTask.Status.CANCELLED

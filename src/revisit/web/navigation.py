@@ -33,6 +33,7 @@ ENTRIES = [
     Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
     Entry("campaigns", _("Campaigns"), perm.SETTINGS_VIEW_ROLES),
     Entry("referrals", _("Referrals"), perm.REFERRAL_ROLES),
+    Entry("outbox", _("Outbox"), perm.MESSAGE_VIEW_ROLES),
     Entry("imports", _("Imports"), perm.IMPORT_ROLES),
     Entry("staff", _("Staff"), perm.STAFF_VIEW_ROLES),
     Entry("audit_log", _("Audit log"), perm.AUDIT_ROLES),

@@ -33,6 +33,10 @@ REFERRAL_ROLES = {
     Role.FRONT_DESK,
     Role.PRACTITIONER,
 }
+# The outbox shows the messages of the customers in the role's scope; sending to many
+# is for those who decide a store's outreach.
+MESSAGE_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
+MESSAGE_SEND_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
 
 
 def roles_of(staff: Staff) -> set[str]:

@@ -12,6 +12,8 @@ from revisit.web.views import (
     imports,
     inventories,
     liability,
+    message_settings,
+    messaging,
     practitioner,
     privacy,
     psychology,
@@ -160,6 +162,39 @@ urlpatterns = [
     path("settings/cadences/new/", settings.cadence_new, name="cadence_new"),
     path("settings/cadences/<int:pk>/", settings.cadence_edit, name="cadence_edit"),
     path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),
+    path("messages/", messaging.outbox, name="outbox"),
+    path("messages/send/", messaging.send, name="send_messages"),
+    path(
+        "settings/messages/templates/",
+        message_settings.message_templates,
+        name="settings_message_templates",
+    ),
+    path(
+        "settings/messages/templates/new/",
+        message_settings.message_template_new,
+        name="message_template_new",
+    ),
+    path(
+        "settings/messages/templates/preview/",
+        message_settings.message_template_preview,
+        name="message_template_preview",
+    ),
+    path(
+        "settings/messages/templates/<int:pk>/",
+        message_settings.message_template_edit,
+        name="message_template_edit",
+    ),
+    path(
+        "settings/messages/templates/<int:pk>/delete/",
+        message_settings.message_template_delete,
+        name="message_template_delete",
+    ),
+    path("settings/messages/", message_settings.messaging, name="settings_messaging"),
+    path(
+        "settings/messages/secret/",
+        message_settings.messaging_secret,
+        name="settings_messaging_secret",
+    ),
     path("settings/psychology/", psychology.psychology_types, name="settings_psychology"),
     path("settings/psychology/new/", psychology.psychology_type_new, name="psychology_type_new"),
     path(

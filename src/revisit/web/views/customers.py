@@ -95,6 +95,7 @@ def customer_list(request):
         "query": query.urlencode(),
         "may_reveal": may_reveal_phones(request.user),
         "may_create": perm.has_any(request.user, set(CARD_ROLES)),
+        "may_send": perm.has_any(request.user, perm.MESSAGE_SEND_ROLES),
     }
     template = "web/customers/_results.html" if request.htmx else "web/customers/list.html"
     return render(request, template, context)

@@ -48,6 +48,8 @@ SECTIONS = [
     ("settings_cadences", gettext_lazy("Cadences")),
     ("settings_psychology", gettext_lazy("Psychology types")),
     ("settings_wallet", gettext_lazy("Top-up bonus")),  # revisit.web.views.wallet
+    ("settings_message_templates", gettext_lazy("Message templates")),
+    ("settings_messaging", gettext_lazy("Messaging")),
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
     ("settings_referrals", gettext_lazy("Referral program")),
