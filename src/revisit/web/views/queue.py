@@ -24,13 +24,16 @@ from revisit.outreach.strategies import upgrade_offers
 from revisit.outreach.winback import winback_offers
 from revisit.sales.models import OrderLine
 from revisit.web.forms import FollowUpForm
+from revisit.web.links import pk_link
 from revisit.web.permissions import QUEUE_ROLES, require_roles
 
 
-def progress(request) -> dict:
+def progress(request, settings=None) -> dict:
     """Calls against quota and next-day appointments against target, for today."""
     org = request.user.organization
-    rows = daily_figures(org, local_date(org), staff_ids=[request.user.pk])
+    rows = daily_figures(
+        org, local_date(org), staff_ids=[request.user.pk], settings=settings, brief=True
+    )
     return rows[0] if rows else {}
 
 
@@ -62,7 +65,7 @@ def _last_paid_line_ids(org, customer_ids: list[int]):
     return Customer.objects.filter(pk__in=customer_ids).values(last_line=Subquery(last))
 
 
-def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
+def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[CallTask]:
     if not tasks:
         return tasks
     ids = [t.customer_id for t in tasks]
@@ -108,9 +111,16 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
         },
         org,
     )
-    winback = winback_offers(ids, outreach_settings(org))
+    winback = winback_offers(ids, settings or outreach_settings(org))
     invitation_labels = dict(InvitationType.choices)
+    # The task's links, reversed once for the page rather than once per task.
+    customer_url, reveal_url = pk_link("customer"), pk_link("reveal_phone")
+    record_url, fields_url = pk_link("queue_record"), pk_link("queue_fields")
     for t in tasks:
+        t.customer_url = customer_url(t.customer_id)
+        t.reveal_url = reveal_url(t.customer_id)
+        t.record_url = record_url(t.pk)
+        t.fields_url = fields_url(t.pk)
         # The survey's choice shows on her next task, not on the call that recorded it.
         chosen = winback.get(t.customer_id) if t.status == CallTask.Status.OPEN else None
         _offer(t, chosen, invitation_labels)
@@ -184,12 +194,13 @@ def _offer(task: CallTask, winback, invitation_labels: dict) -> None:
 
 @require_roles(QUEUE_ROLES)
 def queue(request):
-    tasks = _with_history(list(_my_tasks(request)), request.user)
     org = request.user.organization
+    settings = outreach_settings(org)  # read once: the offers and the progress use them
+    tasks = _with_history(list(_my_tasks(request)), request.user, settings)
     form = FollowUpForm(organization=org)
     context = {
         "tasks": tasks,
-        "progress": progress(request),
+        "progress": progress(request, settings),
         "controls": TaskFormControls(form),
         "may_reveal": may_reveal_phones(request.user),
         "campaign": active_campaign(org, local_date(org)),
