@@ -5,6 +5,7 @@ to SOURCES to show a new kind of event (consultations, messages …)."""
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from revisit.core.clock import org_zone
 from revisit.core.log_filters import mask_phones
 from revisit.core.models import AuditEvent
 from revisit.customers.models import Customer
+from revisit.sales.models import OrderLine
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def _note(staff, text: str) -> str:
 
 
 def orders(customer, staff, limit):
-    found = customer.orders.prefetch_related("lines__item").order_by("-order_date", "-id")[:limit]
+    lines = Prefetch("lines", queryset=OrderLine.objects.select_related("item"))
+    found = customer.orders.prefetch_related(lines).order_by("-order_date", "-id")[:limit]
     entries = []
     for order in found:
         lines = list(order.lines.all())
@@ -86,12 +89,20 @@ def appointments(customer, staff, limit):
     ]
 
 
+def published_grades(customer: Customer) -> list:
+    """Her grades in published inventories (drafts are what-ifs), the latest first. Read
+    once per customer object: the customer page shows the latest and the timeline all."""
+    if "published_grades" not in customer.__dict__:
+        customer.published_grades = list(
+            customer.grades.filter(inventory__status="published")
+            .select_related("inventory")
+            .order_by("-inventory__as_of", "-inventory_id")
+        )
+    return customer.published_grades
+
+
 def grades(customer, staff, limit):
-    found = (
-        customer.grades.filter(inventory__status="published")
-        .select_related("inventory")
-        .order_by("-inventory__as_of")[:limit]
-    )
+    found = published_grades(customer)[:limit]
     return [
         Entry(
             _noon(customer, g.inventory.as_of),

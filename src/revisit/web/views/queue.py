@@ -5,6 +5,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from revisit.core.access import may_reveal_phones
@@ -115,12 +116,9 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
     invitation_labels = dict(InvitationType.choices)
     # The task's links, reversed once for the page rather than once per task.
     customer_url, reveal_url = pk_link("customer"), pk_link("reveal_phone")
-    record_url, fields_url = pk_link("queue_record"), pk_link("queue_fields")
     for t in tasks:
         t.customer_url = customer_url(t.customer_id)
         t.reveal_url = reveal_url(t.customer_id)
-        t.record_url = record_url(t.pk)
-        t.fields_url = fields_url(t.pk)
         # The survey's choice shows on her next task, not on the call that recorded it.
         chosen = winback.get(t.customer_id) if t.status == CallTask.Status.OPEN else None
         _offer(t, chosen, invitation_labels)
@@ -142,12 +140,33 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
     return tasks
 
 
+# An id no task has: a task's form is rendered once per page with it, then it is replaced
+# by each task's id.
+_MARKER_ID = 918_273_645_546_372_819
+
+
 class TaskFormControls:
     """The controls of a task's form, the same for every task on the page: rendered once
     per page (the queue shows dozens of tasks, each with this form)."""
 
     def __init__(self, form: FollowUpForm):
         self.form = form
+        self._forms: dict[bool, str] = {}
+
+    def form_for(self, task: CallTask) -> str:
+        """The task's whole form: rendered once per page (once with the survey open, once
+        closed) for a marker id, which is replaced by the task's."""
+        survey_open = task.segment == "A4" or self.survey_answered
+        if survey_open not in self._forms:
+            self._forms[survey_open] = self._render(
+                "_task_form.html",
+                pk=_MARKER_ID,
+                record_url=pk_link("queue_record")(_MARKER_ID),
+                fields_url=pk_link("queue_fields")(_MARKER_ID),
+                controls=self,
+                survey_open=survey_open,
+            )
+        return mark_safe(self._forms[survey_open].replace(str(_MARKER_ID), str(task.pk)))
 
     def _render(self, template: str, **context) -> str:
         return render_to_string(f"web/queue/{template}", {"form": self.form, **context})
