@@ -11,11 +11,14 @@ server is not). The table gives the median per kind, its ratio to the login page
 queries each page makes, and the load mix's weighted CPU per request (the mix's shares
 from bench/load.py's last run: queue 35%, search 33%, customer 24%, static 10%).
 
-    python bench/request_cpu.py [--databases sqlite,postgres] [--rounds 40] [--reuse]
-                                [--profile queue] [--label after]
+    python bench/request_cpu.py [--databases sqlite,postgres] [--rounds 40] [--repeats 2]
+                                [--baseline COMMIT] [--reuse] [--profile queue] [--label after]
 
---reuse measures the databases a previous run built; a run without --label records nothing. --profile KIND prints cProfile's
-top functions for that kind (nothing is recorded then). Results are appended to
+--baseline measures that commit's src/ (git archive) alongside the working tree, the two
+alternating child by child (A B A B: the machine's load, which inflates CPU times on a
+shared machine, falls on both alike), and reports current / baseline per page. --reuse
+measures the databases a previous run built; a run without --label records nothing.
+--profile KIND prints cProfile's top functions for that kind. Results are appended to
 bench/results/request_cpu.md (with the label and the load average) and request_cpu.json.
 """
 
@@ -26,6 +29,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,18 +149,42 @@ def child(rounds: int, profile: str | None) -> dict:
             spent = cpu() - start
             assert response.status_code == 200
             samples.setdefault(kind, []).append(spent * 1000)
-    return {
-        "cpu_ms": {k: round(statistics.median(v), 2) for k, v in samples.items()},
-        "cpu_ms_mean": {k: round(statistics.fmean(v), 2) for k, v in samples.items()},
-        "queries": {k: max(v) for k, v in queries.items()},
-    }
+    return {"samples": samples, "queries": {k: max(v) for k, v in queries.items()}}
+
+
+def measure(database: str, env: dict, rounds: int, repeats: int, sources: dict) -> dict:
+    """Each code version's children, alternating (A B A B …) so that the machine's load
+    falls on each alike; their samples pooled."""
+    pooled: dict[str, dict] = {name: {"samples": {}, "queries": {}} for name in sources}
+    for _ in range(repeats):
+        for name, src in sources.items():
+            result = run_child(__file__, [str(rounds)], env | {"PYTHONPATH": src})
+            for kind, values in result["samples"].items():
+                pooled[name]["samples"].setdefault(kind, []).extend(values)
+            pooled[name]["queries"] = result["queries"]
+    out = {"database": database}
+    for name, p in pooled.items():
+        samples = p["samples"]
+        medians = {k: round(statistics.median(v), 2) for k, v in samples.items()}
+        means = {k: round(statistics.fmean(v), 2) for k, v in samples.items()}
+        out[name] = {
+            "cpu_ms": medians,
+            "cpu_ms_p10": {k: round(sorted(v)[len(v) // 10], 2) for k, v in samples.items()},
+            "cpu_ms_mean": means,
+            "ratio": {k: round(v / medians["login page"], 1) for k, v in medians.items()},
+            "mix_cpu_ms": round(sum(share * means[k] for k, share in MIX.items()), 1),
+            "queries": p["queries"],
+        }
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--baseline", default="", help="a commit to measure alongside")
     parser.add_argument("--profile", default="")
     parser.add_argument("--label", default="")
     parser.add_argument("--child", nargs="*")
@@ -164,27 +192,30 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(child(int(args.child[0]), args.child[1] if len(args.child) > 1 else None)))
         return
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    sources = {"current": here}
+    if args.baseline:
+        base = Path(tempfile.mkdtemp(prefix="revisit-baseline-"))
+        archive = subprocess.run(
+            ["git", "archive", args.baseline, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        sources = {"baseline": str(base / "src"), "current": here}
     results = []
     for database in args.databases.split(","):
         env = environment(database, args.reuse)
-        step = [str(args.rounds)] + ([args.profile] if args.profile else [])
         if args.profile:
+            step = [str(args.rounds), args.profile]
             subprocess.run([sys.executable, __file__, "--child", *step], env=env, check=True)
             continue
-        result = run_child(__file__, step, env)
-        base = result["cpu_ms"]["login page"]
-        result["database"] = database
-        result["ratio"] = {k: round(v / base, 1) for k, v in result["cpu_ms"].items()}
-        result["mix_cpu_ms"] = round(
-            sum(share * result["cpu_ms_mean"][k] for k, share in MIX.items()), 1
-        )
+        result = measure(database, env, args.rounds, args.repeats, sources)
         print(json.dumps(result, ensure_ascii=False))
         results.append(result)
     if results and args.label:  # a run without a label is a look, not a record
-        record(results, args.label, args.rounds)
+        record(results, args.label, args.rounds, args.repeats, args.baseline)
 
 
-def record(results: list[dict], label: str, rounds: int) -> None:
+def record(results: list[dict], label: str, rounds: int, repeats: int, baseline: str) -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -195,27 +226,47 @@ def record(results: list[dict], label: str, rounds: int) -> None:
     path = RESULTS / "request_cpu.json"
     history = json.loads(path.read_text()) if path.exists() else []
     history.append(
-        {"label": label, "commit": commit, "dirty": bool(dirty), "when": stamp, "load": load}
-        | {"results": results}
+        {"label": label, "commit": commit, "dirty": bool(dirty), "baseline": baseline}
+        | {"when": stamp, "load": load, "rounds": rounds, "repeats": repeats, "results": results}
     )
     path.write_text(json.dumps(history, indent=1, ensure_ascii=False) + "\n")
     md = RESULTS / "request_cpu.md"
     lines = [] if md.exists() else ["# Server CPU per request (bench/request_cpu.py)", "", __doc__]
+    versions = [v for v in ("baseline", "current") if v in results[0]]
     lines += [
-        f"## {label or 'run'}: commit {commit}{' (+ uncommitted changes)' if dirty else ''}, "
-        f"{stamp}, load average {load:.1f}, {rounds} rounds",
+        f"## {label}: commit {commit}{' (+ uncommitted changes)' if dirty else ''}"
+        + (f" against {baseline}" if baseline else "")
+        + f", {stamp}, load average {load:.1f}, {repeats}×{rounds} rounds",
         "",
-        "| database | kind | CPU ms (median) | CPU ms (mean) | × login page | queries |",
-        "|---|---|---|---|---|---|",
+        "| database | kind | "
+        + " | ".join(f"{v} CPU ms (median / p10) | {v} queries" for v in versions)
+        + (" | current / baseline |" if baseline else " |"),
+        "|---|---|" + "---|---|" * len(versions) + ("---|" if baseline else ""),
     ]
     for r in results:
-        for kind, ms in r["cpu_ms"].items():
-            counts = sorted({q for k, q in r["queries"].items() if k.startswith(kind + " (")})
-            lines.append(
-                f"| {r['database']} | {kind} | {ms} | {r['cpu_ms_mean'][kind]} "
-                f"| {r['ratio'][kind]}× | {'/'.join(map(str, counts))} |"
+        for kind in r["current"]["cpu_ms"]:
+            cells = []
+            for v in versions:
+                counts = sorted(
+                    {q for k, q in r[v]["queries"].items() if k.startswith(kind + " (")}
+                )
+                cells.append(
+                    f"{r[v]['cpu_ms'][kind]} / {r[v]['cpu_ms_p10'][kind]} "
+                    f"| {'/'.join(map(str, counts)) or 0}"
+                )
+            change = (
+                f" | {r['current']['cpu_ms'][kind] / r['baseline']['cpu_ms'][kind]:.2f}×"
+                if baseline
+                else ""
             )
-        lines.append(f"| {r['database']} | **load mix** | | **{r['mix_cpu_ms']}** | | |")
+            lines.append(f"| {r['database']} | {kind} | " + " | ".join(cells) + change + " |")
+        mix = " | ".join(f"**{r[v]['mix_cpu_ms']}** (mean) | " for v in versions)
+        change = (
+            f" | {r['current']['mix_cpu_ms'] / r['baseline']['mix_cpu_ms']:.2f}×"
+            if baseline
+            else ""
+        )
+        lines.append(f"| {r['database']} | **load mix** | {mix}{change} |")
     lines.append("")
     with md.open("a") as out:
         out.write("\n".join(lines) + "\n")

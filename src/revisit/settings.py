@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Forms draw their common widgets in Python, with Django's own markup (revisit/web/widgets.py).
+FORM_RENDERER = "revisit.web.widgets.WidgetRenderer"
 ROOT_URLCONF = "revisit.urls"
 WSGI_APPLICATION = "revisit.wsgi.application"
 
