@@ -83,8 +83,11 @@ SQLITE_BUSY_TIMEOUT = int(os.environ.get("SQLITE_BUSY_TIMEOUT", "60"))
 # SQLite's page cache per connection (its default is 2 MB): an import's apply or an
 # inventory updates indexes larger than that, and evicted pages are written and read again,
 # which lengthens the time the write lock is held. Only a connection that touches that
-# many pages uses it; requests close their connection when they end.
+# many pages uses it; a web request gives the cache back when it ends (revisit.core.apps).
 SQLITE_CACHE_MB = int(os.environ.get("SQLITE_CACHE_MB", "64"))
+# Requests keep their thread's SQLite connection this many seconds, as on PostgreSQL:
+# opening one reads and parses the whole schema, ~1 ms of CPU on every request otherwise.
+SQLITE_CONN_MAX_AGE = _env_int("SQLITE_CONN_MAX_AGE", 60)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
@@ -138,6 +141,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Forms draw their common widgets in Python, with Django's own markup (revisit/web/widgets.py).
+FORM_RENDERER = "revisit.web.widgets.WidgetRenderer"
 ROOT_URLCONF = "revisit.urls"
 WSGI_APPLICATION = "revisit.wsgi.application"
 
@@ -165,7 +170,7 @@ def _database() -> dict:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
+        config["CONN_MAX_AGE"] = SQLITE_CONN_MAX_AGE
         config["OPTIONS"] = {
             # WAL lets the web server and the worker read while one of them writes;
             # IMMEDIATE avoids "database is locked" upgrades from read to write locks.

@@ -122,10 +122,14 @@ def get_lead_or_404(staff: Staff, **lookup) -> Lead:
         raise Http404 from None
 
 
-def get_customer_or_404(staff: Staff, **lookup) -> Customer:
-    """One visible customer; missing and forbidden both raise Http404."""
+def get_customer_or_404(staff: Staff, *, related: tuple[str, ...] = (), **lookup) -> Customer:
+    """One visible customer; missing and forbidden both raise Http404. `related` names
+    foreign keys to read with her (select_related)."""
+    customers = visible_customers(staff)
+    if related:
+        customers = customers.select_related(*related)
     try:
-        return visible_customers(staff).get(**lookup)
+        return customers.get(**lookup)
     except (Customer.DoesNotExist, Customer.MultipleObjectsReturned):
         raise Http404 from None
 

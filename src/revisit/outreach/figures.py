@@ -8,7 +8,7 @@ from revisit.appointments.models import Appointment, Consultation
 from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment
 from revisit.outreach.followups import outreach_settings
-from revisit.outreach.models import CallTask, FollowUp, Outcome
+from revisit.outreach.models import CallTask, FollowUp, Outcome, OutreachSettings
 from revisit.sales.models import OrderLine
 
 VALID = [Outcome.VALID_1, Outcome.VALID_2, Outcome.VALID_3, Outcome.VALID_4]
@@ -16,13 +16,22 @@ ATTRIBUTION_DAYS = 30  # orders count for whoever contacted the customer in this
 
 
 def daily_figures(
-    organization: Organization, day: date, *, staff_ids: list[int] | None = None
+    organization: Organization,
+    day: date,
+    *,
+    staff_ids: list[int] | None = None,
+    settings: OutreachSettings | None = None,
+    brief: bool = False,
 ) -> list[dict]:
     """Per consultant and caller on `day` (the organization's local day): calls made
     (activation calls against quota, scheduled revisits apart), customers reached, valid
     outcomes by code, appointments made for the next day against target, arrivals, and
-    orders and amount from customers they had contacted in the last 30 days. `staff_ids` limits the rows to those people."""
-    settings = outreach_settings(organization)
+    orders and amount from customers they had contacted in the last 30 days. `staff_ids`
+    limits the rows to those people; `settings` spares reading the organization's outreach
+    settings when they are at hand; `brief` stops at the calls and the next day's
+    appointments (arrivals, consultations, orders and amount stay 0), which is all a
+    queue's progress shows."""
+    settings = settings or outreach_settings(organization)
     start, end = day_bounds(organization, day)
     next_start, next_end = day_bounds(organization, day + timedelta(days=1))
     staff = {}
@@ -93,6 +102,8 @@ def daily_figures(
         .annotate(n=Count("id"))
     ):
         staff[staff_id]["appointments_next_day"] = n
+    if brief:
+        return sorted(staff.values(), key=lambda r: (r["role"], r["staff"]))
     for staff_id, n in (
         Appointment.objects.filter(
             organization=organization, arrived_at__gte=start, arrived_at__lt=end, staff_id__in=staff

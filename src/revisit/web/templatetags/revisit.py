@@ -13,6 +13,12 @@ def masked(e164: str) -> str:
 
 
 @register.filter
+def task_form(controls, task) -> str:
+    """A queue task's form, from the page's TaskFormControls (rendered once per page)."""
+    return controls.form_for(task)
+
+
+@register.filter
 def get(mapping, key):
     return mapping.get(key, "") if mapping else ""
 

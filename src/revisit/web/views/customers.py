@@ -22,7 +22,8 @@ from revisit.customers.cards import CARD_ROLES, HEALTH_FIELDS
 from revisit.customers.flags import must_meet, pretreatment_warnings
 from revisit.customers.models import Customer, RiskFlag
 from revisit.customers.phones import display_phone, mask_phone
-from revisit.grading.reads import current_inventory, explain_grade
+from revisit.grading.models import Grade
+from revisit.grading.reads import current_inventory_id, explain_grade
 from revisit.outreach.followups import contact_reason_label
 from revisit.referrals.models import Lead
 from revisit.referrals.services import REGISTER_ROLES
@@ -31,14 +32,20 @@ from revisit.web import permissions as perm
 from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.forms import FollowUpForm
+from revisit.web.links import pk_link
 from revisit.web.params import parse_page
 from revisit.web.search import PAGE_SIZE, customer_page_query
-from revisit.web.timeline import timeline
+from revisit.web.timeline import published_grades, timeline
 from revisit.web.views.cards import OWNER_ROLES, owner_choices
 from revisit.web.views.course_cards import course_card_block
 from revisit.web.views.privacy import ConsentForm
 
 EXPORT_LIMIT = 100_000
+# The columns the customers table shows (a page of 50 rows reads only these).
+TABLE_FIELDS = (
+    *("code", "name", "mobile", "tier", "last_visit", "owner", "home_store"),
+    *("owner__display_name", "owner__username", "home_store__name"),
+)
 
 
 def customer_list(request):
@@ -74,17 +81,19 @@ def customer_list(request):
         )
     page = parse_page(request.GET.get("page"))
     start = (page - 1) * PAGE_SIZE
-    rows = list(customers[start : start + PAGE_SIZE + 1])
-    inventory = current_inventory(request.user.organization_id)
+    rows = list(customers.only(*TABLE_FIELDS)[start : start + PAGE_SIZE + 1])
     segments = {}
-    if inventory and rows:
+    if rows:  # their segments in the current inventory (none without one)
         segments = dict(
-            inventory.grades.filter(customer_id__in=[c.pk for c in rows]).values_list(
-                "customer_id", "segment"
-            )
+            Grade.objects.filter(
+                inventory_id=current_inventory_id(request.user.organization_id),
+                customer_id__in=[c.pk for c in rows],
+            ).values_list("customer_id", "segment")
         )
+    link = pk_link("customer")
     for c in rows:
         c.segment = segments.get(c.pk, "")
+        c.url = link(c.pk)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -152,16 +161,13 @@ def customer_detail(request, pk: int):
     staff = request.user
     # Every permission check below reads the roles: read them once.
     prefetch_related_objects([staff], "role_assignments")
-    customer = get_customer_or_404(staff, pk=pk)
+    # The card shows her owner and home store; the timeline her registration's author.
+    customer = get_customer_or_404(staff, pk=pk, related=("owner", "home_store", "created_by"))
     customer.organization = staff.organization  # the same, by the scope
     prefetch_related_objects([customer], "tags")
     # Who looked at whose record is part of the personal-data trail.
     record_event(customer.organization, actor=request.user, action="customer.view", target=customer)
-    grades = list(
-        customer.grades.filter(inventory__status="published")  # drafts are what-ifs
-        .select_related("inventory")
-        .order_by("-inventory__as_of", "-inventory_id")
-    )
+    grades = published_grades(customer)
     current = grades[0] if grades else None
     health = perm.has_any(staff, set(HEALTH_ROLES))
     may_change_owner = perm.has_any(staff, OWNER_ROLES)

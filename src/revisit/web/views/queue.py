@@ -5,6 +5,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from revisit.core.access import may_reveal_phones
@@ -26,13 +27,16 @@ from revisit.outreach.winback import winback_offers
 from revisit.sales.models import OrderLine
 from revisit.wallet.course_cards import course_card_settings, open_cards_of
 from revisit.web.forms import FollowUpForm
+from revisit.web.links import pk_link
 from revisit.web.permissions import QUEUE_ROLES, require_roles
 
 
-def progress(request) -> dict:
+def progress(request, settings=None) -> dict:
     """Calls against quota and next-day appointments against target, for today."""
     org = request.user.organization
-    rows = daily_figures(org, local_date(org), staff_ids=[request.user.pk])
+    rows = daily_figures(
+        org, local_date(org), staff_ids=[request.user.pk], settings=settings, brief=True
+    )
     return rows[0] if rows else {}
 
 
@@ -64,7 +68,7 @@ def _last_paid_line_ids(org, customer_ids: list[int]):
     return Customer.objects.filter(pk__in=customer_ids).values(last_line=Subquery(last))
 
 
-def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
+def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[CallTask]:
     if not tasks:
         return tasks
     ids = [t.customer_id for t in tasks]
@@ -86,8 +90,7 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
             )
         )
         .filter(customer_id__in=ids, recent__lte=3)
-        .select_related("actor")
-        .order_by("customer_id", "recent")
+        .order_by("customer_id", "recent")  # the page shows when and what, not who
     ):
         history.setdefault(f.customer_id, []).append(f)
     done = dict(
@@ -120,9 +123,13 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
         discounts,
         org,
     )
-    winback = winback_offers(ids, outreach_settings(org))
+    winback = winback_offers(ids, settings or outreach_settings(org))
     invitation_labels = dict(InvitationType.choices)
+    # The task's links, reversed once for the page rather than once per task.
+    customer_url, reveal_url = pk_link("customer"), pk_link("reveal_phone")
     for t in tasks:
+        t.customer_url = customer_url(t.customer_id)
+        t.reveal_url = reveal_url(t.customer_id)
         # The survey's choice shows on her next task, not on the call that recorded it.
         chosen = winback.get(t.customer_id) if t.status == CallTask.Status.OPEN else None
         _offer(t, chosen, invitation_labels)
@@ -149,12 +156,33 @@ def _with_history(tasks: list[CallTask], staff=None) -> list[CallTask]:
     return tasks
 
 
+# An id no task has: a task's form is rendered once per page with it, then it is replaced
+# by each task's id.
+_MARKER_ID = 918_273_645_546_372_819
+
+
 class TaskFormControls:
     """The controls of a task's form, the same for every task on the page: rendered once
     per page (the queue shows dozens of tasks, each with this form)."""
 
     def __init__(self, form: FollowUpForm):
         self.form = form
+        self._forms: dict[bool, str] = {}
+
+    def form_for(self, task: CallTask) -> str:
+        """The task's whole form: rendered once per page (once with the survey open, once
+        closed) for a marker id, which is replaced by the task's."""
+        survey_open = task.segment == "A4" or self.survey_answered
+        if survey_open not in self._forms:
+            self._forms[survey_open] = self._render(
+                "_task_form.html",
+                pk=_MARKER_ID,
+                record_url=pk_link("queue_record")(_MARKER_ID),
+                fields_url=pk_link("queue_fields")(_MARKER_ID),
+                controls=self,
+                survey_open=survey_open,
+            )
+        return mark_safe(self._forms[survey_open].replace(str(_MARKER_ID), str(task.pk)))
 
     def _render(self, template: str, **context) -> str:
         return render_to_string(f"web/queue/{template}", {"form": self.form, **context})
@@ -201,12 +229,13 @@ def _offer(task: CallTask, winback, invitation_labels: dict) -> None:
 
 @require_roles(QUEUE_ROLES)
 def queue(request):
-    tasks = _with_history(list(_my_tasks(request)), request.user)
     org = request.user.organization
+    settings = outreach_settings(org)  # read once: the offers and the progress use them
+    tasks = _with_history(list(_my_tasks(request)), request.user, settings)
     form = FollowUpForm(organization=org)
     context = {
         "tasks": tasks,
-        "progress": progress(request),
+        "progress": progress(request, settings),
         "controls": TaskFormControls(form),
         "may_reveal": may_reveal_phones(request.user),
         "campaign": active_campaign(org, local_date(org)),

@@ -1,0 +1,28 @@
+"""SQLite's planner statistics: the demo leaves them, and the worker refreshes them
+nightly (PostgreSQL's autovacuum keeps its own)."""
+
+import pytest
+from django.db import connection
+
+from revisit.core.statistics import refresh_statistics
+from revisit.core.tasks import nightly_statistics
+
+pytestmark = pytest.mark.django_db
+
+
+def analyzed_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_statistics_cover_the_customers_on_sqlite(demo):
+    if connection.vendor != "sqlite":
+        assert refresh_statistics() is False
+        return
+    assert refresh_statistics() is True
+    assert "customers_customer" in analyzed_tables()
+
+
+def test_the_nightly_task_refreshes_them():
+    assert nightly_statistics.call_local() is (connection.vendor == "sqlite")
