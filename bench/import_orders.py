@@ -285,6 +285,8 @@ def _write(model, frame) -> None:
     for field in model._meta.concrete_fields:
         if field.primary_key or field.generated or field.attname in frame.columns:
             continue
+        if field.has_db_default():
+            continue  # the schema fills it, as for the product's INSERT … SELECT
         default = field.get_default()
         if isinstance(default, list):
             default = json.dumps(default)

@@ -74,6 +74,32 @@ def test_statements_do_not_grow_with_the_orders_of_each_customer(tmp_path):
 
 
 @pytest.mark.django_db
+def test_statements_do_not_grow_with_the_customers_and_orders_already_there(tmp_path):
+    """Which customers, orders and lines exist (and which customers lie outside a store
+    manager's scope) is found by joining the file's keys in the database, not by sending
+    them back in IN-lists of a few thousand: the statement count is the same for 3 known
+    customers as for 5,003."""
+    counts = []
+    for customers in (3, 5003):
+        org = make_org()
+        store = make_store(org)
+        manager = make_staff(org, Role.STORE_MANAGER, store=store)
+        first = orders_file(tmp_path / f"a{customers}.csv", customers, orders_each=1, lines_each=1)
+        import_orders(org, first, actor=manager)
+        # The same orders again (duplicates) and one new order per customer.
+        again = orders_file(tmp_path / f"b{customers}.csv", customers, orders_each=2, lines_each=1)
+        with CaptureQueriesContext(connection) as queries:
+            report = import_orders(org, again, actor=manager)
+        assert (report.imported, report.duplicates, report.created_customers) == (
+            customers,
+            customers,
+            0,
+        )
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
 def test_a_failure_in_the_last_step_leaves_nothing_and_the_file_imports_again(
     tmp_path, monkeypatch
 ):
