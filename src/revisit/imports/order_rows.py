@@ -269,13 +269,44 @@ LINE_COLUMNS = {
 }
 
 
-def _existing_codes(org, codes: pl.Series) -> list[str]:
+def _existing_customers(org, codes: pl.Series) -> pl.DataFrame:
     with staged_keys(codes) as keys:
-        return list(
+        rows = list(
             Customer.objects.filter(organization=org, code__in=keys)
             .order_by()
-            .values_list("code", flat=True)
+            .values_list("code", "pk")
         )
+    return pl.DataFrame(
+        rows, schema={"customer_code": pl.String, "customer_id": pl.Int64}, orient="row"
+    )
+
+
+def _in_index_order(unique, new_orders, known, new_customers):
+    """Lines, orders and new customers sorted as their ids will be: by customer (known
+    ones by id, new ones after them by code, the order they are inserted in), then order,
+    then line. Inserting in that order appends to the tables and to the indexes on
+    customer and order instead of writing all over them: far fewer pages to touch while
+    the apply holds the write lock (SQLite's one writer)."""
+    new_customers = new_customers.sort("customer_code")
+    after_known = 2**40  # above any id
+    rank = new_customers.select(
+        "customer_code",
+        (pl.int_range(pl.len(), dtype=pl.Int64) + after_known).alias("_customer_key"),
+    )
+    keys = pl.concat(
+        [known.select("customer_code", pl.col("customer_id").alias("_customer_key")), rank]
+    )
+    lines = (
+        unique.join(keys, on="customer_code", how="left")
+        .sort("_customer_key", "order_key", "line_no")
+        .drop("_customer_key")
+    )
+    new_orders = (
+        new_orders.join(keys, on="customer_code", how="left")
+        .sort("_customer_key", "order_key")
+        .drop("_customer_key")
+    )
+    return lines, new_orders, new_customers
 
 
 def _item_ids(org) -> dict[str, int]:
@@ -346,8 +377,8 @@ def plan_orders(
         .group_by("order_key", maintain_order=True)
         .agg(pl.col("customer_code", "date", "store_id", "consultant_id").first())
     )
-    known_customers = _existing_codes(organization, unique.get_column("customer_code"))
-    unknown = unique.filter(~pl.col("customer_code").is_in(known_customers))
+    known = _existing_customers(organization, unique.get_column("customer_code"))
+    unknown = unique.join(known, on="customer_code", how="anti")
     phones = checks.normalized_phones(unknown) if unknown.height else pl.Series([], dtype=pl.String)
     new_customers = (
         unknown.with_columns(phones.alias("mobile"))
@@ -364,7 +395,8 @@ def plan_orders(
     report.updated += updates.height
     report.created_customers = new_customers.height
     report.created_items = new_items.height
-    return OrderPlan(organization, store, unique, new_orders, new_customers, new_items, updates)
+    lines, new_orders, new_customers = _in_index_order(unique, new_orders, known, new_customers)
+    return OrderPlan(organization, store, lines, new_orders, new_customers, new_items, updates)
 
 
 def _against_database(scope: ImportScope, unique: pl.DataFrame, report: ImportReport):
