@@ -285,6 +285,8 @@ def _write(model, frame) -> None:
     for field in model._meta.concrete_fields:
         if field.primary_key or field.generated or field.attname in frame.columns:
             continue
+        if field.has_db_default():
+            continue  # the schema fills it, as for the product's INSERT … SELECT
         default = field.get_default()
         if isinstance(default, list):
             default = json.dumps(default)
@@ -329,6 +331,7 @@ def main() -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
+    uptime_start = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     runs = []
     for round_no in range(1, args.rounds + 1):
         for database in args.databases.split(","):
@@ -367,6 +370,7 @@ def main() -> None:
         "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "lines": args.lines,
         "rounds": args.rounds,
+        "uptime_start": uptime_start,
         "summary": summary,
         "runs": runs,
     }
@@ -394,6 +398,13 @@ def main() -> None:
             f"{s['outputs']['order_lines']:,} | {s['product_peak_rss_mb']:,} / "
             f"{s['plain_peak_rss_mb']:,} |"
         )
+    table.append("")
+    loads = [r["load_before"] for r in runs]
+    table.append(
+        f"Load average (1 min, `os.getloadavg`) before each run: {min(loads):.1f}–"
+        f"{max(loads):.1f} (`uptime` at the start: {uptime_start}); the machine is shared "
+        "(2 cores), so absolute seconds vary with it, the same-round ratios less."
+    )
     table.append("")
     table.append(
         "Targets: under 30 s on each database, at most 1.3× the plain driver. "

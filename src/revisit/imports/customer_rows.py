@@ -1,4 +1,5 @@
-"""Importing customers: check every row, then create new codes and update changed ones.
+"""Importing customers: check every row, then create new codes and update changed ones,
+set-based through staging tables like order lines (`revisit.imports.staging`).
 
 A row is rejected for what makes the customer unusable (no code, a wrong phone, outside
 the importer's stores) with every such error listed; a bad optional cell (a birthday that
@@ -10,11 +11,13 @@ dead unless the file brings a different number.
 from dataclasses import dataclass, field
 
 import polars as pl
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from revisit.core.models import Store
-from revisit.customers.consents import SOURCE_IMPORT, set_consent
+from revisit.core.access import importable_customers
+from revisit.core.models import AuditEvent, Store
+from revisit.customers.consents import SOURCE_IMPORT, SOURCE_MAX
 from revisit.customers.models import Channel, Customer, MarketingConsent
 from revisit.imports import checks
 from revisit.imports.checks import failed, passed, record_failures, text, too_long, with_failures
@@ -23,70 +26,168 @@ from revisit.imports.lookups import staff_ids, store_ids
 from revisit.imports.parsing import parse_date
 from revisit.imports.report import ImportReport, Rejection
 from revisit.imports.scope import ImportScope
+from revisit.imports.staging import Staging, insert_select, quote, staged_keys
 
-UPDATABLE = [
-    "name",
-    "mobile",
-    "gender",
-    "birthday",
-    "birthday_is_lunar",
-    "first_visit",
-    "owner_id",
-    "home_store_id",
-    "channel",
-    "satisfaction",
-    "notes",
-    "potential_needs",
-]
+# The customer columns an import writes, with their staging kinds.
+COLUMNS = {
+    "name": "text",
+    "mobile": "text",
+    "gender": "text",
+    "birthday": "date",
+    "birthday_is_lunar": "bool",
+    "first_visit": "date",
+    "owner_id": "int",
+    "home_store_id": "int",
+    "channel": "text",
+    "satisfaction": "text",
+    "notes": "text",
+    "potential_needs": "text",
+    "phone_status": "text",
+}
+_POLARS = {"text": pl.String, "date": pl.Date, "bool": pl.Boolean, "int": pl.Int64}
+CONSENT_STAGING = {"customer_code": "text", "channel": "text", "granted": "bool", "source": "text"}
+
+
+def _frame(rows: list[dict], key: str, kind: str) -> pl.DataFrame:
+    schema = {key: _POLARS[kind]} | {name: _POLARS[k] for name, k in COLUMNS.items()}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 @dataclass
 class CustomerPlan:
-    new: list[Customer] = field(default_factory=list)
-    changed: list[Customer] = field(default_factory=list)
-    fields: set[str] = field(default_factory=set)
-    # customer code → {channel: granted} as the file says it; recorded after the customers.
-    consents: dict[str, dict[str, bool]] = field(default_factory=dict)
-    scope: ImportScope | None = None
-    source: str = ""
-    now: object = None
+    """What a customer import writes. Like an order import (`revisit.imports.staging`):
+    `stage()` loads the rows into temporary tables without a lock, `apply()` writes them
+    with a fixed number of set-based statements inside the caller's transaction, however
+    many customers the file holds, `cleanup()` drops the temporary tables."""
+
+    scope: ImportScope
+    new: pl.DataFrame  # customer_code and every column of COLUMNS (defaults filled in)
+    changed: pl.DataFrame  # id and the COLUMNS that change (null: left as it is)
+    consents: pl.DataFrame  # customer_code, channel, granted, source: as the file says
+    now: object
+    staging: Staging = field(default_factory=Staging)
 
     def stage(self) -> None:
-        """Nothing to stage: a customer file is small next to an order file."""
+        if self.new.height:
+            self.staging.load("new", self.new, {"customer_code": "text", **COLUMNS})
+        if self.changed.height:
+            self.staging.load("changed", self.changed, {"id": "int", **COLUMNS})
+        if self.consents.height:
+            self.staging.load("consents", self.consents, CONSENT_STAGING)
 
     def cleanup(self) -> None:
-        pass
+        self.staging.drop()
 
     def apply(self) -> None:
-        Customer.objects.bulk_create(self.new, batch_size=2000)
-        if self.changed:
-            Customer.objects.bulk_update(self.changed, sorted(self.fields), batch_size=2000)
-        if self.consents:
-            self._record_consents()
+        organization, table = self.scope.organization, self.staging.name
+        if self.new.height:
+            insert_select(
+                Customer,
+                {"code": "s.customer_code"} | {name: f"s.{quote(name)}" for name in COLUMNS},
+                f"FROM {table('new')} s",
+                organization_id=organization.pk,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+        if self.changed.height:
+            self._update(table("changed"))
+        if self.consents.height:
+            record_consents(self.scope, table("consents"), self.now)
 
-    def _record_consents(self) -> None:
-        """Each consent the file gives that differs from the one recorded, through the
-        audited service; the same file again records nothing."""
-        organization = self.scope.organization
-        customers = Customer.objects.filter(organization=organization, code__in=self.consents)
-        recorded = {
-            (customer_id, channel): granted
-            for customer_id, channel, granted in MarketingConsent.objects.filter(
-                customer__in=customers
-            ).values_list("customer_id", "channel", "granted")
-        }
-        for customer in customers:
-            customer.organization = organization
-            for channel, granted in self.consents[customer.code].items():
-                if recorded.get((customer.pk, channel)) != granted:
-                    set_consent(
-                        customer,
-                        actor=self.scope.actor,
-                        channel=channel,
-                        granted=granted,
-                        source=self.source,
-                        now=self.now,
-                    )
+    def _update(self, changed: str) -> None:
+        """Each changed column of each changed customer; the others keep what they hold,
+        even if someone edited them since the file was checked. Only customers of the
+        organization the importer may write (the planner checked it; the statement says
+        it again)."""
+        customers = quote(Customer._meta.db_table)
+        sets = ", ".join(
+            f"{quote(name)} = COALESCE(s.{quote(name)}, {customers}.{quote(name)})"
+            for name in COLUMNS
+        )
+        within, params = "", []
+        writable = importable_customers(self.scope.actor)
+        if writable is not None:
+            sql, params = writable.values("pk").query.sql_with_params()
+            within = f"AND {customers}.{quote('id')} IN ({sql})"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {customers} SET {sets}, {quote('updated_at')} = %s "
+                f"FROM {changed} s WHERE {customers}.{quote('id')} = s.{quote('id')} "
+                f"AND {customers}.{quote('organization_id')} = %s {within}",
+                [
+                    Customer._meta.get_field("updated_at").get_db_prep_save(self.now, connection),
+                    self.scope.organization.pk,
+                    *params,
+                ],
+            )
+
+
+def record_consents(scope: ImportScope, consents: str, now) -> None:
+    """Each consent the file gives that differs from the one recorded (or is the first),
+    with one `consent.set` audit event each, as `set_consent` records one by hand; the
+    same file again records nothing. Three statements, however many consents."""
+    organization = scope.organization
+    customers = quote(Customer._meta.db_table)
+    recorded = quote(MarketingConsent._meta.db_table)
+    joined = (
+        f"FROM {consents} s JOIN {customers} c "
+        f"ON c.{quote('organization_id')} = %s AND c.{quote('code')} = s.customer_code "
+        f"LEFT JOIN {recorded} m ON m.{quote('customer_id')} = c.{quote('id')} "
+        f"AND m.{quote('channel')} = s.channel"
+    )
+    if connection.vendor == "postgresql":
+        details = (
+            "jsonb_build_object('channel', s.channel, 'before', m.granted, "
+            "'after', s.granted, 'source', s.source)"
+        )
+    else:
+
+        def boolean(column: str) -> str:
+            return (
+                f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN json('true') "
+                "ELSE json('false') END"
+            )
+
+        details = (
+            f"json_object('channel', s.channel, 'before', {boolean('m.granted')}, "
+            f"'after', {boolean('s.granted')}, 'source', s.source)"
+        )
+    differs = f"m.{quote('granted')} <> s.granted"
+    insert_select(
+        AuditEvent,
+        {"target_id": f"CAST(c.{quote('id')} AS text)", "data": details},
+        f"{joined} WHERE m.{quote('id')} IS NULL OR {differs}",
+        [organization.pk],
+        organization_id=organization.pk,
+        actor_id=scope.actor.pk if scope.actor else None,
+        action="consent.set",
+        target_type=Customer._meta.label_lower,
+        created_at=now,
+    )
+    at = MarketingConsent._meta.get_field("recorded_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {recorded} SET {quote('granted')} = s.granted, "
+            f"{quote('recorded_at')} = %s, {quote('source')} = s.source "
+            f"FROM {consents} s JOIN {customers} c "
+            f"ON c.{quote('organization_id')} = %s AND c.{quote('code')} = s.customer_code "
+            f"WHERE {recorded}.{quote('customer_id')} = c.{quote('id')} "
+            f"AND {recorded}.{quote('channel')} = s.channel "
+            f"AND {recorded}.{quote('granted')} <> s.granted",
+            [at, organization.pk],
+        )
+    insert_select(
+        MarketingConsent,
+        {
+            "customer_id": f"c.{quote('id')}",
+            "channel": "s.channel",
+            "granted": "s.granted",
+            "source": "s.source",
+        },
+        f"{joined} WHERE m.{quote('id')} IS NULL",
+        [organization.pk],
+        recorded_at=now,
+    )
 
 
 def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None, report: ImportReport):
@@ -186,52 +287,66 @@ def plan_customers(
     first = good.filter(pl.col("customer_code").is_first_distinct())
     report.duplicates += good.height - first.height
     staff = staff_ids(organization, scope.store_ids)
-    existing = {
-        c.code: c
-        for c in Customer.objects.filter(
-            organization=organization, code__in=first.get_column("customer_code").to_list()
-        )
-    }
+    existing = _existing(organization, first.get_column("customer_code"))
     now = timezone.now()
-    plan = CustomerPlan(scope=scope, source=SOURCE_IMPORT.format(file=report.file_name), now=now)
+    source = SOURCE_IMPORT.format(file=report.file_name).strip()[:SOURCE_MAX]
+    defaults = {
+        name: Customer._meta.get_field(name).get_default()
+        for name in COLUMNS
+        if not Customer._meta.get_field(name).null
+    }
+    new, changed, consents = [], [], []
     for row in first.iter_rows(named=True):
         values = _values(row, mapped, staff, store, report)
-        consents = _consents(row, report)
-        if consents:
-            plan.consents[row["customer_code"]] = consents
-        customer = existing.get(row["customer_code"])
-        if customer is None:
+        code = row["customer_code"]
+        for channel, granted in _consents(row, report).items():
+            consents.append((code, channel, granted, source))
+        recorded = existing.get(code)
+        if recorded is None:
             if values.get("mobile"):
                 values["phone_status"] = "valid"
-            plan.new.append(
-                Customer(
-                    organization=organization, code=row["customer_code"], created_at=now, **values
-                )
-            )
+            new.append([code, *(values.get(name, defaults.get(name)) for name in COLUMNS)])
             continue
-        _keep_history(customer, values, row["row"], report)
-        changed = {k: v for k, v in values.items() if getattr(customer, k) != v}
-        if changed:
-            for key, value in changed.items():
-                setattr(customer, key, value)
-            customer.updated_at = now
-            plan.changed.append(customer)
-            plan.fields.update(changed)
-            plan.fields.add("updated_at")
+        _keep_history(recorded, values, row["row"], report)
+        differs = {k: v for k, v in values.items() if recorded[k] != v}
+        if differs:
+            changed.append([recorded["id"], *(differs.get(name) for name in COLUMNS)])
         else:
             report.duplicates += 1
-    report.imported += len(plan.new)
-    report.updated += len(plan.changed)
-    return plan
+    report.imported += len(new)
+    report.updated += len(changed)
+    return CustomerPlan(
+        scope,
+        new=_frame(new, "customer_code", "text"),
+        changed=_frame(changed, "id", "int"),
+        consents=pl.DataFrame(
+            consents,
+            schema={name: _POLARS[kind] for name, kind in CONSENT_STAGING.items()},
+            orient="row",
+        ),
+        now=now,
+    )
 
 
-def _keep_history(customer: Customer, values: dict, row: int, report: ImportReport) -> None:
+def _existing(organization, codes: pl.Series) -> dict[str, dict]:
+    """The file's customers already recorded (code → their importable columns), found by
+    joining the staged codes in the database."""
+    with staged_keys(codes) as keys:
+        return {
+            row["code"]: row
+            for row in Customer.objects.filter(organization=organization, code__in=keys)
+            .order_by()
+            .values("id", "code", *COLUMNS)
+        }
+
+
+def _keep_history(customer: dict, values: dict, row: int, report: ImportReport) -> None:
     """What a re-import may not change: the first registration's channel (attribution),
     and a phone status learned on calls while the number stays the same."""
     channel = values.get("channel")
-    if customer.channel and channel is not None:
+    if customer["channel"] and channel is not None:
         del values["channel"]
-        if channel != customer.channel:
+        if channel != customer["channel"]:
             report.warnings.append(
                 Rejection(
                     row,
@@ -240,11 +355,11 @@ def _keep_history(customer: Customer, values: dict, row: int, report: ImportRepo
                         "The channel is already recorded as %(channel)s (the first "
                         "registration counts); the file's value was ignored."
                     )
-                    % {"channel": Channel(customer.channel).label},
+                    % {"channel": Channel(customer["channel"]).label},
                     str(Channel(channel).label),
                 )
             )
-    if values.get("mobile") and values["mobile"] != customer.mobile:
+    if values.get("mobile") and values["mobile"] != customer["mobile"]:
         values["phone_status"] = "valid"  # a new number: what was learned was about the old one
 
 

@@ -17,8 +17,7 @@ from revisit.core.access import import_stores, importable_customers
 from revisit.core.models import Organization, Staff, Store
 from revisit.customers.models import Customer
 from revisit.imports.checks import text
-
-CHUNK = 5000
+from revisit.imports.staging import staged_keys
 
 
 def outside_reason() -> str:
@@ -52,16 +51,15 @@ class ImportScope:
         """The codes among `codes` that exist in the organization but may not be written."""
         if self.whole_organization:
             return []
-        wanted = codes.drop_nulls().unique().to_list()
-        forbidden: set[str] = set()
         writable = importable_customers(self.actor)
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            existing = Customer.objects.filter(organization=self.organization, code__in=chunk)
-            forbidden.update(
-                existing.exclude(pk__in=writable.values("pk")).values_list("code", flat=True)
+        # The file's codes are staged and joined in the database: one statement.
+        with staged_keys(codes) as keys:
+            return sorted(
+                Customer.objects.filter(organization=self.organization, code__in=keys)
+                .exclude(pk__in=writable.values("pk"))
+                .order_by()
+                .values_list("code", flat=True)
             )
-        return sorted(forbidden)
 
     def rules(self, frame: pl.DataFrame, store_ids: dict[str, int]) -> list:
         """Checks (column, reason, failing) that reject rows outside the scope: a code owned

@@ -17,7 +17,9 @@ Why staging, and not one long transaction or chunked commits with a cleanup:
   reader to exclude them.
 - Set-based: ids are joined in SQL through the unique keys (organization, code) and
   (organization, order number) instead of read back through IN-lists, and on PostgreSQL
-  the rows reach the server by COPY.
+  the rows reach the server by COPY. Checking which keys already exist works the same
+  way (`existing`): the file's keys are staged and joined against the real tables in
+  one statement, never sent back and forth in IN-lists of a few thousand.
 
 Planning still reads the database outside the transaction; what another writer changes
 in between (the same file imported twice at once) ends in a unique-key error that rolls
@@ -31,6 +33,7 @@ from contextlib import contextmanager
 
 import polars as pl
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 CHUNK = 50_000  # rows per staging transaction (SQLite) or COPY write (PostgreSQL)
 
@@ -84,6 +87,19 @@ class Staging:
             for real in self.tables.values():
                 cursor.execute(f"DROP TABLE IF EXISTS {quote(real)}")
         self.tables.clear()
+
+
+@contextmanager
+def staged_keys(keys: pl.Series) -> Iterator[RawSQL]:
+    """The distinct non-null `keys`, loaded into a temporary table for the time of the
+    block, as a subquery to filter on (`code__in=subquery`): the database joins them
+    against its unique index, whatever their number, in one statement."""
+    staging = Staging()
+    staging.load("keys", keys.drop_nulls().unique().to_frame("key"), {"key": "text"})
+    try:
+        yield RawSQL(f"SELECT {quote('key')} FROM {staging.name('keys')}", ())
+    finally:
+        staging.drop()
 
 
 def _copy(table: str, frame: pl.DataFrame) -> None:

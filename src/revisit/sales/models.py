@@ -46,8 +46,15 @@ class Item(models.Model):
 
 
 class Order(models.Model):
+    # No index of its own on organization or customer: the unique (organization, order
+    # number) and the (customer, date) index lead with them. Every index is written on
+    # every imported order, inside the import's write transaction.
     organization = models.ForeignKey(
-        Organization, models.CASCADE, related_name="orders", verbose_name=_("organization")
+        Organization,
+        models.CASCADE,
+        related_name="orders",
+        verbose_name=_("organization"),
+        db_index=False,
     )
     order_no = models.CharField(
         _("order number"),
@@ -55,7 +62,11 @@ class Order(models.Model):
         help_text=_("From the source system; derived from the content when a file has none."),
     )
     customer = models.ForeignKey(
-        Customer, models.PROTECT, related_name="orders", verbose_name=_("customer")
+        Customer,
+        models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+        db_index=False,
     )
     store = models.ForeignKey(
         Store, models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("store")
@@ -91,10 +102,19 @@ class OrderLine(models.Model):
     without a join (services keep them in step).
     """
 
-    order = models.ForeignKey(Order, models.CASCADE, related_name="lines", verbose_name=_("order"))
+    # No index of its own on order or organization: the unique (order, line) and the
+    # (organization, customer, date, amount) index lead with them (fewer indexes to
+    # write per imported line, inside the import's write transaction).
+    order = models.ForeignKey(
+        Order, models.CASCADE, related_name="lines", verbose_name=_("order"), db_index=False
+    )
     line_no = models.PositiveIntegerField(_("line"))
     organization = models.ForeignKey(
-        Organization, models.CASCADE, related_name="+", verbose_name=_("organization")
+        Organization,
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer, models.PROTECT, related_name="order_lines", verbose_name=_("customer")

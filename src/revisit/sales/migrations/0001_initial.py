@@ -6,96 +6,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("core", "0001_initial"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, verbose_name='item code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('category', models.CharField(blank=True, max_length=100, verbose_name='category')),
-                ('list_price', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='list price')),
-                ('price_level', models.CharField(blank=True, choices=[('low', 'Low'), ('mid', 'Mid'), ('high', 'High')], max_length=10, verbose_name='price level')),
-                ('is_promo', models.BooleanField(default=False, verbose_name='promotional item')),
-                ('is_expert', models.BooleanField(default=False, verbose_name='expert item')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='core.organization', verbose_name='organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, verbose_name="item code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("category", models.CharField(blank=True, max_length=100, verbose_name="category")),
+                (
+                    "list_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="list price",
+                    ),
+                ),
+                (
+                    "price_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("mid", "Mid"), ("high", "High")],
+                        max_length=10,
+                        verbose_name="price level",
+                    ),
+                ),
+                ("is_promo", models.BooleanField(default=False, verbose_name="promotional item")),
+                ("is_expert", models.BooleanField(default=False, verbose_name="expert item")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="core.organization",
+                        verbose_name="organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'item',
-                'verbose_name_plural': 'items',
-                'ordering': ['organization', 'category', 'name'],
+                "verbose_name": "item",
+                "verbose_name_plural": "items",
+                "ordering": ["organization", "category", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_no', models.CharField(help_text='From the source system; derived from the content when a file has none.', max_length=64, verbose_name='order number')),
-                ('order_date', models.DateField(verbose_name='order date')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('consultant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='consulted_orders', to=settings.AUTH_USER_MODEL, verbose_name='consultant')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='customers.customer', verbose_name='customer')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='core.organization', verbose_name='organization')),
-                ('store', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='core.store', verbose_name='store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "order_no",
+                    models.CharField(
+                        help_text="From the source system; derived from the content when a file has none.",
+                        max_length=64,
+                        verbose_name="order number",
+                    ),
+                ),
+                ("order_date", models.DateField(verbose_name="order date")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "consultant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="consulted_orders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="consultant",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="core.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-order_date', 'order_no'],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-order_date", "order_no"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_no', models.PositiveIntegerField(verbose_name='line')),
-                ('order_date', models.DateField(verbose_name='order date')),
-                ('quantity', models.DecimalField(decimal_places=2, default=1, max_digits=10, verbose_name='quantity')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount paid')),
-                ('is_promo', models.BooleanField(default=False, verbose_name='promotional price')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='customers.customer', verbose_name='customer')),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.item', verbose_name='item')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='sales.order', verbose_name='order')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization', verbose_name='organization')),
-                ('practitioner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='practitioner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line_no", models.PositiveIntegerField(verbose_name="line")),
+                ("order_date", models.DateField(verbose_name="order date")),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=2, default=1, max_digits=10, verbose_name="quantity"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="amount paid"
+                    ),
+                ),
+                ("is_promo", models.BooleanField(default=False, verbose_name="promotional price")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="order_lines",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sales.item",
+                        verbose_name="item",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="sales.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="practitioner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
-                'ordering': ['order', 'line_no'],
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
+                "ordering": ["order", "line_no"],
             },
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['organization', 'name'], name='sales_item_organiz_668b88_idx'),
+            model_name="item",
+            index=models.Index(
+                fields=["organization", "name"], name="sales_item_organiz_668b88_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('organization', 'code'), name='item_code_per_org'),
+            model_name="item",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "code"), name="item_code_per_org"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['customer', 'order_date'], name='sales_order_custome_02237d_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["customer", "order_date"], name="sales_order_custome_02237d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('organization', 'order_no'), name='order_no_per_org'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "order_no"), name="order_no_per_org"
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['organization', 'customer', 'order_date'], name='sales_order_organiz_d60a5f_idx'),
+            model_name="orderline",
+            index=models.Index(
+                fields=["organization", "customer", "order_date"],
+                name="sales_order_organiz_d60a5f_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'line_no'), name='order_line_no_unique'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(
+                fields=("order", "line_no"), name="order_line_no_unique"
+            ),
         ),
     ]
