@@ -17,6 +17,13 @@ def fast_password_hashing():
         yield
 
 
+def pytest_collection_modifyitems(items):
+    """The browser tests run after all others, in their order: they share one Chromium
+    for the session (tests/web/browser.py), whose event loop then stays set in the
+    thread, and no other test should run with it."""
+    items.sort(key=lambda item: "chromium" in item.fixturenames)
+
+
 demo_400_built = demo_fixture(400)
 demo_300_built = demo_fixture(300)
 
