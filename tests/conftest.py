@@ -23,10 +23,11 @@ def fast_password_hashing():
 
 @pytest.fixture(scope="session", autouse=True)
 def own_state_folder():
-    """Under pytest-xdist (`make test` runs two workers) each worker keeps its files in a
-    folder of its own, as it has its own test database (pytest-django names it after the
-    worker): uploads, import reports, backups and the background queue. Otherwise one
-    worker's erasure, retention sweep or queue flush could reach another's files."""
+    """Under pytest-xdist (`make test` runs one worker per core) each worker keeps its
+    files in a folder of its own, as it has its own test database (pytest-django names
+    it after the worker): uploads, import reports, backups and the background queue.
+    Otherwise one worker's erasure, retention sweep or queue flush could reach another's
+    files."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         yield
