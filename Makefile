@@ -23,9 +23,12 @@ run: $(STAMP)
 	$(BIN)/revisit collectstatic --noinput --verbosity 0
 	$(BIN)/revisit serve
 
-## Set up and run the whole test suite (DATABASE_URL picks the database; SQLite by default).
+## Set up and run the whole test suite (DATABASE_URL picks the database; SQLite by default),
+## one pytest-xdist worker per core: each worker has its own test database (pytest-django
+## names it after the worker) and state folder (tests/conftest.py); loadgroup keeps the
+## tests that share a costly session fixture (xdist_group) on one worker.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

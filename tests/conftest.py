@@ -1,4 +1,8 @@
+import os
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.test import override_settings
 from huey.contrib.djhuey import HUEY
 
@@ -15,6 +19,41 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_state_folder():
+    """Under pytest-xdist (`make test` runs one worker per core) each worker keeps its
+    files in a folder of its own, as it has its own test database (pytest-django names
+    it after the worker): uploads, import reports, backups and the background queue.
+    Otherwise one worker's erasure, retention sweep or queue flush could reach another's
+    files."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield
+        return
+    var = Path(django_settings.VAR_DIR) / worker
+    var.mkdir(mode=0o700, exist_ok=True)
+    queue = dict(HUEY.storage_kwargs)
+    if "filename" in queue:  # SqliteHuey (with REDIS_URL it is Redis: none is set here)
+        HUEY.storage_kwargs["filename"] = str(var / "huey.sqlite3")
+        HUEY.storage = HUEY.create_storage()
+    with override_settings(
+        VAR_DIR=var,
+        MEDIA_ROOT=var / "media",
+        IMPORT_REPORT_DIR=var / "imports",
+    ):
+        yield
+    HUEY.storage_kwargs.clear()
+    HUEY.storage_kwargs.update(queue)
+    HUEY.storage = HUEY.create_storage()
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests run after all others, in their order: they share one Chromium
+    for the session (tests/web/browser.py), whose event loop then stays set in the
+    thread, and no other test should run with it."""
+    items.sort(key=lambda item: "chromium" in item.fixturenames)
 
 
 demo_400_built = demo_fixture(400)

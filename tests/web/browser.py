@@ -23,10 +23,13 @@ BROWSER_MARKS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """One Chromium per test file: starting Playwright's driver and the browser costs
-    seconds, so the tests of a file share it (each test still gets fresh contexts)."""
+    """One Chromium for the session (per worker under pytest-xdist): starting Playwright's
+    driver and the browser costs seconds, so the browser tests share it; each test still
+    gets fresh contexts, so no cookie or page outlives it. Playwright's event loop stays
+    set in this thread while it runs, so the browser tests run last (tests/conftest.py):
+    no other test runs beside it."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(exist_ok=True)
@@ -70,7 +73,8 @@ def log_in(browser, live_server, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    # Logged in when the form has sent her on to her start page and it has loaded.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
 
 

@@ -29,14 +29,14 @@ def test_the_customer_page_books_her_an_appointment(browser, live_server, demo_l
     page = log_in(browser, live_server, "manager1")
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
     page.click("#book-appointment")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.input_value("input[name=customer]") == customer.code
     page.fill("input[name=day]", tomorrow.isoformat())
     page.fill("input[name=time]", "11:00")
     page.select_option("select[name=practitioner]", str(doctor.pk))
     shot(page, "card-book-appointment")
     page.click("#booking button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert "预约成功" in page.content(), page.locator("form#booking").inner_text()
     booked = Appointment.objects.get(customer=customer, practitioner=doctor)
     assert booked.store == sh01

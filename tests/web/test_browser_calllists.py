@@ -42,13 +42,13 @@ def test_manager_confirms_a_dead_number_and_hands_tasks_over(browser, live_serve
     manager, flagged, tasks, taking = small_store()
     page = log_in(browser, live_server, manager.username)
     page.click("nav >> text=回访组")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     row = page.locator(f"#customer-{flagged.pk}")
     assert row.locator(".phone-status").inner_text() == "待核实"
     shot(page, "revisit-team")
 
     row.locator("button", has_text="确认空号").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert "F1：已确认为空号。" in page.locator(".messages").inner_text()
     assert page.locator(f"#customer-{flagged.pk}").count() == 0  # left the queue
     assert Customer.objects.get(pk=flagged.pk).phone_status == "dead"
@@ -59,7 +59,7 @@ def test_manager_confirms_a_dead_number_and_hands_tasks_over(browser, live_serve
     handover.locator("select[name=to]").select_option(label="韩客服")
     handover.locator("input[name=reason]").fill("员工离职")
     handover.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert "已将 2 个任务转派给 韩客服" in page.locator(".messages").inner_text()
     for task in tasks[:2]:
         assert page.locator(f"#task-{task.pk} .assignee").inner_text() == "韩客服"

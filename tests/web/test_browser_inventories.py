@@ -85,7 +85,7 @@ def test_the_admin_runs_a_what_if_draft_and_publishes_it(browser, live_server, d
 
     page.goto(f"{live_server.url}/inventories/{draft.pk}/")
     page.click("#publish")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert "已发布" in page.locator(".messages").inner_text()
     assert page.locator("#draft-notice").count() == 0
     draft.refresh_from_db()

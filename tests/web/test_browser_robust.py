@@ -16,18 +16,18 @@ def test_switch_language_and_see_the_products_error_pages(browser, live_server):
     assert page.locator("h1").inner_text() == "登录"
     page.select_option("#language-switcher select", "en")
     page.click("#language-switcher button")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Log in" and page.url.endswith("/accounts/login/")
     shot(page, "login-english")
     page.select_option("#language-switcher select", "zh-hans")
     page.click("#language-switcher button")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "登录"
 
     page.fill("input[name=username]", admin.username)
     page.fill("input[name=password]", "pw-unused-123")
     page.click("form:not(#language-switcher) button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     response = page.goto(f"{live_server.url}/no-such-page/")
     assert response.status == 404 and page.locator("h1").inner_text() == "页面不存在"
     shot(page, "error-404")
@@ -36,5 +36,5 @@ def test_switch_language_and_see_the_products_error_pages(browser, live_server):
     assert "“2024-02-30”不是" in page.locator("#error-400").inner_text()
     shot(page, "error-400")
     page.click("#error-400 a")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.url == f"{live_server.url}/"

@@ -3,6 +3,7 @@ the product's own pages, the worker restarted when it dies, a clean stop."""
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,16 +69,25 @@ def _up(url: str) -> None:
     raise AssertionError("the server never answered")
 
 
-def test_serve_runs_gunicorn_with_the_products_pages_and_a_supervised_worker(tmp_path):
+@pytest.mark.xdist_group("fresh_install")
+def test_serve_runs_gunicorn_with_the_products_pages_and_a_supervised_worker(
+    tmp_path, fresh_install
+):
+    # A copy of a freshly migrated database (tests/web/conftest.py): the same as migrating
+    # one here, without paying for the migrate twice in a session.
+    database = tmp_path / "serve.sqlite3"
+    shutil.copyfile(fresh_install / "revisit.sqlite3", database)
+    wal = fresh_install / "revisit.sqlite3-wal"  # the migrate has ended: nothing writes it
+    if wal.exists():
+        shutil.copyfile(wal, f"{database}-wal")
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
     env.update(
         REVISIT_VAR=str(tmp_path),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{database}",
         DJANGO_SETTINGS_MODULE="revisit.settings",
         PYTHONUNBUFFERED="1",
     )
     revisit = [sys.executable, "-m", "revisit.cli"]
-    subprocess.run([*revisit, "migrate", "--noinput", "-v0"], env=env, check=True)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
