@@ -400,6 +400,7 @@ def test_every_grading_and_outreach_number_can_be_changed_at_once(client, org):
         "a_above_points": "6000",
         "b_min_points": "2500",
         "a_top_share": "0.15",
+        "b_next_share": "0.35",
         "downgrade_after_days": "400",
     }
     assert client.post("/settings/grading/", grading_numbers).status_code == 302

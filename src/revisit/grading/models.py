@@ -57,6 +57,10 @@ class GradingSettings(models.Model):
     a_top_share = models.DecimalField(
         _("tier A: top share"), max_digits=4, decimal_places=3, default=Decimal("0.200")
     )
+    # Seed 003: A is the top 20 %, B and C share the other 80 %; B takes the next slice.
+    b_next_share = models.DecimalField(
+        _("tier B: next share"), max_digits=4, decimal_places=3, default=Decimal("0.300")
+    )
     downgrade_after_days = models.PositiveIntegerField(
         _("downgrade after days without purchase"), default=365
     )

@@ -54,6 +54,7 @@ class InventoryConfig:
             "a_above_points": s.a_above_points,
             "b_min_points": s.b_min_points,
             "a_top_share": str(s.a_top_share),
+            "b_next_share": str(s.b_next_share),
         }
         values = {
             "window_months": s.window_months,
@@ -230,7 +231,11 @@ def _tier_config(config: InventoryConfig) -> engine.TierConfig:
         b_min_spend=Decimal(levels["b_min_spend"]),
         a_above_points=int(levels["a_above_points"]),
         b_min_points=int(levels["b_min_points"]),
-        shares={"A": Decimal(levels["a_top_share"])},
+        # Inventories run before B had a share kept only A's (their B was empty).
+        shares={
+            "A": Decimal(levels["a_top_share"]),
+            "B": Decimal(levels.get("b_next_share", "0")),
+        },
     )
 
 

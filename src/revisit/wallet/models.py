@@ -187,3 +187,11 @@ class Entry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableEntry("ledger entries are never deleted; post a correction")
+
+
+# Points rules and membership live in their own module; imported here for Django.
+from revisit.wallet.points_models import (  # noqa: E402, F401
+    MembershipCard,
+    MembershipChange,
+    PointsSettings,
+)
