@@ -92,9 +92,9 @@ class GradingSettings(models.Model):
             raise ValidationError({"tier_basis": tier_basis_unavailable()})
 
 
-# Tiers by points need the points ledger, which is not kept yet (customers have no
-# points column); until it is, this basis is refused rather than crashing an inventory.
-UNAVAILABLE_TIER_BASES = {GradingSettings.TierBasis.POINTS}
+# Bases an inventory cannot run (refused with a message rather than crashing it). Points
+# come from the wallet's points ledger (`revisit.grading.frames.load_points`).
+UNAVAILABLE_TIER_BASES: set[str] = set()
 
 
 def tier_basis_unavailable() -> str:

@@ -20,7 +20,7 @@ from revisit.core.audit import record_event
 from revisit.core.bulk import insert_frame, temporary_table
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
-from revisit.grading.frames import load_customers, load_grades, load_order_lines
+from revisit.grading.frames import load_customers, load_grades, load_order_lines, load_points
 from revisit.grading.models import (
     Grade,
     GradingSettings,
@@ -107,9 +107,14 @@ def run_inventory(
         engine.validate_band_rules(config.band_rules)
     customers = load_customers(organization)
     lines = load_order_lines(organization, until=as_of)
+    graded_customers = customers.select("customer_id")
+    if config.tier_basis == "points":
+        graded_customers = graded_customers.join(
+            load_points(organization, as_of=as_of), on="customer_id", how="left"
+        )
     result = engine.grade(
         lines,
-        customers.select("customer_id"),
+        graded_customers,
         as_of=as_of,
         window_months=config.window_months,
         thresholds=config.thresholds,

@@ -25,6 +25,8 @@ from revisit.imports.order_rows import plan_orders
 from revisit.imports.readers import ImportFileError, read_table
 from revisit.imports.report import ImportReport
 from revisit.imports.scope import ImportScope
+from revisit.imports.signals import orders_imported
+from revisit.sales.models import OrderLine
 
 __all__ = ["ImportFileError", "ImportReport", "import_customers", "import_orders", "preview"]
 
@@ -193,6 +195,7 @@ def _run(
             plan.stage()
         with transaction.atomic():
             if not dry_run:
+                after_line_id = _last_line_id()
                 plan.apply()
             _finish(run, report, dry_run)
             if not dry_run:
@@ -213,7 +216,16 @@ def _run(
         raise
     finally:
         plan.cleanup()
+    if kind == "orders" and not dry_run:
+        orders_imported.send(
+            sender=ImportRun, organization=organization, actor=actor, after_line_id=after_line_id
+        )
     return report
+
+
+def _last_line_id() -> int:
+    last = OrderLine.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
 
 
 def _finish(run: ImportRun, report: ImportReport, dry_run: bool) -> None:
