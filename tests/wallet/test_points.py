@@ -2,8 +2,7 @@
 and exclusions; cash-back as credit; temporary → formal membership with the day-5 task."""
 
 import csv
-from datetime import date, datetime, timedelta
-from datetime import timezone as tz
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,7 +20,7 @@ from revisit.wallet.membership import (
     set_membership_status,
 )
 from revisit.wallet.models import Account, AccountKind, Entry, EntryKind
-from revisit.wallet.points import post_order_points, points_settings
+from revisit.wallet.points import points_settings, post_order_points
 from revisit.wallet.points_models import MembershipCard, MembershipStatus
 from revisit.wallet.redemption import cashback_preview, redeem_cashback
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
@@ -29,7 +28,7 @@ from tests.factories import make_customer, make_order, make_org, make_staff, mak
 pytestmark = pytest.mark.django_db
 
 HEAD = ["收费单号", "客户编号", "收费日期", "项目", "项目类别", "数量", "实收金额"]
-NOW = datetime(2024, 6, 10, 4, 0, tzinfo=tz.utc)
+NOW = datetime(2024, 6, 10, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
