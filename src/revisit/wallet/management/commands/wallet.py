@@ -1,0 +1,39 @@
+"""`revisit wallet expire|points`: the points program's scheduled work by hand."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from revisit.core.management.dates import iso_date
+from revisit.core.services import resolve_organization
+from revisit.wallet.ledger import WalletError
+from revisit.wallet.points import post_order_points
+from revisit.wallet.redemption import expire_points
+
+
+class Command(BaseCommand):
+    help = "Customer wallets: points expiry and order points (钱包: 积分过期, 订单积分)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        expire = sub.add_parser(
+            "expire",
+            help="expire the points lots due on a date (running it twice takes nothing twice)",
+        )
+        expire.add_argument("--date", type=iso_date, help="default: today")
+        expire.add_argument("--org")
+        points = sub.add_parser("points", help="post the points of order lines that have none yet")
+        points.add_argument("--org")
+
+    def handle(self, *args, **opts):
+        organization = resolve_organization(opts.get("org"))
+        try:
+            getattr(self, "do_" + opts["action"])(organization, opts)
+        except WalletError as exc:
+            raise CommandError(str(exc.message)) from None
+
+    def do_expire(self, organization, opts):
+        expired = expire_points(organization, on=opts.get("date"))
+        self.stdout.write(f"积分过期: {expired} 个账户 (points expired on {expired} accounts)")
+
+    def do_points(self, organization, opts):
+        posted = post_order_points(organization)
+        self.stdout.write(f"订单积分: {posted} 笔 (order points posted: {posted} entries)")
