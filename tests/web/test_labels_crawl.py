@@ -9,10 +9,12 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
+from revisit.core.access import visible_customers
 from revisit.core.clock import local_date
 from revisit.customers.models import Channel, PhoneStatus
 from revisit.grading.models import Inventory
 from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
+from revisit.wallet.points import points_settings, post_order_points
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,12 @@ CODES = {
     "expert_event",
     "call_team",
     "department",
+    "temporary",
+    "formal",
+    "suspended",
+    "picked_up",
+    "mailed",
+    "membership_card",
 }
 CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
 CODE_PATTERN = re.compile(
@@ -145,11 +153,22 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         offer="到院赠护理一次",
         overrides={"A4": {"offer": "半价体验", "invitation_type": "free_trial"}},
     )
+    # The points program on: customers carry member cards, the formal ones awaiting
+    # their card (the membership block with its scripts and forms).
+    settings = points_settings(demo["org"])
+    settings.enabled, settings.membership_threshold = True, 3000
+    settings.save()
+    post_order_points(demo["org"])
+    member = (
+        visible_customers(demo[username]).filter(membership__status="formal").first()
+        or visible_customers(demo[username]).filter(membership__isnull=False).first()
+    )
     start = [
         "/",
         "/customers/",
         f"/inventories/{latest.pk}/",
         f"/inventories/{latest.pk}/movements/",
+        *([f"/customers/{member.pk}/"] if member else []),
     ]
     seen, problems = crawl(client, start)
     assert len(seen) > 3

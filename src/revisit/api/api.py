@@ -408,3 +408,7 @@ def list_followups(request, customer_id: ID):
 from revisit.api.desk import router as desk_router  # noqa: E402 (after the handlers above)
 
 api.add_router("", desk_router)
+
+from revisit.api.membership import router as membership_router  # noqa: E402
+
+api.add_router("", membership_router)

@@ -56,6 +56,8 @@ REASON_LABELS = {
     "intent_2": gettext_lazy("Intent 2 follow-up"),
     "intent_3": gettext_lazy("Intent 3 follow-up"),
     "campaign": gettext_lazy("Invited again: a campaign for her starts"),
+    # Seed 003, day 5: the formal member card is at the store (revisit.wallet.membership).
+    "membership_card": gettext_lazy("Formal member card ready: call her to collect it"),
 }
 
 

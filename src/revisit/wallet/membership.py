@@ -304,3 +304,63 @@ def hand_over_card(
             how=how,
         )
     return locked
+
+
+def membership_summary(customer: Customer) -> dict | None:
+    """What the customer page and the API show of her membership and points: card,
+    status (code and label), dates, history, balance, accumulated points, what is left
+    to the threshold, the cash-back available. None when the program is off and she
+    has no card."""
+    from revisit.wallet.points import points_settings
+    from revisit.wallet.redemption import cashback_preview
+
+    settings = points_settings(customer.organization)
+    card = MembershipCard.objects.filter(customer=customer).first()
+    if card is None and not settings.enabled:
+        return None
+    account = Account.objects.filter(customer=customer, kind=AccountKind.POINTS).first()
+    accumulated = accumulated_points([customer.pk]).get(customer.pk, 0)
+    cash_points, cash_yuan = cashback_preview(customer)
+    changes = (
+        list(card.changes.select_related("actor").order_by("-changed_at", "-pk")) if card else []
+    )
+    awaiting = bool(card and card.status == MembershipStatus.FORMAL and not card.handover)
+    store = card.store.name if card and card.store_id else ""
+    return {
+        "card": card,
+        "card_number": card.card_number if card else "",
+        "status": card.status if card else "",
+        "status_label": card.get_status_display() if card else _("No card yet"),
+        "formal_on": card.formal_on if card else None,
+        "card_ready_on": card.card_ready_on if card else None,
+        "handover": card.handover if card else "",
+        "handover_label": card.get_handover_display() if card else "",
+        "awaiting_handover": awaiting,
+        "points": int(account.balance) if account else 0,
+        "accumulated": accumulated,
+        "threshold": settings.membership_threshold,
+        "to_formal": max(0, settings.membership_threshold - accumulated)
+        if not card or card.status == MembershipStatus.TEMPORARY
+        else 0,
+        "cashback_points": cash_points,
+        "cashback_yuan": cash_yuan,
+        "history": [
+            {
+                "at": change.changed_at,
+                "from_label": change.get_from_status_display() if change.from_status else "",
+                "to_label": change.get_to_status_display(),
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "reason": change.reason,
+                "actor": str(change.actor) if change.actor else "",
+            }
+            for change in changes
+        ],
+        "scripts": [
+            str(SCRIPTS["ready_call"]) % {"store": store or _("our store")},
+            str(SCRIPTS["mail"]),
+            str(SCRIPTS["handover"]),
+        ]
+        if awaiting
+        else [],
+    }

@@ -10,6 +10,8 @@ from revisit.web.views import (
     home,
     imports,
     inventories,
+    membership,
+    points_settings,
     practitioner,
     privacy,
     psychology,
@@ -38,6 +40,12 @@ urlpatterns = [
     path("customers/<int:pk>/tags/", cards.customer_tags, name="customer_tags"),
     path("customers/<int:pk>/contacts/", cards.customer_contact, name="customer_contact"),
     path("customers/<int:pk>/phone/", customers.reveal_phone, name="reveal_phone"),
+    path(
+        "customers/<int:pk>/membership/handover/", membership.handover, name="membership_handover"
+    ),
+    path(
+        "customers/<int:pk>/membership/cashback/", membership.cashback, name="membership_cashback"
+    ),
     path("customers/<int:pk>/personal-data/", privacy.personal_data, name="personal_data"),
     path("customers/<int:pk>/erase/", privacy.erase, name="erase_customer"),
     path("customers/<int:pk>/consents/", privacy.consent, name="customer_consent"),
@@ -137,6 +145,7 @@ urlpatterns = [
     path("settings/outreach/", settings.outreach, name="settings_outreach"),
     path("settings/quotas/", settings.quotas, name="settings_quotas"),
     path("settings/cadences/", settings.cadences, name="settings_cadences"),
+    path("settings/points/", points_settings.points, name="settings_points"),
     path("settings/cadences/new/", settings.cadence_new, name="cadence_new"),
     path("settings/cadences/<int:pk>/", settings.cadence_edit, name="cadence_edit"),
     path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),

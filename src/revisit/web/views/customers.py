@@ -24,6 +24,7 @@ from revisit.customers.models import Customer, RiskFlag
 from revisit.customers.phones import display_phone, mask_phone
 from revisit.grading.reads import current_inventory, explain_grade
 from revisit.outreach.followups import contact_reason_label
+from revisit.wallet.membership import membership_summary
 from revisit.web import permissions as perm
 from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -199,6 +200,7 @@ def customer_detail(request, pk: int):
         "may_reveal": may_reveal_phones(request.user),
         "may_manage_personal_data": perm.has_any(request.user, perm.PERSONAL_DATA_ROLES),
         "consent_form": ConsentForm(),
+        "membership": membership_summary(customer),
     }
     return render(request, "web/customers/detail.html", context)
 
