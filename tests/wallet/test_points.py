@@ -100,6 +100,8 @@ def test_a_refund_takes_no_more_than_the_balance_and_the_purchase_earned(shop):
     coat = Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
     make_order(customer, "1000", on=date(2024, 5, 1), item=coat)
     post_order_points(org, now=NOW)
+    earned = Entry.objects.get(kind=EntryKind.EARN)
+    assert earned.created_at == NOW and earned.balance_after == 1000
     redeem_cashback(customer, actor=manager, now=NOW)  # 1000 points → ¥10 credit
     assert points_of("K1") == 0
     make_order(customer, "-1000", on=date(2024, 5, 2), item=coat)

@@ -50,4 +50,4 @@ def get_membership(request, customer_id: ID):
     summary = membership_summary(customer)
     if summary is None:
         raise Http404
-    return 200, summary
+    return summary

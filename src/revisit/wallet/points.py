@@ -258,20 +258,22 @@ def post_order_points(
     `after_line_id`) that has no points entry yet: earns for purchases, reversals for
     refunds. Safe to run any number of times. Returns how many entries were posted.
     Then issues temporary cards and promotes members who reached the threshold."""
-    settings = points_settings(organization)
-    if not settings.enabled:
-        return 0
-    now = now or timezone.now()
-    lines = _unposted_lines(organization, settings, after_line_id)
-    if lines.is_empty():
-        return 0
-    lines = _refund_points(organization, line_points(settings, lines, organization))
-    lines = lines.filter(pl.col("points") != 0)
-    if lines.is_empty():
-        return 0
     from revisit.wallet.membership import issue_and_promote
 
+    if not points_settings(organization).enabled:
+        return 0
+    now = now or timezone.now()
     with transaction.atomic():
+        # One posting per organization at a time (an import's hook and the nightly
+        # sweep): the second waits, then finds the lines posted.
+        settings = PointsSettings.objects.select_for_update().get(organization=organization)
+        lines = _unposted_lines(organization, settings, after_line_id)
+        if lines.is_empty():
+            return 0
+        lines = _refund_points(organization, line_points(settings, lines, organization))
+        lines = lines.filter(pl.col("points") != 0)
+        if lines.is_empty():
+            return 0
         accounts = ensure_accounts(
             organization, lines["customer_id"].unique().to_list(), AccountKind.POINTS, now=now
         )
