@@ -311,16 +311,18 @@ def membership_summary(customer: Customer) -> dict | None:
     status (code and label), dates, history, balance, accumulated points, what is left
     to the threshold, the cash-back available. None when the program is off and she
     has no card."""
-    from revisit.wallet.points import points_settings
-    from revisit.wallet.redemption import cashback_preview
-
-    settings = points_settings(customer.organization)
-    card = MembershipCard.objects.filter(customer=customer).first()
-    if card is None and not settings.enabled:
+    # Read only (a page view creates no settings row): two queries when the program is off.
+    settings = PointsSettings.objects.filter(organization_id=customer.organization_id).first()
+    card = MembershipCard.objects.filter(customer=customer).select_related("store").first()
+    if card is None and (settings is None or not settings.enabled):
         return None
+    settings = settings or PointsSettings(organization_id=customer.organization_id)
     account = Account.objects.filter(customer=customer, kind=AccountKind.POINTS).first()
     accumulated = accumulated_points([customer.pk]).get(customer.pk, 0)
-    cash_points, cash_yuan = cashback_preview(customer)
+    balance = int(account.balance) if account else 0
+    every = settings.cashback_every_points
+    times = balance // every if every > 0 else 0
+    cash_points, cash_yuan = times * every, times * settings.cashback_amount
     changes = (
         list(card.changes.select_related("actor").order_by("-changed_at", "-pk")) if card else []
     )
@@ -336,7 +338,7 @@ def membership_summary(customer: Customer) -> dict | None:
         "handover": card.handover if card else "",
         "handover_label": card.get_handover_display() if card else "",
         "awaiting_handover": awaiting,
-        "points": int(account.balance) if account else 0,
+        "points": balance,
         "accumulated": accumulated,
         "threshold": settings.membership_threshold,
         "to_formal": max(0, settings.membership_threshold - accumulated)
