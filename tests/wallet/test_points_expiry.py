@@ -132,3 +132,31 @@ def test_the_command_and_the_nightly_task(capsys):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("wallet", "expire", "--date", "2024-13-01", "--org", "shop")
     assert points_night(org.pk) == {"posted": 0, "expired": 0}
+
+
+def test_the_membership_command_shows_and_changes_a_card():
+    from revisit.wallet.membership import issue_temporary_card
+
+    org = make_org("shop")
+    customer = make_customer(org, "K1")
+    issue_temporary_card(customer, actor=None)
+    out = StringIO()
+    call_command("wallet", "membership", "K1", "--org", "shop", stdout=out)
+    assert "临时会员卡" in out.getvalue() or "Temporary" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("wallet", "membership", "K1", "--status", "suspended", "--org", "shop")
+    call_command(
+        "wallet",
+        "membership",
+        "K1",
+        "--status",
+        "suspended",
+        "--reason",
+        "挂失",
+        "--org",
+        "shop",
+        stdout=out,
+    )
+    assert customer.membership.changes.count() == 2
+    with pytest.raises(CommandError, match="K9"):
+        call_command("wallet", "membership", "K9", "--org", "shop")

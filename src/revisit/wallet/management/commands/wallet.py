@@ -1,11 +1,14 @@
-"""`revisit wallet expire|points`: the points program's scheduled work by hand."""
+"""`revisit wallet expire|points|membership`: the points program's work by hand."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from revisit.core.management.dates import iso_date
 from revisit.core.services import resolve_organization
+from revisit.customers.models import Customer
 from revisit.wallet.ledger import WalletError
+from revisit.wallet.membership import membership_summary, set_membership_status
 from revisit.wallet.points import post_order_points
+from revisit.wallet.points_models import MembershipCard, MembershipStatus
 from revisit.wallet.redemption import expire_points
 
 
@@ -22,6 +25,13 @@ class Command(BaseCommand):
         expire.add_argument("--org")
         points = sub.add_parser("points", help="post the points of order lines that have none yet")
         points.add_argument("--org")
+        member = sub.add_parser(
+            "membership", help="show a customer's member card, or change its status"
+        )
+        member.add_argument("code", help="customer code")
+        member.add_argument("--status", choices=[s.value for s in MembershipStatus])
+        member.add_argument("--reason", default="")
+        member.add_argument("--org")
 
     def handle(self, *args, **opts):
         organization = resolve_organization(opts.get("org"))
@@ -33,6 +43,26 @@ class Command(BaseCommand):
     def do_expire(self, organization, opts):
         expired = expire_points(organization, on=opts.get("date"))
         self.stdout.write(f"积分过期: {expired} 个账户 (points expired on {expired} accounts)")
+
+    def do_membership(self, organization, opts):
+        customer = Customer.objects.filter(organization=organization, code=opts["code"]).first()
+        card = MembershipCard.objects.filter(customer=customer).first() if customer else None
+        if card is None:
+            raise CommandError(f"找不到该客户的会员卡: {opts['code']!r} (no member card)")
+        if opts.get("status"):
+            card = set_membership_status(
+                card, opts["status"], actor=None, reason=opts.get("reason") or ""
+            )
+        summary = membership_summary(customer)
+        self.stdout.write(
+            f"{card.card_number} {card.get_status_display()} "
+            f"积分 {summary['points']} 累计 {summary['accumulated']}"
+        )
+        for change in summary["history"]:
+            self.stdout.write(
+                f"  {change['at']:%Y-%m-%d %H:%M} {change['from_label']} → {change['to_label']} "
+                f"{change['reason']}"
+            )
 
     def do_points(self, organization, opts):
         posted = post_order_points(organization)
