@@ -123,8 +123,12 @@ def _unposted_lines(organization: Organization, settings, after_id: int) -> pl.D
         f"FROM {line} l LEFT JOIN {item} i ON i.id = l.item_id "
         f"JOIN {customer} c ON c.id = l.customer_id "
         f"WHERE l.organization_id = %s AND l.id > %s AND l.amount <> 0 {since}"
+        # Probed through the unique (organization, idempotency key) index: the key
+        # condition with `<> ''` matches that partial index (a probe by reference_id
+        # made SQLite scan the entries once per line).
         f"AND NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.organization_id = %s "
-        f"AND e.reference_type = 'order_line' AND e.reference_id = CAST(l.id AS {_text()})) "
+        f"AND e.idempotency_key <> '' "
+        f"AND e.idempotency_key = '{LINE_KEY}' || CAST(l.id AS {_text()})) "
         "ORDER BY l.order_date, l.id"
     )
     with connection.cursor() as cursor:
