@@ -60,6 +60,7 @@ def test_every_role_gets_exactly_its_scope_and_404_outside(client, demo, usernam
             ("post", f"/api/customers/{customer.pk}/phone"),
             ("get", f"/api/customers/{customer.pk}/followups"),
             ("get", f"/api/customers/{customer.pk}/wallet"),
+            ("get", f"/api/customers/{customer.pk}/membership"),
         ]:
             assert getattr(client, method)(url, headers=headers).status_code == 404, url
     orders = client.get("/api/orders", {"customer_id": stranger.pk}, headers=headers).json()

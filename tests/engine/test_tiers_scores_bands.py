@@ -58,11 +58,13 @@ def test_share_tiers_top_twenty_percent_and_ties_stay_together():
     spend = [
         Decimal(v) for v in ["900", "800", "700", "600", "500", "400", "300", "200", "100", "0"]
     ]
-    assert tiers_for(spend, TierConfig(basis="share")) == ["A", "A"] + ["C"] * 8
+    assert tiers_for(spend, TierConfig(basis="share")) == ["A", "A"] + ["B"] * 3 + ["C"] * 5
+    only_a = TierConfig(basis="share", shares={"A": Decimal("0.2")})
+    assert tiers_for(spend, only_a) == ["A", "A"] + ["C"] * 8
     tied = [
         Decimal(v) for v in ["900", "800", "800", "600", "500", "400", "300", "200", "100", "0"]
     ]
-    assert tiers_for(tied, TierConfig(basis="share"))[:4] == ["A", "A", "A", "C"]
+    assert tiers_for(tied, only_a)[:4] == ["A", "A", "A", "C"]
     two = TierConfig(basis="share", shares={"A": Decimal("0.2"), "B": Decimal("0.3")})
     assert tiers_for(spend, two) == ["A", "A", "B", "B", "B"] + ["C"] * 5
 

@@ -10,11 +10,13 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from django.utils import timezone
 
+from revisit.core.access import visible_customers
 from revisit.core.clock import local_date
 from revisit.customers.models import Channel, Customer, PhoneStatus
 from revisit.grading.models import Inventory
 from revisit.messaging.models import Message, MessageTemplate, Suppression
 from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
+from revisit.wallet.points import points_settings, post_order_points
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,12 @@ CODES = {
     "expert_event",
     "call_team",
     "department",
+    "temporary",
+    "formal",
+    "suspended",
+    "picked_up",
+    "mailed",
+    "membership_card",
 }
 CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
 CODE_PATTERN = re.compile(
@@ -177,6 +185,16 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
             suppression_reason=reason,
             postponed=status == "queued",
         )
+    # The points program on: customers carry member cards, the formal ones awaiting
+    # their card (the membership block with its scripts and forms).
+    settings = points_settings(demo["org"])
+    settings.enabled, settings.membership_threshold = True, 3000
+    settings.save()
+    post_order_points(demo["org"])
+    member = (
+        visible_customers(demo[username]).filter(membership__status="formal").first()
+        or visible_customers(demo[username]).filter(membership__isnull=False).first()
+    )
     start = [
         "/",
         "/messages/",
@@ -190,6 +208,7 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         "/course-cards/calls/",  # course cards: tests/web/test_course_card_pages.py crawls more
         "/reports/liability/",
         "/cashier/",  # the wallet's pages are crawled with balances in tests/wallet
+        *([f"/customers/{member.pk}/"] if member else []),
     ]
     seen, problems = crawl(client, start)
     assert len(seen) > 3

@@ -44,6 +44,8 @@ CARD_ACTIONS = {
     "notes": {"text": "试探"},
     "tags": {"tags": "试探"},
     "contacts": {"outcome": "invalid_1", "channel": "call"},
+    "membership/handover": {"how": "picked_up"},
+    "membership/cashback": {},
 }
 
 

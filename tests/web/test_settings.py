@@ -17,6 +17,7 @@ from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.followups import outreach_settings
 from revisit.outreach.models import Cadence, Strategy
 from revisit.outreach.strategies import install_default_strategies
+from revisit.wallet.points import points_settings
 from tests.factories import log_in, make_region, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -207,6 +208,16 @@ PAGES = [
         "start_months",
     ),
     Page(
+        "points",
+        lambda o: "/settings/points/",
+        lambda c, o: _with(c, "/settings/points/", membership_threshold="2000"),
+        lambda o: points_settings(o.org).membership_threshold,
+        2000,
+        "points_settings.edit",
+        "membership_threshold",
+        "cashback_every_points",
+    ),
+    Page(
         "strategy",
         lambda o: f"/strategies/{strategy(o).pk}/",
         lambda c, o: _with(c, f"/strategies/{strategy(o).pk}/", offer="到店送补水护理一次"),
@@ -306,12 +317,10 @@ def test_a_repeated_class_code_and_a_tampered_formset_are_form_errors(client, or
     assert grading(org).band_rules == []
 
 
-def test_tiers_by_points_are_refused_until_the_points_ledger_exists(client, org):
+def test_tiers_by_points_are_accepted_now_that_points_are_a_ledger(client, org):
     data = _with(client, "/settings/grading/", tier_basis="points")
-    response = client.post("/settings/grading/", data)
-    assert response.status_code == 200
-    assert response.context["form"].errors["tier_basis"]
-    assert grading(org).tier_basis == "spend"
+    assert client.post("/settings/grading/", data).status_code == 302
+    assert grading(org).tier_basis == "points"
 
 
 def test_spend_thresholds_must_fall_from_svip_to_b(client, org):
@@ -400,6 +409,7 @@ def test_every_grading_and_outreach_number_can_be_changed_at_once(client, org):
         "a_above_points": "6000",
         "b_min_points": "2500",
         "a_top_share": "0.15",
+        "b_next_share": "0.35",
         "downgrade_after_days": "400",
     }
     assert client.post("/settings/grading/", grading_numbers).status_code == 302
@@ -430,3 +440,33 @@ def test_every_grading_and_outreach_number_can_be_changed_at_once(client, org):
     assert set(changed) == set(outreach_numbers) | {"call_without_consent"}
     saved = outreach(org)
     assert {k: str(getattr(saved, k)) for k in outreach_numbers} == outreach_numbers
+
+
+def test_points_rules_lists_and_multipliers_are_parsed_or_refused(client, org):
+    url = "/settings/points/"
+    data = _with(
+        client,
+        url,
+        enabled="on",
+        category_rates_text="正装=1.5\n配饰＝0.5",
+        excluded_categories_text="特价，赠品, 特价",
+        tier_A="2",
+    )
+    assert client.post(url, data).status_code == 302
+    settings = points_settings(org.org)
+    assert settings.enabled and settings.category_rates == {"正装": "1.5", "配饰": "0.5"}
+    assert settings.excluded_categories == ["特价", "赠品"]
+    assert settings.tier_multipliers == {"A": "2"}
+    for field, value in [
+        ("category_rates_text", "正装"),
+        ("category_rates_text", "正装=abc"),
+        ("category_rates_text", "正装=1e400"),
+        ("category_rates_text", "=2"),
+        ("tier_B", "-1"),
+        ("card_prefix", "<b>"),
+        ("excluded_categories_text", "x" * 6000),
+    ]:
+        response = client.post(url, {**data, field: value})
+        assert response.status_code == 200, (field, value)
+        assert 'class="errorlist' in response.content.decode(), (field, value)
+    assert points_settings(org.org).category_rates == {"正装": "1.5", "配饰": "0.5"}

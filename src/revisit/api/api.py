@@ -421,3 +421,6 @@ api.add_router("", wallet_router)
 from revisit.api.messaging import router as messaging_router  # noqa: E402
 
 api.add_router("", messaging_router)
+from revisit.api.membership import router as membership_router  # noqa: E402
+
+api.add_router("", membership_router)

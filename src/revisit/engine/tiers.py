@@ -19,7 +19,7 @@ class TierConfig:
     - ``points``: A when points > ``a_above_points`` (strictly); B when points >=
       ``b_min_points``; otherwise C.
     - ``share``: customers ranked by spend, highest first; ``shares`` gives each tier's
-      share of all customers from the top (default A: 20 %), the rest are C. Ties take
+      share of all customers from the top (default A: 20 %, B: the next 30 %), the rest are C. Ties take
       the better tier together (rank "min"), so equal spend never splits; customers with
       no positive spend are always C.
     """
@@ -30,7 +30,7 @@ class TierConfig:
     b_min_spend: Decimal = Decimal("10000")
     a_above_points: int = 5000
     b_min_points: int = 2000
-    shares: dict = field(default_factory=lambda: {"A": Decimal("0.2")})
+    shares: dict = field(default_factory=lambda: {"A": Decimal("0.2"), "B": Decimal("0.3")})
 
     def __post_init__(self):
         if self.basis not in {"spend", "points", "share"}:

@@ -16,7 +16,7 @@ import io
 import subprocess
 import sys
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -172,6 +172,27 @@ def load_customers(organization: Organization) -> pl.DataFrame:
         "tier_changed_on": pl.Date,
     }
     return _read(sql, [organization.pk], schema).with_columns(pl.col("current_tier").fill_null(""))
+
+
+def load_points(organization: Organization, *, as_of: date) -> pl.DataFrame:
+    """Each customer's points balance at the end of `as_of` (UTC), from the wallet's
+    points ledger: customer_id, points (Int64). Customers without points are absent."""
+    from revisit.wallet.models import Account, AccountKind, Entry
+
+    entry = connection.ops.quote_name(Entry._meta.db_table)
+    account = connection.ops.quote_name(Account._meta.db_table)
+    kind = AccountKind.POINTS.value
+    sql = (
+        f"SELECT a.customer_id, CAST(SUM(e.amount) AS BIGINT) FROM {entry} e "
+        f"JOIN {account} a ON a.id = e.account_id "
+        f"WHERE a.organization_id = %s AND a.kind = '{kind}' AND e.created_at < %s "
+        "GROUP BY a.customer_id"
+    )
+    return _read(
+        sql,
+        [organization.pk, as_of + timedelta(days=1)],
+        {"customer_id": pl.Int64, "points": pl.Int64},
+    )
 
 
 def load_grades(inventory_id: int) -> pl.DataFrame:

@@ -57,6 +57,10 @@ class GradingSettings(models.Model):
     a_top_share = models.DecimalField(
         _("tier A: top share"), max_digits=4, decimal_places=3, default=Decimal("0.200")
     )
+    # Seed 003: A is the top 20 %, B and C share the other 80 %; B takes the next slice.
+    b_next_share = models.DecimalField(
+        _("tier B: next share"), max_digits=4, decimal_places=3, default=Decimal("0.300")
+    )
     downgrade_after_days = models.PositiveIntegerField(
         _("downgrade after days without purchase"), default=365
     )
@@ -88,9 +92,9 @@ class GradingSettings(models.Model):
             raise ValidationError({"tier_basis": tier_basis_unavailable()})
 
 
-# Tiers by points need the points ledger, which is not kept yet (customers have no
-# points column); until it is, this basis is refused rather than crashing an inventory.
-UNAVAILABLE_TIER_BASES = {GradingSettings.TierBasis.POINTS}
+# Bases an inventory cannot run (refused with a message rather than crashing it). Points
+# come from the wallet's points ledger (`revisit.grading.frames.load_points`).
+UNAVAILABLE_TIER_BASES: set[str] = set()
 
 
 def tier_basis_unavailable() -> str:

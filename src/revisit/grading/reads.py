@@ -190,6 +190,9 @@ def upgrade_reason(change: TierChange) -> str:
     elif basis == "share" and tier == "A":
         level = f"{float(levels['a_top_share']):.0%}"
         reason = _("spend ¥%(value)s, in the top %(level)s of customers")
+    elif basis == "share" and tier == "B" and levels.get("b_next_share"):
+        level = f"{float(levels['b_next_share']):.0%}"
+        reason = _("spend ¥%(value)s, in the next %(level)s of customers")
     elif tier in _SPEND_LEVEL and levels.get(_SPEND_LEVEL[tier]):
         level = f"{Decimal(levels[_SPEND_LEVEL[tier]]):,.0f}"
         reason = _("spend ¥%(value)s, tier %(tier)s from ¥%(level)s")

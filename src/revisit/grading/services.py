@@ -20,7 +20,7 @@ from revisit.core.audit import record_event
 from revisit.core.bulk import insert_frame, temporary_table
 from revisit.core.models import Organization, Role, Staff
 from revisit.customers.models import Customer, Tier
-from revisit.grading.frames import load_customers, load_grades, load_order_lines
+from revisit.grading.frames import load_customers, load_grades, load_order_lines, load_points
 from revisit.grading.models import (
     Grade,
     GradingSettings,
@@ -54,6 +54,7 @@ class InventoryConfig:
             "a_above_points": s.a_above_points,
             "b_min_points": s.b_min_points,
             "a_top_share": str(s.a_top_share),
+            "b_next_share": str(s.b_next_share),
         }
         values = {
             "window_months": s.window_months,
@@ -106,9 +107,14 @@ def run_inventory(
         engine.validate_band_rules(config.band_rules)
     customers = load_customers(organization)
     lines = load_order_lines(organization, until=as_of)
+    graded_customers = customers.select("customer_id")
+    if config.tier_basis == "points":
+        graded_customers = graded_customers.join(
+            load_points(organization, as_of=as_of), on="customer_id", how="left"
+        )
     result = engine.grade(
         lines,
-        customers.select("customer_id"),
+        graded_customers,
         as_of=as_of,
         window_months=config.window_months,
         thresholds=config.thresholds,
@@ -230,7 +236,11 @@ def _tier_config(config: InventoryConfig) -> engine.TierConfig:
         b_min_spend=Decimal(levels["b_min_spend"]),
         a_above_points=int(levels["a_above_points"]),
         b_min_points=int(levels["b_min_points"]),
-        shares={"A": Decimal(levels["a_top_share"])},
+        # Inventories run before B had a share kept only A's (their B was empty).
+        shares={
+            "A": Decimal(levels["a_top_share"]),
+            "B": Decimal(levels.get("b_next_share", "0")),
+        },
     )
 
 

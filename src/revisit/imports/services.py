@@ -27,7 +27,8 @@ from revisit.imports.order_rows import plan_orders
 from revisit.imports.readers import ImportFileError, read_table
 from revisit.imports.report import ImportReport
 from revisit.imports.scope import ImportScope
-from revisit.sales.signals import orders_imported
+from revisit.imports.signals import orders_imported
+from revisit.sales.models import OrderLine
 
 __all__ = [
     "ImportFileError",
@@ -205,6 +206,7 @@ def _run(
             plan.stage()
         with transaction.atomic():
             if not dry_run:
+                after_line_id = _last_line_id()
                 plan.apply()
             _finish(run, report, dry_run, refused=getattr(plan, "refused", False))
             if not dry_run:
@@ -220,19 +222,29 @@ def _run(
                     rejected=report.rejected,
                     duplicates=report.duplicates,
                 )
-        if kind == "orders" and not dry_run and report.imported:
-            # The import stands whatever a listener does; a failing one is logged.
-            for receiver, result in orders_imported.send_robust(
-                sender=ImportRun, organization=organization, import_run=run
-            ):
-                if isinstance(result, Exception):
-                    log.error("after-import step %r failed", receiver, exc_info=result)
     except BaseException:
         report.delete_files()  # no run names them
         raise
     finally:
         plan.cleanup()
+    if kind == "orders" and not dry_run:
+        # The import stands whatever a listener does (points, referral rewards); a failing
+        # one is logged, and the nightly sweeps catch up.
+        for receiver, result in orders_imported.send_robust(
+            sender=ImportRun,
+            organization=organization,
+            actor=actor,
+            after_line_id=after_line_id,
+            import_run=run,
+        ):
+            if isinstance(result, Exception):
+                log.error("after-import step %r failed", receiver, exc_info=result)
     return report
+
+
+def _last_line_id() -> int:
+    last = OrderLine.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
 
 
 def _finish(run: ImportRun, report: ImportReport, dry_run: bool, *, refused: bool = False) -> None:

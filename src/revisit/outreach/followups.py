@@ -58,6 +58,8 @@ REASON_LABELS = {
     "campaign": gettext_lazy("Invited again: a campaign for her starts"),
     # Course cards (revisit.outreach.course_calls): sessions unused or about to expire.
     "course_card": gettext_lazy("Course card: sessions left unused or about to expire"),
+    # Seed 003, day 5: the formal member card is at the store (revisit.wallet.membership).
+    "membership_card": gettext_lazy("Formal member card ready: call her to collect it"),
 }
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from revisit.core.admin import OrganizationScopedAdmin
 from revisit.wallet.course_card_models import CourseCardProduct, CourseCardSettings
 from revisit.wallet.models import Account, CardRedemption, Entry, TopUpBonusRule
+from revisit.wallet.points_models import MembershipCard, MembershipChange, PointsSettings
 
 
 class ReadOnlyAdmin(OrganizationScopedAdmin):
@@ -55,3 +56,22 @@ class CourseCardProductAdmin(OrganizationScopedAdmin):
 @admin.register(CourseCardSettings)
 class CourseCardSettingsAdmin(OrganizationScopedAdmin):
     list_display = ["organization", "expiry_days", "unused_days"]
+
+
+# Points and membership (revisit.wallet.points, .membership).
+@admin.register(PointsSettings)
+class PointsSettingsAdmin(OrganizationScopedAdmin):
+    list_display = ["organization", "enabled", "membership_threshold"]
+
+
+@admin.register(MembershipCard)
+class MembershipCardAdmin(ReadOnlyAdmin):
+    list_display = ["card_number", "customer", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(MembershipChange)
+class MembershipChangeAdmin(ReadOnlyAdmin):
+    list_display = ["card", "from_status", "to_status", "changed_at"]
+    raw_id_fields = ["card"]

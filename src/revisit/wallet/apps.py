@@ -6,3 +6,8 @@ class WalletConfig(AppConfig):
     name = "revisit.wallet"
     label = "wallet"
     verbose_name = _("Wallet")
+
+    def ready(self):
+        from revisit.wallet import receivers
+
+        receivers.connect()

@@ -251,3 +251,11 @@ class CardRedemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card} → {self.redeemer_id}"
+
+
+# Points rules and membership live in their own module; imported here for Django.
+from revisit.wallet.points_models import (  # noqa: E402, F401
+    MembershipCard,
+    MembershipChange,
+    PointsSettings,
+)

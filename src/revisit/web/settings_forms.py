@@ -108,6 +108,13 @@ class GradingForm(forms.ModelForm):
         decimal_places=3,
         help_text=gettext_lazy("e.g. 0.2: the top fifth of customers by spend."),
     )
+    b_next_share = forms.DecimalField(
+        label=_model_label("b_next_share"),
+        min_value=Decimal("0"),
+        max_value=Decimal("0.999"),
+        decimal_places=3,
+        help_text=gettext_lazy("e.g. 0.3: the next 30 % of customers by spend; the rest are C."),
+    )
 
     class Meta:
         model = GradingSettings
@@ -120,6 +127,7 @@ class GradingForm(forms.ModelForm):
             "a_above_points",
             "b_min_points",
             "a_top_share",
+            "b_next_share",
             "downgrade_after_days",
         ]
 
@@ -151,6 +159,9 @@ class GradingForm(forms.ModelForm):
                 data["thresholds"] = f"quantile:{q.normalize()}"
         elif method:
             data["thresholds"] = method
+        a_share, b_share = data.get("a_top_share"), data.get("b_next_share")
+        if None not in (a_share, b_share) and a_share + b_share > 1:
+            self.add_error("b_next_share", _("Shares of A and B together must not exceed 1."))
         svip, a, b = (data.get(k) for k in ("svip_min_spend", "a_min_spend", "b_min_spend"))
         if None not in (svip, a, b) and not svip > a > b:
             raise forms.ValidationError(

@@ -12,8 +12,10 @@ from revisit.web.views import (
     imports,
     inventories,
     liability,
+    membership,
     message_settings,
     messaging,
+    points_settings,
     practitioner,
     privacy,
     psychology,
@@ -44,6 +46,12 @@ urlpatterns = [
     path("customers/<int:pk>/tags/", cards.customer_tags, name="customer_tags"),
     path("customers/<int:pk>/contacts/", cards.customer_contact, name="customer_contact"),
     path("customers/<int:pk>/phone/", customers.reveal_phone, name="reveal_phone"),
+    path(
+        "customers/<int:pk>/membership/handover/", membership.handover, name="membership_handover"
+    ),
+    path(
+        "customers/<int:pk>/membership/cashback/", membership.cashback, name="membership_cashback"
+    ),
     path("customers/<int:pk>/personal-data/", privacy.personal_data, name="personal_data"),
     path("customers/<int:pk>/erase/", privacy.erase, name="erase_customer"),
     path("customers/<int:pk>/consents/", privacy.consent, name="customer_consent"),
@@ -159,6 +167,7 @@ urlpatterns = [
     path("settings/referrals/", referrals.referral_program, name="settings_referrals"),
     path("settings/quotas/", settings.quotas, name="settings_quotas"),
     path("settings/cadences/", settings.cadences, name="settings_cadences"),
+    path("settings/points/", points_settings.points, name="settings_points"),
     path("settings/cadences/new/", settings.cadence_new, name="cadence_new"),
     path("settings/cadences/<int:pk>/", settings.cadence_edit, name="cadence_edit"),
     path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),

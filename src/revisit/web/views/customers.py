@@ -28,6 +28,7 @@ from revisit.outreach.followups import contact_reason_label
 from revisit.referrals.models import Lead
 from revisit.referrals.services import REGISTER_ROLES
 from revisit.referrals.targets import referrer_type
+from revisit.wallet.membership import membership_summary
 from revisit.web import permissions as perm
 from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
@@ -220,6 +221,7 @@ def customer_detail(request, pk: int):
         "referrals": referrals,
         "referrer_type": referrer_type(customer, referrals),
         **course_card_block(staff, customer),
+        "membership": membership_summary(customer),
     }
     return render(request, "web/customers/detail.html", context)
 

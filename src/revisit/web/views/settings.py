@@ -46,6 +46,7 @@ SECTIONS = [
     ("settings_outreach", gettext_lazy("Outreach numbers")),
     ("settings_quotas", gettext_lazy("Quotas per person")),
     ("settings_cadences", gettext_lazy("Cadences")),
+    ("settings_points", gettext_lazy("Points and membership")),
     ("settings_psychology", gettext_lazy("Psychology types")),
     ("settings_wallet", gettext_lazy("Top-up bonus")),  # revisit.web.views.wallet
     ("settings_message_templates", gettext_lazy("Message templates")),

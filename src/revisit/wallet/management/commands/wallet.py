@@ -18,6 +18,11 @@ Course cards (疗程卡), always as a staff member (--staff):
                                              put unused / soon-expiring sessions on
                                              the day's call lists (seed 000, script 2)
 
+Points and membership (the organization's work, no --staff needed):
+  expire [--date D]                          expire the points lots due (idempotent)
+  points                                     post the points of order lines without any
+  membership CODE [--status S --reason R]    a member card, its history, a status change
+
 Each action is a pair of methods: `args_<action>(parser)` and `do_<action>(ctx, opts)`,
 listed in ACTIONS; add an action by adding its name and its two methods.
 """
@@ -56,8 +61,12 @@ from revisit.wallet.course_cards import (
     transfer_sessions,
 )
 from revisit.wallet.ledger import Reference, WalletError
+from revisit.wallet.membership import membership_summary, set_membership_status
 from revisit.wallet.models import Account, AccountKind, Entry
+from revisit.wallet.points import post_order_points
+from revisit.wallet.points_models import MembershipCard, MembershipStatus
 from revisit.wallet.reads import account_row, entry_row
+from revisit.wallet.redemption import expire_points
 from revisit.wallet.stored_value import refund, spend, top_up
 
 ACTIONS = [
@@ -70,6 +79,9 @@ ACTIONS = [
     "consume",
     "transfer",
     "course-calls",
+    "expire",
+    "points",
+    "membership",
 ]
 MAX_SHOWN_ENTRIES = 200
 
@@ -420,3 +432,47 @@ class Command(BaseCommand):
             f"久未使用 {result.unused}); 新建任务 {result.generated.created} "
             f"(course-card calls {result.scheduled}, tasks created {result.generated.created})"
         )
+
+    # --- points and membership ---
+
+    def args_expire(self, p):
+        p.add_argument("--date", type=iso_date, help="default: today")
+
+    def do_expire(self, ctx, opts):
+        """expire the points lots due on a date (running it twice takes nothing twice)"""
+        expired = expire_points(ctx.org, on=opts.get("date"))
+        self.stdout.write(f"积分过期: {expired} 个账户 (points expired on {expired} accounts)")
+
+    def args_points(self, p):
+        pass
+
+    def do_points(self, ctx, opts):
+        """post the points of order lines that have none yet"""
+        posted = post_order_points(ctx.org)
+        self.stdout.write(f"订单积分: {posted} 笔 (order points posted: {posted} entries)")
+
+    def args_membership(self, p):
+        p.add_argument("code", help="customer code")
+        p.add_argument("--status", choices=[s.value for s in MembershipStatus])
+        p.add_argument("--reason", default="")
+
+    def do_membership(self, ctx, opts):
+        """show a customer's member card, or change its status"""
+        customer = ctx.customers().filter(code=opts["code"]).first()
+        card = MembershipCard.objects.filter(customer=customer).first() if customer else None
+        if card is None:
+            raise CommandError(f"找不到该客户的会员卡: {opts['code']!r} (no member card)")
+        if opts.get("status"):
+            card = set_membership_status(
+                card, opts["status"], actor=ctx.staff, reason=opts.get("reason") or ""
+            )
+        summary = membership_summary(customer)
+        self.stdout.write(
+            f"{card.card_number} {card.get_status_display()} "
+            f"积分 {summary['points']} 累计 {summary['accumulated']}"
+        )
+        for change in summary["history"]:
+            self.stdout.write(
+                f"  {change['at']:%Y-%m-%d %H:%M} {change['from_label']} → {change['to_label']} "
+                f"{change['reason']}"
+            )

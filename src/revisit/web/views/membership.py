@@ -1,0 +1,83 @@
+"""The membership block's actions on the customer page: hand the formal card over (at
+the store or by mail) and cash back the points (每满 N 分返 M 元)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from revisit.core.access import get_customer_or_404
+from revisit.customers.cards import CARD_ROLES
+from revisit.wallet.ledger import WalletError
+from revisit.wallet.membership import hand_over_card
+from revisit.wallet.points_models import CardHandover, MembershipCard
+from revisit.wallet.redemption import redeem_cashback
+from revisit.web import permissions as perm
+
+MEMBERSHIP_ROLES = set(CARD_ROLES)
+
+
+class HandoverForm(forms.Form):
+    how = forms.ChoiceField(
+        label=gettext_lazy("How"),
+        choices=[
+            (CardHandover.PICKED_UP, CardHandover.PICKED_UP.label),
+            (CardHandover.MAILED, CardHandover.MAILED.label),
+        ],
+    )
+    address = forms.CharField(label=gettext_lazy("Mailing address"), max_length=300, required=False)
+
+
+def _back(customer) -> str:
+    return reverse("customer", args=[customer.pk]) + "#membership"
+
+
+def _customer(request, pk):
+    customer = get_customer_or_404(request.user, pk=pk)
+    if not perm.has_any(request.user, MEMBERSHIP_ROLES):
+        raise PermissionDenied
+    return customer
+
+
+@require_POST
+def handover(request, pk: int):
+    customer = _customer(request, pk)
+    card = MembershipCard.objects.filter(customer=customer).first()
+    form = HandoverForm(request.POST)
+    if card is None:
+        messages.error(request, _("This customer has no member card."))
+    elif not form.is_valid():
+        messages.error(request, _("Choose how the card was handed over."))
+    else:
+        try:
+            hand_over_card(
+                card,
+                how=form.cleaned_data["how"],
+                address=form.cleaned_data["address"],
+                actor=request.user,
+            )
+        except WalletError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The card is recorded as handed over."))
+    return redirect(_back(customer))
+
+
+@require_POST
+def cashback(request, pk: int):
+    customer = _customer(request, pk)
+    try:
+        points, credit = redeem_cashback(customer, actor=request.user)
+    except WalletError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("%(points)s points cashed back as ¥%(yuan)s of credit.")
+            % {"points": -points.amount, "yuan": credit.amount},
+        )
+    return redirect(_back(customer))
