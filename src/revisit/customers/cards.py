@@ -292,28 +292,37 @@ def register_customer(
         clean["home_store"] = stores[0]
     tag_names = _clean_tags(tags)
     with transaction.atomic():
-        # One registration at a time per organization: two desks typing the same number
-        # at once must not both create a card.
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        existing = find_duplicate(organization.pk, clean["mobile"])
-        if existing is not None:
-            raise DuplicateMobile(_("A card with this mobile number exists already."), existing)
-        customer = Customer.objects.create(
-            organization=organization,
-            code=_next_code(organization, today),
+        customer = _create_card(
+            organization,
+            actor=actor,
+            today=today,
+            via="card",
             owner=owner,
-            created_by=actor,
             first_visit=clean.pop("first_visit", None) or today,
             **clean,
         )
         if tag_names:
             customer.tags.set(_tags(organization, tag_names))
+    return customer
+
+
+def _create_card(organization: Organization, *, actor: Staff, today: date, via: str, **fields):
+    """Create the card (a new code, audited), unless its mobile is on a card already."""
+    with transaction.atomic():
+        # One registration at a time per organization: two desks typing the same number
+        # at once must not both create a card.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        existing = find_duplicate(organization.pk, fields["mobile"])
+        if existing is not None:
+            raise DuplicateMobile(_("A card with this mobile number exists already."), existing)
+        customer = Customer.objects.create(
+            organization=organization,
+            code=_next_code(organization, today),
+            created_by=actor,
+            **fields,
+        )
         record_event(
-            organization,
-            actor=actor,
-            action="customer.register",
-            target=customer,
-            via="card",
+            organization, actor=actor, action="customer.register", target=customer, via=via
         )
     return customer
 
@@ -340,26 +349,17 @@ def register_referred_card(
     clean = _clean(
         actor, {"name": name, "mobile": mobile, "wechat_id": wechat_id}, customer=None, today=today
     )
-    owner = actor if actor.has_role(Role.CONSULTANT) else referrer.owner
-    with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        existing = find_duplicate(organization.pk, clean["mobile"])
-        if existing is not None:
-            raise DuplicateMobile(_("A card with this mobile number exists already."), existing)
-        customer = Customer.objects.create(
-            organization=organization,
-            code=_next_code(organization, today),
-            owner=owner,
-            created_by=actor,
-            home_store=home_store,
-            channel=Channel.REFERRAL,
-            referrer=referrer,
-            **clean,
-        )
-        record_event(
-            organization, actor=actor, action="customer.register", target=customer, via="referral"
-        )
-    return customer
+    return _create_card(
+        organization,
+        actor=actor,
+        today=today,
+        via="referral",
+        owner=actor if actor.has_role(Role.CONSULTANT) else referrer.owner,
+        home_store=home_store,
+        channel=Channel.REFERRAL,
+        referrer=referrer,
+        **clean,
+    )
 
 
 def update_customer(customer: Customer, *, actor: Staff, values: dict, now=None) -> dict:

@@ -434,9 +434,9 @@ def propose_due_rewards(organization: Organization, *, now=None) -> int:
     return sum(len(propose_rewards(lead, now=now)) for lead in due.select_related("organization"))
 
 
-def approve_reward(reward: Reward, *, actor: Staff, now=None) -> Reward:
-    """A store manager (or the admin) approves: a rebate is posted to the customer's
-    credit balance (美丽金), a gift is to be handed over. Approving twice posts once."""
+def _decide_reward(reward: Reward, *, actor: Staff, status: str, now, post_rebate: bool, **audit):
+    """Lock a proposed reward, set its decision (posting an approved rebate to the
+    customer's credit), and audit it. Only the store's manager or the admin decides."""
     if actor.organization_id != reward.organization_id or not may_approve(
         actor, reward.lead.store_id
     ):
@@ -446,7 +446,7 @@ def approve_reward(reward: Reward, *, actor: Staff, now=None) -> Reward:
         reward = Reward.objects.select_for_update().select_related("lead").get(pk=reward.pk)
         if reward.status != RewardStatus.PROPOSED:
             raise ReferralError(_("This reward has been decided already."))
-        if reward.kind == RewardKind.REBATE:
+        if post_rebate and reward.kind == RewardKind.REBATE:
             account = open_account(reward.customer, AccountKind.CREDIT, actor=actor, now=now)
             reward.entry = post(
                 account,
@@ -458,44 +458,44 @@ def approve_reward(reward: Reward, *, actor: Staff, now=None) -> Reward:
                 idempotency_key=f"referral-reward:{reward.pk}",
                 now=now,
             )
-        reward.status = RewardStatus.APPROVED
+        reward.status = status
         reward.decided_by = actor
         reward.decided_at = now
         reward.save()
+        action = "referral.approve" if status == RewardStatus.APPROVED else "referral.reject"
         record_event(
             reward.organization,
             actor=actor,
-            action="referral.approve",
+            action=action,
             target=reward.customer,
             reward=reward.pk,
-            amount=str(reward.amount),
+            **audit,
         )
     return reward
+
+
+def approve_reward(reward: Reward, *, actor: Staff, now=None) -> Reward:
+    """A store manager (or the admin) approves: a rebate is posted to the customer's
+    credit balance (美丽金), a gift is to be handed over. Approving twice posts once."""
+    return _decide_reward(
+        reward,
+        actor=actor,
+        status=RewardStatus.APPROVED,
+        now=now,
+        post_rebate=True,
+        amount=str(reward.amount),
+    )
 
 
 def reject_reward(reward: Reward, *, actor: Staff, reason: str, now=None) -> Reward:
     """A store manager (or the admin) turns a proposed reward down, with a reason."""
-    if actor.organization_id != reward.organization_id or not may_approve(
-        actor, reward.lead.store_id
-    ):
-        raise PermissionDenied
     if not reason.strip():
         raise ReferralError(_("Give the reason for the rejection."), "reason")
-    now = now or timezone.now()
-    with transaction.atomic():
-        reward = Reward.objects.select_for_update().get(pk=reward.pk)
-        if reward.status != RewardStatus.PROPOSED:
-            raise ReferralError(_("This reward has been decided already."))
-        reward.status = RewardStatus.REJECTED
-        reward.decided_by = actor
-        reward.decided_at = now
-        reward.save()
-        record_event(
-            reward.organization,
-            actor=actor,
-            action="referral.reject",
-            target=reward.customer,
-            reward=reward.pk,
-            reason=reason.strip()[:200],
-        )
-    return reward
+    return _decide_reward(
+        reward,
+        actor=actor,
+        status=RewardStatus.REJECTED,
+        now=now,
+        post_rebate=False,
+        reason=reason.strip()[:200],
+    )
