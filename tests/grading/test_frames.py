@@ -74,16 +74,21 @@ def test_upgrade_proposals_take_the_same_statements_for_3_or_30_customers():
     assert _statements_of_a_next_inventory(3) == _statements_of_a_next_inventory(30)
 
 
-@pytest.mark.django_db
-def test_setting_first_tiers_adds_no_index_entry_on_postgresql():
+def test_setting_first_tiers_adds_no_index_entry_on_postgresql(transactional_db):
     if connection.vendor != "postgresql":
         pytest.skip("HOT updates are PostgreSQL's")
-    org, people = _shop(20)
-    run_inventory(org, as_of=AS_OF)
+    # A HOT update needs room on the row's own page. Earlier tests of this worker leave
+    # dead rows that no vacuum has cleared yet; clear them, so that the test measures the
+    # product (the fillfactor and no indexed column changed), not the worker's history.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
-            "WHERE relname = 'customers_customer'"
-        )
-        updated, hot = cursor.fetchone()
+        cursor.execute("VACUUM customers_customer")
+    with transaction.atomic():
+        org, people = _shop(20)
+        run_inventory(org, as_of=AS_OF)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'customers_customer'"
+            )
+            updated, hot = cursor.fetchone()
     assert updated >= 20 and hot == updated
