@@ -14,13 +14,13 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from revisit.api.schemas import MAX_ID, Message
 from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
-from revisit.core.models import Role, Store
 from revisit.customers.models import Channel
 from revisit.customers.phones import mask_phone
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.services import (
     REGISTER_ROLES,
     ReferralError,
+    lead_stores,
     record_arrival,
     register_lead,
 )
@@ -120,11 +120,7 @@ def create_lead(request, body: LeadIn):
         raise PermissionDenied
     store = referrer.home_store
     if body.store_id is not None:
-        stores = Store.objects.filter(organization_id=request.auth.organization_id)
-        if not has_any(request.auth, {Role.ADMIN}):
-            own = {a.store_id for a in request.auth.role_assignments.all() if a.store_id}
-            stores = stores.filter(pk__in=own | {referrer.home_store_id})
-        store = stores.filter(pk=body.store_id).first()
+        store = lead_stores(request.auth, referrer).filter(pk=body.store_id).first()
     if store is None:
         return Status(400, {"detail": _("Choose one of your stores.")})
     if body.via_channel and body.via_channel not in Channel.values:

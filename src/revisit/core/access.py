@@ -27,7 +27,7 @@ from revisit.core.models import Job, Role, Staff, Store
 from revisit.customers.models import Customer
 from revisit.imports.models import ImportRun
 from revisit.outreach.models import CallTask
-from revisit.referrals.models import Lead
+from revisit.referrals.models import Lead, Reward
 from revisit.sales.models import Order, OrderLine
 from revisit.wallet.models import Account
 
@@ -119,6 +119,14 @@ def get_lead_or_404(staff: Staff, **lookup) -> Lead:
     try:
         return visible_leads(staff).get(**lookup)
     except (Lead.DoesNotExist, Lead.MultipleObjectsReturned):
+        raise Http404 from None
+
+
+def get_reward_or_404(staff: Staff, **lookup) -> Reward:
+    """One referral reward of a lead `staff` may see; missing and forbidden raise Http404."""
+    try:
+        return Reward.objects.filter(lead__in=visible_leads(staff)).get(**lookup)
+    except (Reward.DoesNotExist, Reward.MultipleObjectsReturned):
         raise Http404 from None
 
 

@@ -78,6 +78,16 @@ def may_approve(staff: Staff, store_id: int) -> bool:
     )
 
 
+def lead_stores(staff: Staff, referrer: Customer):
+    """The stores a lead registered by `staff` may belong to: any of the organization's
+    for its admin, else her own stores and the referrer's home store."""
+    stores = Store.objects.filter(organization_id=staff.organization_id)
+    if staff.has_role(Role.ADMIN):
+        return stores
+    own = {a.store_id for a in staff.role_assignments.all() if a.store_id}
+    return stores.filter(pk__in=own | {referrer.home_store_id})
+
+
 def register_lead(
     referrer: Customer,
     *,
@@ -99,6 +109,8 @@ def register_lead(
         raise PermissionDenied
     if store.organization_id != actor.organization_id:
         raise PermissionDenied
+    if not lead_stores(actor, referrer).filter(pk=store.pk).exists():
+        raise ReferralError(_("Choose one of your stores."), "store")
     now = now or timezone.now()
     values = {
         "name": name,

@@ -5,7 +5,6 @@ the program's settings."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,15 +13,16 @@ from revisit.appointments.access import desk_stores
 from revisit.core.access import (
     get_customer_or_404,
     get_lead_or_404,
+    get_reward_or_404,
     visible_customers,
     visible_leads,
 )
 from revisit.core.changes import save_changes
 from revisit.core.clock import local_date
-from revisit.core.models import Role, Store
+from revisit.core.models import Role
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
-from revisit.referrals.models import Intention, Reward
+from revisit.referrals.models import Intention
 from revisit.referrals.reports import channel_figures
 from revisit.referrals.services import (
     APPROVE_ROLES,
@@ -31,6 +31,7 @@ from revisit.referrals.services import (
     ReferralError,
     approve_reward,
     correct_attribution,
+    lead_stores,
     may_approve,
     record_arrival,
     referral_settings,
@@ -55,14 +56,6 @@ STATUS_FILTERS = {
     "waiting": Q(arrived_at__isnull=True),
     "arrived": Q(arrived_at__isnull=False),
 }
-
-
-def _lead_stores(staff):
-    """The stores a lead registered by `staff` may belong to."""
-    if perm.has_any(staff, {Role.ADMIN}):
-        return Store.objects.filter(organization_id=staff.organization_id)
-    ids = {a.store_id for a in staff.role_assignments.all() if a.store_id}
-    return Store.objects.filter(organization_id=staff.organization_id, pk__in=ids)
 
 
 @perm.require_roles(perm.REFERRAL_ROLES)
@@ -109,7 +102,7 @@ def referral_new(request, pk: int):
     referrer = get_customer_or_404(request.user, pk=pk)
     if not perm.has_any(request.user, set(REGISTER_ROLES)):
         raise PermissionDenied
-    stores = _lead_stores(request.user)
+    stores = lead_stores(request.user, referrer)
     form = LeadForm(
         request.POST or None,
         stores=stores,
@@ -219,16 +212,9 @@ def referral_correct(request, pk: int):
     return redirect("referral", pk=lead.pk)
 
 
-def _reward_or_404(request, pk: int) -> Reward:
-    reward = Reward.objects.filter(lead__in=visible_leads(request.user), pk=pk).first()
-    if reward is None:
-        raise Http404
-    return reward
-
-
 @require_POST
 def reward_approve(request, pk: int):
-    reward = _reward_or_404(request, pk)
+    reward = get_reward_or_404(request.user, pk=pk)
     try:
         approve_reward(reward, actor=request.user)
     except ReferralError as exc:
@@ -240,7 +226,7 @@ def reward_approve(request, pk: int):
 
 @require_POST
 def reward_reject(request, pk: int):
-    reward = _reward_or_404(request, pk)
+    reward = get_reward_or_404(request.user, pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the reason for the rejection."))
