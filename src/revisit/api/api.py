@@ -32,6 +32,7 @@ from revisit.api.schemas import (
     OrderOut,
     PhoneOut,
 )
+from revisit.api.validation import install as install_validation_messages
 from revisit.core.access import (
     aggregate_scope,
     get_customer_or_404,
@@ -109,6 +110,9 @@ def _require(request, roles):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return api.create_response(request, {"detail": _("Not allowed.")}, status=403)
+
+
+install_validation_messages(api)
 
 
 @api.exception_handler(Http404)
