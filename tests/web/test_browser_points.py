@@ -58,6 +58,13 @@ def test_the_admin_changes_a_points_rule_and_sees_it_applied(browser, live_serve
     page.click("#handover-form button")
     page.wait_for_selector(".messages .success")
     assert "已到店领取" in page.locator("#membership").inner_text()
+    page.select_option("#membership-status-form select[name=status]", "suspended")
+    page.fill("#membership-status-form input[name=reason]", "客户出国，暂停")
+    page.click("#membership-status-form button")
+    page.wait_for_selector(".messages .success")
+    assert page.locator("#membership-status").inner_text() == "已挂失/暂停"
+    page.locator("#membership-history summary").click()
+    assert "客户出国，暂停" in page.locator("#membership-history").inner_text()
 
     reader = log_in(browser, live_server, manager.username)
     reader.goto(f"{live_server.url}/settings/points/")

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from revisit.api.models import ApiToken
-from revisit.core.models import Role
+from revisit.core.models import AuditEvent, Role
 from revisit.wallet.models import Account, AccountKind
 from revisit.wallet.points import points_settings, post_order_points
 from revisit.wallet.points_models import MembershipCard
@@ -83,3 +83,46 @@ def test_a_practitioner_may_not_cash_back(client, shop):
     response = client.post(f"/customers/{member.pk}/membership/cashback/")
     assert response.status_code in {403, 404}
     assert Account.objects.get(customer=member, kind=AccountKind.POINTS).balance == 1500
+
+
+def test_the_manager_suspends_and_reinstates_the_card_with_a_reason(client, shop):
+    member = shop["member"]
+    url = f"/customers/{member.pk}/membership/status/"
+    client.force_login(shop["manager"])
+    page = client.get(f"/customers/{member.pk}/", headers={"accept-language": "zh-hans"})
+    assert 'id="membership-status-form"' in page.content.decode()
+    for data in (
+        {"status": "suspended"},  # no reason
+        {"status": "suspended", "reason": "x" * 201},
+        {"status": "vanished", "reason": "试探"},
+        {"status": "formal", "reason": "已是正式会员"},  # not a move from formal
+    ):
+        response = client.post(url, data, follow=True, headers={"accept-language": "zh-hans"})
+        assert response.status_code == 200
+        assert MembershipCard.objects.get(customer=member).status == "formal", data
+        assert 'class="error"' in response.content.decode() or "error" in str(
+            [m.tags for m in response.context["messages"]]
+        )
+    client.post(url, {"status": "suspended", "reason": "客户要求暂停"})
+    card = MembershipCard.objects.get(customer=member)
+    assert card.status == "suspended"
+    assert card.changes.order_by("-pk").first().reason == "客户要求暂停"
+    assert AuditEvent.objects.filter(action="membership.status", target_id=str(member.pk)).exists()
+    client.post(url, {"status": "formal", "reason": "恢复"})
+    assert MembershipCard.objects.get(customer=member).status == "formal"
+
+
+def test_a_consultant_sees_no_status_control_and_is_refused(client, shop):
+    member = shop["member"]
+    consultant = make_staff(shop["org"], Role.CONSULTANT, store=member.home_store)
+    member.owner = consultant
+    member.save()
+    client.force_login(consultant)
+    page = client.get(f"/customers/{member.pk}/")
+    assert page.status_code == 200
+    assert 'id="membership-status-form"' not in page.content.decode()
+    response = client.post(
+        f"/customers/{member.pk}/membership/status/", {"status": "cancelled", "reason": "x"}
+    )
+    assert response.status_code == 403
+    assert MembershipCard.objects.get(customer=member).status == "formal"

@@ -46,6 +46,7 @@ CARD_ACTIONS = {
     "contacts": {"outcome": "invalid_1", "channel": "call"},
     "membership/handover": {"how": "picked_up"},
     "membership/cashback": {},
+    "membership/status": {"status": "suspended", "reason": "试探"},
 }
 
 

@@ -344,6 +344,12 @@ def membership_summary(customer: Customer) -> dict | None:
         "to_formal": max(0, settings.membership_threshold - accumulated)
         if not card or card.status == MembershipStatus.TEMPORARY
         else 0,
+        "moves": [
+            (status, MembershipStatus(status).label)
+            for status in sorted(ALLOWED_MOVES.get(card.status, ()))
+        ]
+        if card
+        else [],
         "cashback_points": cash_points,
         "cashback_yuan": cash_yuan,
         "history": [

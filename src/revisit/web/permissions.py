@@ -22,6 +22,7 @@ PERSONAL_DATA_ROLES = {Role.ADMIN}  # export one customer's data, erase it
 STAFF_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
 STAFF_EDIT_ROLES = {Role.ADMIN}
 REVISIT_TEAM_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
+MEMBERSHIP_STATUS_ROLES = {Role.ADMIN, Role.STORE_MANAGER}  # suspend, cancel, reinstate a card
 # Who registers referred people and follows them (every customer-facing role) or reads
 # the channel's figures.
 REFERRAL_ROLES = {

@@ -52,6 +52,11 @@ urlpatterns = [
     path(
         "customers/<int:pk>/membership/cashback/", membership.cashback, name="membership_cashback"
     ),
+    path(
+        "customers/<int:pk>/membership/status/",
+        membership.change_status,
+        name="membership_status",
+    ),
     path("customers/<int:pk>/personal-data/", privacy.personal_data, name="personal_data"),
     path("customers/<int:pk>/erase/", privacy.erase, name="erase_customer"),
     path("customers/<int:pk>/consents/", privacy.consent, name="customer_consent"),

@@ -222,6 +222,7 @@ def customer_detail(request, pk: int):
         "referrer_type": referrer_type(customer, referrals),
         **course_card_block(staff, customer),
         "membership": membership_summary(customer),
+        "may_change_membership": perm.has_any(staff, perm.MEMBERSHIP_STATUS_ROLES),
     }
     return render(request, "web/customers/detail.html", context)
 

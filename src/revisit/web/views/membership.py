@@ -1,5 +1,6 @@
 """The membership block's actions on the customer page: hand the formal card over (at
-the store or by mail) and cash back the points (每满 N 分返 M 元)."""
+the store or by mail), cash back the points (每满 N 分返 M 元), and suspend, cancel or
+reinstate the card."""
 
 from django import forms
 from django.contrib import messages
@@ -13,8 +14,8 @@ from django.views.decorators.http import require_POST
 from revisit.core.access import get_customer_or_404
 from revisit.customers.cards import CARD_ROLES
 from revisit.wallet.ledger import WalletError
-from revisit.wallet.membership import hand_over_card
-from revisit.wallet.points_models import CardHandover, MembershipCard
+from revisit.wallet.membership import hand_over_card, set_membership_status
+from revisit.wallet.points_models import CardHandover, MembershipCard, MembershipStatus
 from revisit.wallet.redemption import redeem_cashback
 from revisit.web import permissions as perm
 
@@ -30,6 +31,14 @@ class HandoverForm(forms.Form):
         ],
     )
     address = forms.CharField(label=gettext_lazy("Mailing address"), max_length=300, required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("New status"),
+        choices=[(s.value, s.label) for s in MembershipStatus],
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
 
 def _back(customer) -> str:
@@ -64,6 +73,35 @@ def handover(request, pk: int):
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("The card is recorded as handed over."))
+    return redirect(_back(customer))
+
+
+@require_POST
+def change_status(request, pk: int):
+    """Suspend, cancel or reinstate the customer's member card (store manager, admin)."""
+    customer = get_customer_or_404(request.user, pk=pk)
+    if not perm.has_any(request.user, perm.MEMBERSHIP_STATUS_ROLES):
+        raise PermissionDenied
+    card = MembershipCard.objects.filter(customer=customer).first()
+    form = StatusForm(request.POST)
+    if card is None:
+        messages.error(request, _("This customer has no member card."))
+    elif not form.is_valid():
+        messages.error(
+            request, _("Choose the new status and give a reason (at most 200 characters).")
+        )
+    else:
+        try:
+            set_membership_status(
+                card,
+                form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except WalletError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The member card's status is changed."))
     return redirect(_back(customer))
 
 
