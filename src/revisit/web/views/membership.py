@@ -52,28 +52,35 @@ def _customer(request, pk):
     return customer
 
 
-@require_POST
-def handover(request, pk: int):
-    customer = _customer(request, pk)
+def _card_action(request, customer, form, invalid: str, act, done: str):
+    """Run one action on the customer's member card and say how it went."""
     card = MembershipCard.objects.filter(customer=customer).first()
-    form = HandoverForm(request.POST)
     if card is None:
         messages.error(request, _("This customer has no member card."))
     elif not form.is_valid():
-        messages.error(request, _("Choose how the card was handed over."))
+        messages.error(request, invalid)
     else:
         try:
-            hand_over_card(
-                card,
-                how=form.cleaned_data["how"],
-                address=form.cleaned_data["address"],
-                actor=request.user,
-            )
+            act(card, form.cleaned_data)
         except WalletError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(request, _("The card is recorded as handed over."))
+            messages.success(request, done)
     return redirect(_back(customer))
+
+
+@require_POST
+def handover(request, pk: int):
+    return _card_action(
+        request,
+        _customer(request, pk),
+        HandoverForm(request.POST),
+        _("Choose how the card was handed over."),
+        lambda card, data: hand_over_card(
+            card, how=data["how"], address=data["address"], actor=request.user
+        ),
+        _("The card is recorded as handed over."),
+    )
 
 
 @require_POST
@@ -82,27 +89,16 @@ def change_status(request, pk: int):
     customer = get_customer_or_404(request.user, pk=pk)
     if not perm.has_any(request.user, perm.MEMBERSHIP_STATUS_ROLES):
         raise PermissionDenied
-    card = MembershipCard.objects.filter(customer=customer).first()
-    form = StatusForm(request.POST)
-    if card is None:
-        messages.error(request, _("This customer has no member card."))
-    elif not form.is_valid():
-        messages.error(
-            request, _("Choose the new status and give a reason (at most 200 characters).")
-        )
-    else:
-        try:
-            set_membership_status(
-                card,
-                form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-            )
-        except WalletError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("The member card's status is changed."))
-    return redirect(_back(customer))
+    return _card_action(
+        request,
+        customer,
+        StatusForm(request.POST),
+        _("Choose the new status and give a reason (at most 200 characters)."),
+        lambda card, data: set_membership_status(
+            card, data["status"], reason=data["reason"], actor=request.user
+        ),
+        _("The member card's status is changed."),
+    )
 
 
 @require_POST
