@@ -164,6 +164,18 @@ def _key(request, header: str | None, body: _Write) -> str:
     return f"api:{request.auth.pk}:{key}"
 
 
+def _posted(done, account_id: int, **extra):
+    """201 with the movement and the new balance; 200 when the key replayed an earlier one."""
+    out = {
+        "account_id": account_id,
+        "entry": done.entry,
+        "balance": done.balance,
+        "replayed": done.replayed,
+        **extra,
+    }
+    return Status(200 if done.replayed else 201, out)
+
+
 def _refused(exc: WalletError):
     return Status(400, {"detail": str(exc.message)})
 
@@ -226,14 +238,7 @@ def create_top_up(
         )
     except WalletError as exc:
         return _refused(exc)
-    out = {
-        "account_id": done.account.pk,
-        "entry": done.entry,
-        "bonus": done.bonus,
-        "balance": done.balance,
-        "replayed": done.replayed,
-    }
-    return Status(200 if done.replayed else 201, out)
+    return _posted(done, done.account.pk, bonus=done.bonus)
 
 
 @router.post(
@@ -256,13 +261,7 @@ def create_spend(
         )
     except WalletError as exc:
         return _refused(exc)
-    out = {
-        "account_id": account.pk,
-        "entry": done.entry,
-        "balance": done.balance,
-        "replayed": done.replayed,
-    }
-    return Status(200 if done.replayed else 201, out)
+    return _posted(done, account.pk)
 
 
 @router.post(
@@ -285,14 +284,7 @@ def create_refund(
         )
     except WalletError as exc:
         return _refused(exc)
-    out = {
-        "account_id": done.account.pk,
-        "entry": done.entry,
-        "bonus_taken_back": done.bonus_taken_back,
-        "balance": done.balance,
-        "replayed": done.replayed,
-    }
-    return Status(200 if done.replayed else 201, out)
+    return _posted(done, done.account.pk, bonus_taken_back=done.bonus_taken_back)
 
 
 __all__ = ["router"]
