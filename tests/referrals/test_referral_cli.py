@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from revisit.core.models import AuditEvent, Role
+from revisit.referrals.leads import register_lead
 from revisit.referrals.models import Lead
-from revisit.referrals.services import register_lead
 from revisit.referrals.tasks import propose_rewards_tick
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 

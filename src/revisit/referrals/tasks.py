@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from revisit.core.models import Organization
-from revisit.referrals.services import propose_due_rewards
+from revisit.referrals.rewards import propose_due_rewards
 
 log = logging.getLogger(__name__)
 

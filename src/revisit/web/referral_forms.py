@@ -1,4 +1,4 @@
-"""Forms of the referral channel: they parse what people type; revisit.referrals.services
+"""Forms of the referral channel: they parse what people type; the referral services
 checks the rules."""
 
 from decimal import Decimal
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.customers.models import Channel
 from revisit.referrals.models import Attribution, Intention, ReferralSettings
-from revisit.referrals.services import TEXT_LIMITS
+from revisit.referrals.policy import TEXT_LIMITS
 from revisit.web.forms import DATE
 
 PHONE_INPUT_LIMIT = 40

@@ -27,15 +27,13 @@ from revisit.core.management.dates import iso_date
 from revisit.core.models import Store
 from revisit.core.spreadsheets import write_table
 from revisit.customers.phones import display_phone, mask_phone
+from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
+from revisit.referrals.leads import register_lead
+from revisit.referrals.policy import ReferralError
 from revisit.referrals.reports import channel_figures
-from revisit.referrals.services import (
-    ReferralError,
-    propose_due_rewards,
-    record_arrival,
-    register_lead,
-)
+from revisit.referrals.rewards import propose_due_rewards
 
 
 class Command(BaseCommand):
