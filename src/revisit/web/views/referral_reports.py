@@ -1,0 +1,219 @@
+"""The referral channel's KPI and statistics pages: per staff member and role against
+their targets; by product, by the referrer's tier, the channel's share of revenue, the
+time from treatment to referral and the daily deviation. Every table downloads as xlsx."""
+
+import re
+from datetime import date
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from revisit.core.access import visible_leads
+from revisit.core.clock import local_date
+from revisit.core.models import Role
+from revisit.referrals.kpis import month_of, role_kpis, staff_kpis
+from revisit.referrals.statistics import (
+    by_product,
+    by_referrer_tier,
+    channel_share,
+    daily_deviation,
+    previous_months,
+    referral_timing,
+)
+from revisit.web import permissions as perm
+from revisit.web.exports import xlsx_response
+from revisit.web.params import FIRST_DAY, LAST_DAY, BadParameter, answers_bad_parameters
+
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_month(raw: str | None, *, default: date) -> date:
+    """The first day of a month written YYYY-MM; missing or empty is `default`'s."""
+    raw = (raw or "").strip()
+    if not raw:
+        return default.replace(day=1)
+    match = MONTH.match(raw) if len(raw) <= 7 else None
+    if match and 1 <= int(match[2]) <= 12:
+        first = date(int(match[1]), int(match[2]), 1)
+        if FIRST_DAY <= first <= LAST_DAY:
+            return first
+    raise BadParameter(_("“%(value)s” is not a month (write it as YYYY-MM).") % {"value": raw[:40]})
+
+
+def _choice(raw: str | None, allowed, default: str) -> str:
+    value = (raw or "").strip() or default
+    if value not in allowed:
+        raise BadParameter(_("Choose one of the listed values."))
+    return value
+
+
+def _role_label(role: str) -> str:
+    return str(dict(Role.choices).get(role, _("No role with a target")))
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+KPI_HEADER = [
+    _lazy("Staff member"),
+    _lazy("Role"),
+    _lazy("Old customers"),
+    _lazy("Satisfied customers"),
+    _lazy("Customers served this month"),
+    _lazy("Registrations"),
+    _lazy("Registrations target"),
+    _lazy("Arrivals"),
+    _lazy("Arrivals target"),
+    _lazy("Deals"),
+    _lazy("Deals target"),
+    _lazy("Revenue"),
+    _lazy("Revenue target"),
+]
+
+
+def _kpi_row(kpi, name: str) -> list:
+    t = kpi.targets
+    return [
+        name,
+        _role_label(kpi.role),
+        kpi.old_total,
+        kpi.satisfied,
+        kpi.served,
+        kpi.registrations,
+        t.get("registrations", ""),
+        kpi.arrivals,
+        t.get("arrivals", ""),
+        kpi.deals,
+        t.get("deals", ""),
+        kpi.revenue,
+        t.get("revenue", ""),
+    ]
+
+
+@perm.require_roles(perm.REFERRAL_ROLES)
+@answers_bad_parameters
+def referral_kpis(request):
+    """Each staff member's and each role's referral figures of a month against targets."""
+    staff = request.user
+    today = local_date(staff.organization)
+    first = parse_month(request.GET.get("month"), default=today)
+    table = _choice(request.GET.get("table"), {"staff", "roles"}, "staff")
+    month = month_of(staff.organization, first)
+    rows = staff_kpis(staff, month=month)
+    roles = role_kpis(rows)
+    for kpi in (*rows, *roles):
+        kpi.role_label = _role_label(kpi.role)
+    if request.GET.get("export") == "xlsx":
+        data = (
+            (_kpi_row(k, str(k.staff)) for k in rows)
+            if table == "staff"
+            else (_kpi_row(k, "") for k in roles)
+        )
+        return xlsx_response(
+            request,
+            name=f"referral-kpis-{table}-{first:%Y-%m}",
+            header=KPI_HEADER,
+            rows=data,
+        )
+    return render(
+        request,
+        "web/referrals/kpis.html",
+        {
+            "month": first,
+            "months": previous_months(today),
+            "rows": rows,
+            "roles": roles,
+            "may_edit_targets": perm.has_any(staff, perm.SETTINGS_VIEW_ROLES),
+        },
+    )
+
+
+STAT_TABLES = {"products", "tiers", "timing", "daily"}
+
+
+def _stat_table(name: str, staff, month):
+    """(header, rows) of one statistics table for the download."""
+    leads = visible_leads(staff)
+    if name in ("products", "tiers"):
+        rows = by_product(leads, month) if name == "products" else by_referrer_tier(leads, month)
+        header = [
+            _("Product") if name == "products" else _("Referrer tier"),
+            _("Registered"),
+            _("Arrived"),
+            _("Deals"),
+            _("Revenue"),
+            _("Share of arrivals"),
+            _("Share of revenue"),
+        ]
+        return header, (
+            [
+                r.label,
+                r.registered,
+                r.arrived,
+                r.deals,
+                r.revenue,
+                _pct(r.arrived_share),
+                _pct(r.revenue_share),
+            ]
+            for r in rows
+        )
+    if name == "timing":
+        return [_("Time since the referrer's last treatment"), _("Referrals"), _("Share")], (
+            [str(b["label"]), b["count"], _pct(b["share"])] for b in referral_timing(leads, month)
+        )
+    header = [_("Day")]
+    for metric in (_("Registrations"), _("Arrivals"), _("Deals"), _("Revenue")):
+        header += [
+            f"{metric} {_('target')}",
+            f"{metric} {_('actual')}",
+            f"{metric} {_('deviation')}",
+            f"{metric} {_('deviation to date')}",
+        ]
+    rows = []
+    for row in daily_deviation(staff, month):
+        line = [row["day"]]
+        for metric in ("registrations", "arrivals", "deals", "revenue"):
+            cell = row[metric]
+            line += [cell["target"], cell["actual"], cell["deviation"], cell["to_date"]]
+        rows.append(line)
+    return header, rows
+
+
+@perm.require_roles(perm.REFERRAL_ROLES)
+@answers_bad_parameters
+def referral_statistics(request):
+    """The channel's statistics of a month (see revisit.referrals.statistics)."""
+    staff = request.user
+    today = local_date(staff.organization)
+    first = parse_month(request.GET.get("month"), default=today)
+    month = month_of(staff.organization, first)
+    if request.GET.get("export") == "xlsx":
+        table = _choice(request.GET.get("table"), STAT_TABLES, "products")
+        header, rows = _stat_table(table, staff, month)
+        return xlsx_response(
+            request, name=f"referral-{table}-{first:%Y-%m}", header=header, rows=rows
+        )
+    if request.GET.get("table"):
+        _choice(request.GET.get("table"), STAT_TABLES, "products")
+    leads = visible_leads(staff)
+    return render(
+        request,
+        "web/referrals/statistics.html",
+        {
+            "month": first,
+            "months": previous_months(today),
+            "products": by_product(leads, month),
+            "tiers": by_referrer_tier(leads, month),
+            "share": channel_share(staff, month),
+            "timing": referral_timing(leads, month),
+            "daily": [
+                {
+                    "day": row["day"],
+                    "cells": [row[m] for m in ("registrations", "arrivals", "deals", "revenue")],
+                }
+                for row in daily_deviation(staff, month)
+            ],
+        },
+    )
