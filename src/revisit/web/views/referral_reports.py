@@ -34,10 +34,8 @@ def parse_month(raw: str | None, *, default: date) -> date:
     if not raw:
         return default.replace(day=1)
     match = MONTH.match(raw) if len(raw) <= 7 else None
-    if match and 1 <= int(match[2]) <= 12:
-        first = date(int(match[1]), int(match[2]), 1)
-        if FIRST_DAY <= first <= LAST_DAY:
-            return first
+    if match and FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year and 1 <= int(match[2]) <= 12:
+        return date(int(match[1]), int(match[2]), 1)
     raise BadParameter(_("“%(value)s” is not a month (write it as YYYY-MM).") % {"value": raw[:40]})
 
 
