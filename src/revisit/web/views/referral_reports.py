@@ -7,11 +7,9 @@ from datetime import date
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from revisit.core.access import visible_leads
 from revisit.core.clock import local_date
-from revisit.core.models import Role
 from revisit.referrals.kpis import month_of, role_kpis, staff_kpis
 from revisit.referrals.statistics import (
     by_product,
@@ -20,6 +18,13 @@ from revisit.referrals.statistics import (
     daily_deviation,
     previous_months,
     referral_timing,
+)
+from revisit.referrals.tables import (
+    KPI_HEADER,
+    STAT_TABLES,
+    kpi_row,
+    role_label,
+    statistics_table,
 )
 from revisit.web import permissions as perm
 from revisit.web.exports import xlsx_response
@@ -46,50 +51,6 @@ def _choice(raw: str | None, allowed, default: str) -> str:
     return value
 
 
-def _role_label(role: str) -> str:
-    return str(dict(Role.choices).get(role, _("No role with a target")))
-
-
-def _pct(value) -> str:
-    return "" if value is None else f"{value:.1%}"
-
-
-KPI_HEADER = [
-    _lazy("Staff member"),
-    _lazy("Role"),
-    _lazy("Old customers"),
-    _lazy("Satisfied customers"),
-    _lazy("Customers served this month"),
-    _lazy("Registrations"),
-    _lazy("Registrations target"),
-    _lazy("Arrivals"),
-    _lazy("Arrivals target"),
-    _lazy("Deals"),
-    _lazy("Deals target"),
-    _lazy("Revenue"),
-    _lazy("Revenue target"),
-]
-
-
-def _kpi_row(kpi, name: str) -> list:
-    t = kpi.targets
-    return [
-        name,
-        _role_label(kpi.role),
-        kpi.old_total,
-        kpi.satisfied,
-        kpi.served,
-        kpi.registrations,
-        t.get("registrations", ""),
-        kpi.arrivals,
-        t.get("arrivals", ""),
-        kpi.deals,
-        t.get("deals", ""),
-        kpi.revenue,
-        t.get("revenue", ""),
-    ]
-
-
 @perm.require_roles(perm.REFERRAL_ROLES)
 @answers_bad_parameters
 def referral_kpis(request):
@@ -102,12 +63,12 @@ def referral_kpis(request):
     rows = staff_kpis(staff, month=month)
     roles = role_kpis(rows)
     for kpi in (*rows, *roles):
-        kpi.role_label = _role_label(kpi.role)
+        kpi.role_label = role_label(kpi.role)
     if request.GET.get("export") == "xlsx":
         data = (
-            (_kpi_row(k, str(k.staff)) for k in rows)
+            (kpi_row(k, str(k.staff)) for k in rows)
             if table == "staff"
-            else (_kpi_row(k, "") for k in roles)
+            else (kpi_row(k, "") for k in roles)
         )
         return xlsx_response(
             request,
@@ -128,57 +89,6 @@ def referral_kpis(request):
     )
 
 
-STAT_TABLES = {"products", "tiers", "timing", "daily"}
-
-
-def _stat_table(name: str, staff, month):
-    """(header, rows) of one statistics table for the download."""
-    leads = visible_leads(staff)
-    if name in ("products", "tiers"):
-        rows = by_product(leads, month) if name == "products" else by_referrer_tier(leads, month)
-        header = [
-            _("Product") if name == "products" else _("Referrer tier"),
-            _("Registered"),
-            _("Arrived"),
-            _("Deals"),
-            _("Revenue"),
-            _("Share of arrivals"),
-            _("Share of revenue"),
-        ]
-        return header, (
-            [
-                r.label,
-                r.registered,
-                r.arrived,
-                r.deals,
-                r.revenue,
-                _pct(r.arrived_share),
-                _pct(r.revenue_share),
-            ]
-            for r in rows
-        )
-    if name == "timing":
-        return [_("Time since the referrer's last treatment"), _("Referrals"), _("Share")], (
-            [str(b["label"]), b["count"], _pct(b["share"])] for b in referral_timing(leads, month)
-        )
-    header = [_("Day")]
-    for metric in (_("Registrations"), _("Arrivals"), _("Deals"), _("Revenue")):
-        header += [
-            f"{metric} {_('target')}",
-            f"{metric} {_('actual')}",
-            f"{metric} {_('deviation')}",
-            f"{metric} {_('deviation to date')}",
-        ]
-    rows = []
-    for row in daily_deviation(staff, month):
-        line = [row["day"]]
-        for metric in ("registrations", "arrivals", "deals", "revenue"):
-            cell = row[metric]
-            line += [cell["target"], cell["actual"], cell["deviation"], cell["to_date"]]
-        rows.append(line)
-    return header, rows
-
-
 @perm.require_roles(perm.REFERRAL_ROLES)
 @answers_bad_parameters
 def referral_statistics(request):
@@ -189,7 +99,7 @@ def referral_statistics(request):
     month = month_of(staff.organization, first)
     if request.GET.get("export") == "xlsx":
         table = _choice(request.GET.get("table"), STAT_TABLES, "products")
-        header, rows = _stat_table(table, staff, month)
+        header, rows = statistics_table(table, staff, month)
         return xlsx_response(
             request, name=f"referral-{table}-{first:%Y-%m}", header=header, rows=rows
         )
