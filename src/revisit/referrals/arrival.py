@@ -32,12 +32,15 @@ def record_arrival(
     *,
     actor: Staff,
     facts: ArrivalFacts,
+    registered_elsewhere: str = "",
     now=None,
 ) -> Lead:
     """She arrived: decide the attribution once (see `revisit.referrals.attribution`).
     A card this registration made takes the attribution as its channel and today as its
     first visit; a card another channel made keeps its channel. Without a card yet (a
-    lead registered without a number), her card is made now."""
+    lead registered without a number), her card is made now. `registered_elsewhere`: the
+    channel that registered her before, as the desk (or an imported history) says, when
+    her card does not show it."""
     if actor.organization_id != lead.organization_id or not actor.has_role(*ARRIVAL_ROLES):
         raise PermissionDenied
     now = now or timezone.now()
@@ -56,6 +59,8 @@ def record_arrival(
         ):
             raise ReferralError(_("This customer has already arrived as a referral."))
         prior_channel, prior_arrived = _prior_card(lead, customer)
+        if not prior_channel and registered_elsewhere in Channel.values:
+            prior_channel = registered_elsewhere
         decision = decide(
             facts,
             registered_on=local_date(organization, lead.registered_at),

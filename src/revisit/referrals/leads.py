@@ -43,10 +43,12 @@ def register_lead(
     expected_arrival: date | None = None,
     intention: int = Intention.LEVEL_3,
     via_channel: str = "",
+    follow_up: bool = True,
     now=None,
 ) -> Lead:
     """Register a person `referrer` recommended (建档). Needs her name and a mobile number
-    or WeChat ID unless she is a level-3 lead (only the referrer's word so far)."""
+    or WeChat ID unless she is a level-3 lead (only the referrer's word so far).
+    `follow_up=False`: no call is scheduled (an imported lead who has arrived already)."""
     if referrer.organization_id != actor.organization_id or not may_register(actor):
         raise PermissionDenied
     if store.organization_id != actor.organization_id:
@@ -107,7 +109,7 @@ def register_lead(
             made_card=made_card,
             **clean,
         )
-        if made_card:
+        if made_card and follow_up:
             _schedule_follow_ups(card, intention, today)
         record_event(
             referrer.organization,
