@@ -269,7 +269,7 @@ def plan_referrals(
         if intention is None:
             problems.append(("intention", _("Write 一级, 二级 or 三级.")))
             intention = Intention.LEVEL_3
-        if intention != Intention.LEVEL_3 and not (mobile or values["wechat_id"]):
+        if intention != Intention.LEVEL_3 and not (_text(row, "mobile") or values["wechat_id"]):
             problems.append(
                 ("mobile", _("A level 1 or 2 lead needs a mobile number or WeChat ID."))
             )
