@@ -191,3 +191,17 @@ def test_the_daily_deviation_spreads_the_month_and_accumulates(month_of_march):
     assert tenth["arrivals"]["actual"] == 1 and tenth["deals"]["actual"] == 1
     assert tenth["revenue"]["actual"] == Decimal("2000")
     assert days[date(2026, 3, 31)]["registrations"]["to_date"] == Decimal("1.0")
+
+
+def test_the_daily_deviation_of_one_staff_member(month_of_march):
+    month = month_of(month_of_march["org"], date(2026, 3, 1))
+    admin = month_of_march["admin"]
+    mine = {
+        row["day"]: row
+        for row in daily_deviation(admin, month, person=month_of_march["consultant"])
+    }
+    assert mine[date(2026, 3, 9)]["registrations"]["actual"] == 2
+    assert mine[date(2026, 3, 31)]["registrations"]["to_date"] == Decimal("1.0")
+    doctor = daily_deviation(admin, month, person=month_of_march["doctor"])
+    assert all(row["registrations"]["actual"] == 0 for row in doctor)
+    assert all(row["registrations"]["target"] == 0 for row in doctor)

@@ -149,5 +149,11 @@ def test_golden_window_settings_kpis_and_statistics(browser, live_server, demo_l
     assert f"month={previous}" in admin.url
     assert "周小姐" not in admin.content()
     assert len(admin.locator("#daily-deviation tbody tr").all()) >= 28
+    # One staff member's daily deviation.
+    admin.select_option("#deviation-staff select[name=staff]", str(consultant.pk))
+    admin.click("#deviation-staff button[type=submit]")
+    admin.wait_for_load_state("networkidle")
+    assert f"staff={consultant.pk}" in admin.url and f"month={previous}" in admin.url
+    assert str(consultant) in admin.inner_text("h2:has-text('日偏差')")
     shot(admin, "referral-statistics")
     assert Lead.objects.filter(organization=org, name="周小姐").count() == 1

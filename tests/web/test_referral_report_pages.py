@@ -128,3 +128,26 @@ def test_the_admin_sets_a_roles_target_and_the_kpis_follow(client, demo):
     rows = client.get("/referrals/kpis/").context["rows"]
     desk = next(k for k in rows if k.staff == demo["desk1"])
     assert desk.targets["registrations"] == round(desk.served * 50 / 100, 1)
+
+
+@pytest.mark.parametrize("username", ["admin", "manager1", "consultant1"])
+def test_the_daily_deviation_of_one_staff_member_is_scoped(client, demo, username):
+    staff = demo[username]
+    client.force_login(staff)
+    own = client.get("/referrals/statistics/", {"staff": staff.pk})
+    assert own.status_code == 200 and own.context["person"] == staff
+    outside = (
+        Staff.objects.filter(organization=demo["org"])
+        .exclude(pk__in=visible_staff(staff).values("pk"))
+        .exclude(pk=staff.pk)
+        .first()
+    )
+    strangers = [make_staff(make_org(), "admin"), *([outside] if outside else [])]
+    for stranger in strangers:
+        assert client.get("/referrals/statistics/", {"staff": stranger.pk}).status_code == 404
+        response = client.get(
+            "/referrals/statistics/", {"staff": stranger.pk, "table": "daily", "export": "xlsx"}
+        )
+        assert response.status_code == 404
+    for bad in ("abc", "9" * 40, "-1"):
+        assert client.get("/referrals/statistics/", {"staff": bad}).status_code == 400

@@ -206,14 +206,17 @@ def referral_timing(leads: QuerySet[Lead], month: Month) -> list[dict]:
     return out
 
 
-def daily_deviation(viewer: Staff, month: Month) -> list[dict]:
+def daily_deviation(viewer: Staff, month: Month, *, person: Staff | None = None) -> list[dict]:
     """Per day of the month: the day's share of the month's targets (the sum of the staff
-    targets `viewer` reads, spread evenly), what happened, the difference, and the same
-    accumulated from the first of the month."""
+    targets `viewer` reads, or `person`'s alone, spread evenly), what happened, the
+    difference, and the same accumulated from the first of the month."""
     kpis = staff_kpis(viewer, month=month)
+    leads = visible_leads(viewer)
+    if person is not None:
+        kpis = [k for k in kpis if k.staff == person]
+        leads = leads.filter(registered_by=person)
     metrics = ("registrations", "arrivals", "deals", "revenue")
     monthly = {m: sum((k.targets.get(m, Decimal(0)) for k in kpis), Decimal(0)) for m in metrics}
-    leads = visible_leads(viewer)
     actual: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for lead in (
         leads.filter(registered_at__gte=month.start, registered_at__lt=month.end)

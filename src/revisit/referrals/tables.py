@@ -62,7 +62,7 @@ def kpi_row(kpi, name: str) -> list:
 STAT_TABLES = {"products", "tiers", "timing", "daily"}
 
 
-def statistics_table(name: str, staff, month):
+def statistics_table(name: str, staff, month, person=None):
     """(header, rows) of one statistics table for the download."""
     leads = visible_leads(staff)
     if name in ("products", "tiers"):
@@ -102,7 +102,7 @@ def statistics_table(name: str, staff, month):
             f"{metric} {_('deviation to date')}",
         ]
     rows = []
-    for row in daily_deviation(staff, month):
+    for row in daily_deviation(staff, month, person=person):
         line = [row["day"].isoformat()]
         for metric in ("registrations", "arrivals", "deals", "revenue"):
             cell = row[metric]

@@ -5,12 +5,13 @@ time from treatment to referral and the daily deviation. Every table downloads a
 import re
 from datetime import date
 
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from revisit.core.access import visible_leads
 from revisit.core.clock import local_date
-from revisit.referrals.kpis import month_of, role_kpis, staff_kpis
+from revisit.referrals.kpis import kpi_staff, month_of, role_kpis, staff_kpis
 from revisit.referrals.statistics import (
     by_product,
     by_referrer_tier,
@@ -28,7 +29,13 @@ from revisit.referrals.tables import (
 )
 from revisit.web import permissions as perm
 from revisit.web.exports import xlsx_response
-from revisit.web.params import FIRST_DAY, LAST_DAY, BadParameter, answers_bad_parameters
+from revisit.web.params import (
+    FIRST_DAY,
+    LAST_DAY,
+    BadParameter,
+    answers_bad_parameters,
+    id_param,
+)
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -97,9 +104,17 @@ def referral_statistics(request):
     today = local_date(staff.organization)
     first = parse_month(request.GET.get("month"), default=today)
     month = month_of(staff.organization, first)
+    people = list(kpi_staff(staff))
+    person = None
+    chosen = id_param(request.GET.get("staff"), required=False)
+    if chosen is not None:
+        # Someone outside the reader's staff is missing, whether she exists or not.
+        person = next((p for p in people if p.pk == chosen), None)
+        if person is None:
+            raise Http404
     if request.GET.get("export") == "xlsx":
         table = _choice(request.GET.get("table"), STAT_TABLES, "products")
-        header, rows = statistics_table(table, staff, month)
+        header, rows = statistics_table(table, staff, month, person=person)
         return xlsx_response(
             request, name=f"referral-{table}-{first:%Y-%m}", header=header, rows=rows
         )
@@ -121,7 +136,9 @@ def referral_statistics(request):
                     "day": row["day"],
                     "cells": [row[m] for m in ("registrations", "arrivals", "deals", "revenue")],
                 }
-                for row in daily_deviation(staff, month)
+                for row in daily_deviation(staff, month, person=person)
             ],
+            "people": people,
+            "person": person,
         },
     )
