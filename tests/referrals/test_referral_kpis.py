@@ -9,7 +9,8 @@ import pytest
 
 from revisit.core.access import visible_leads
 from revisit.core.models import Role
-from revisit.customers.models import Satisfaction, Tier
+from revisit.customers.models import Customer, Satisfaction, Tier
+from revisit.outreach.models import FollowUp
 from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.kpis import month_of, role_kpis, staff_kpis
@@ -205,3 +206,27 @@ def test_the_daily_deviation_of_one_staff_member(month_of_march):
     doctor = daily_deviation(admin, month, person=month_of_march["doctor"])
     assert all(row["registrations"]["actual"] == 0 for row in doctor)
     assert all(row["registrations"]["target"] == 0 for row in doctor)
+
+
+def test_a_caller_serves_the_customers_she_followed_up(month_of_march):
+    org = month_of_march["org"]
+    caller = make_staff(org, Role.CALLER, store=month_of_march["store"])
+    called = Customer.objects.filter(organization=org, owner=month_of_march["consultant"])[:4]
+    for customer in called:
+        for day in (3, 17):  # twice each: still one customer served
+            FollowUp.objects.create(
+                organization=org,
+                customer=customer,
+                actor=caller,
+                channel="call",
+                outcome="valid_1",
+                contacted_at=datetime(2026, 3, day, 3, 0, tzinfo=UTC),
+            )
+    month = month_of(org, date(2026, 3, 1))
+    rows = {k.staff.pk: k for k in staff_kpis(month_of_march["admin"], month=month)}
+    mine = rows[caller.pk]
+    assert (mine.role, mine.served, mine.served_revenue) == (Role.CALLER, 4, 0)
+    assert mine.targets["registrations"] == Decimal("0.2")  # 5 per 100 served
+    # The other store's manager does not see these customers: nothing served for her.
+    other = staff_kpis(month_of_march["other_manager"], month=month)
+    assert caller.pk not in {k.staff.pk for k in other}

@@ -3,10 +3,10 @@ from the customers each one served (the seed: 根据每日服务客户量与老�
 带新业绩目标).
 
 For each staff member: her old customers (老客总量: the customers she owns who first came
-before the month), the satisfied
-ones among them, the customers she served in the month (as the order's consultant or the
-line's practitioner) and what they spent, the referred people she registered in the month,
-those of hers who arrived in the month, the deals among them and their revenue. Targets:
+before the month), the satisfied ones among them, the customers she served in the month
+(as the order's consultant, the line's practitioner, or by a follow-up) and what they
+spent, the referred people she registered in the month, those of hers who arrived in the
+month, the deals among them and their revenue. Targets:
 her role's rates per 100 served customers, and the revenue-share target of what her served
 customers spent."""
 
@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from revisit.core.access import visible_customers, visible_leads, visible_order_lines, visible_staff
 from revisit.core.clock import local_date, org_zone
 from revisit.core.models import Organization, Staff
 from revisit.core.money import round_money
 from revisit.customers.models import Satisfaction
+from revisit.outreach.models import FollowUp
 from revisit.referrals.models import KPI_METRICS, KPI_ROLES, Lead
 from revisit.referrals.policy import referral_settings
 from revisit.sales.models import OrderLine
@@ -114,8 +115,9 @@ def kpi_staff(viewer: Staff) -> QuerySet[Staff]:
 
 
 def _served(viewer: Staff, month: Month, ids: set[int]) -> dict[int, tuple[int, Decimal]]:
-    """Per staff id: the customers she served in the month and what they paid on the
-    lines she served (consultant of the order or practitioner of the line)."""
+    """Per staff id: the customers she served in the month (consultant of the order,
+    practitioner of the line, or who followed her up) and what they paid on the lines
+    she served."""
     customers: dict[int, set[int]] = defaultdict(set)
     revenue: dict[int, Decimal] = defaultdict(Decimal)
     lines = visible_order_lines(viewer).filter(
@@ -126,6 +128,20 @@ def _served(viewer: Staff, month: Month, ids: set[int]) -> dict[int, tuple[int, 
         for person in {consultant, practitioner} & ids:
             customers[person].add(customer)
             revenue[person] += amount
+    # The call center and the desk serve by contacting: a customer she followed up counts.
+    contacted = (
+        FollowUp.objects.filter(
+            organization_id=viewer.organization_id,
+            actor_id__in=ids,
+            contacted_at__gte=month.start,
+            contacted_at__lt=month.end,
+        )
+        .filter(Exists(visible_customers(viewer).filter(pk=OuterRef("customer_id"))))
+        .values_list("actor_id", "customer_id")
+        .distinct()
+    )
+    for person, customer in contacted.iterator(chunk_size=5000):
+        customers[person].add(customer)
     return {pk: (len(customers[pk]), revenue[pk]) for pk in customers}
 
 
