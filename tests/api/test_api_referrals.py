@@ -5,7 +5,7 @@ import pytest
 
 from revisit.core.models import Store
 from revisit.customers.models import Customer
-from revisit.referrals.services import register_lead
+from revisit.referrals.leads import register_lead
 from tests.api.test_api import bearer
 from tests.factories import make_customer, make_org, make_staff, make_store
 

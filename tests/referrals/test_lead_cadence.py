@@ -10,7 +10,7 @@ from revisit.core.models import Role
 from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.followups import record_followup
 from revisit.outreach.models import ScheduledContact
-from revisit.referrals.services import register_lead
+from revisit.referrals.leads import register_lead
 from tests.factories import make_customer, make_org, make_staff, make_store
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_level_one_calls_fall_on_days_7_and_20(clinic):
 
 
 def test_a_person_is_registered_once_first_registration_wins(clinic):
-    from revisit.referrals.services import ReferralError
+    from revisit.referrals.policy import ReferralError
 
     register(clinic, "13900000031", 1, date(2026, 3, 1))
     with pytest.raises(ReferralError):

@@ -2,14 +2,15 @@
 one row per lead, phones masked unless a role that may export them gives a reason."""
 
 import csv
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
 
 from revisit.core.models import AuditEvent, Role
+from revisit.referrals.leads import register_lead
 from revisit.referrals.models import Lead
-from revisit.referrals.services import register_lead
 from revisit.referrals.tasks import propose_rewards_tick
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 
@@ -105,3 +106,36 @@ def test_outside_the_scope_is_not_found_and_bad_input_is_a_message(clinic):
     for lead_id in (foreign.pk, 999999):
         with pytest.raises(CommandError, match="找不到"):
             run("attribute", "--staff", "mgr", *org, "--lead", str(lead_id))
+
+
+def test_the_report_gives_the_month_kpis_statistics_and_writes_a_table(clinic, tmp_path, capsys):
+    referrer = clinic["referrer"]
+    make_order(referrer, "3000", on=date(2026, 2, 1), store=clinic["store"])
+    register_lead(
+        referrer,
+        actor=clinic["manager"],
+        store=clinic["store"],
+        name="新朋友",
+        mobile="13900000002",
+        items="肉毒素",
+        intention=1,
+        now=datetime(2026, 3, 9, 3, 0, tzinfo=UTC),
+    )
+    run("report", "--staff", "mgr", "--month", "2026-03")
+    out = capsys.readouterr().out
+    assert "2026-03 带新建档 1" in out
+    assert "老带新业绩占比" in out and "目标 10.0%" in out
+    assert "店长：建档 1/0.0" in out
+    assert "产品 肉毒素：建档 1，来院 0" in out
+    assert "1-3个月 1" in out
+    target = tmp_path / "daily.xlsx"
+    run("report", "--staff", "mgr", "--month", "2026-03", "--table", "daily", "--out", str(target))
+    rows = list(load_workbook(target).active.values)
+    assert len(rows) == 32 and rows[0][0] == "日期"
+    assert AuditEvent.objects.filter(action="export", data__table="referral-daily").exists()
+    for bad in (["--month", "2026-13"], ["--month", "x" * 500], ["--table", "daily"]):
+        with pytest.raises(CommandError):
+            run("report", "--staff", "mgr", *bad)
+    # Another store's caller sees nothing of it.
+    run("report", "--staff", "callb", "--month", "2026-03")
+    assert "带新建档 0" in capsys.readouterr().out

@@ -10,18 +10,12 @@ from django.core.exceptions import PermissionDenied
 
 from revisit.core.models import AuditEvent, Role
 from revisit.customers.models import Customer
+from revisit.referrals.arrival import correct_attribution, record_arrival
 from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.leads import register_lead
 from revisit.referrals.models import Lead, RewardStatus
-from revisit.referrals.services import (
-    ReferralError,
-    approve_reward,
-    correct_attribution,
-    propose_due_rewards,
-    record_arrival,
-    referral_settings,
-    register_lead,
-    reject_reward,
-)
+from revisit.referrals.policy import ReferralError, referral_settings
+from revisit.referrals.rewards import approve_reward, propose_due_rewards, reject_reward
 from revisit.wallet.models import Account, AccountKind
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from revisit.core.access import visible_customers
 from revisit.customers.models import Customer
+from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.leads import register_lead
 from revisit.referrals.models import Lead, RewardStatus
-from revisit.referrals.services import propose_due_rewards, record_arrival, register_lead
+from revisit.referrals.rewards import propose_due_rewards
 from revisit.wallet.models import Account, AccountKind
 from tests.factories import make_customer, make_order, make_org, make_staff, make_store
 from tests.web.test_labels_crawl import crawl

@@ -16,14 +16,10 @@ from revisit.api.schemas import MAX_ID, Message
 from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
 from revisit.customers.models import Channel
 from revisit.customers.phones import mask_phone
+from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
-from revisit.referrals.services import (
-    REGISTER_ROLES,
-    ReferralError,
-    lead_stores,
-    record_arrival,
-    register_lead,
-)
+from revisit.referrals.leads import lead_stores, register_lead
+from revisit.referrals.policy import REGISTER_ROLES, ReferralError
 from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import REFERRAL_ROLES, has_any
 

@@ -16,7 +16,7 @@ from revisit.core.clock import org_zone
 from revisit.core.models import Organization, Role, RoleAssignment
 from revisit.customers.models import Channel, Customer
 from revisit.referrals.models import Attribution, Lead, Level, Reward, RewardKind, Rule
-from revisit.referrals.services import approve_reward, propose_rewards
+from revisit.referrals.rewards import approve_reward, propose_rewards
 from revisit.sales.models import OrderLine
 from revisit.wallet.ledger import post
 from revisit.wallet.models import Account, AccountKind, EntryKind

@@ -12,6 +12,7 @@ class ImportRun(models.Model):
         CUSTOMERS = "customers", _("Customers")
         ORDERS = "orders", _("Orders")
         BALANCES = "balances", _("Opening balances")
+        REFERRALS = "referrals", _("Referral registrations")
 
     class Status(models.TextChoices):
         DONE = "done", _("Done")

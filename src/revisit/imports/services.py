@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from revisit.core.audit import record_event
 from revisit.core.models import Organization, Staff, Store
 from revisit.imports.balance_rows import plan_balances
-from revisit.imports.columns import detect_columns, missing_required, parse_mapping
+from revisit.imports.columns import FIELDS, detect_columns, missing_required, parse_mapping
 from revisit.imports.customer_rows import plan_customers
 from revisit.imports.models import ImportRun
 from revisit.imports.order_rows import plan_orders
@@ -35,11 +35,26 @@ __all__ = [
     "ImportReport",
     "import_balances",
     "import_customers",
+    "import_file",
     "import_orders",
     "preview",
+    "register_kind",
 ]
 
 PLANNERS = {"customers": plan_customers, "orders": plan_orders, "balances": plan_balances}
+
+
+def register_kind(kind: str, *, fields, planner) -> None:
+    """Let an app above this one import its own kind of file (the referral channel's
+    history) through the same reading, checking, reporting and recording: `fields` are
+    its columns (FieldSpec), `planner(scope, frame, report, store=)` checks the rows and
+    returns a plan with stage(), apply() and cleanup(). The kind must be one of
+    ImportRun.Kind."""
+    if kind not in ImportRun.Kind.values:
+        raise ValueError(f"unknown import kind {kind!r}")
+    FIELDS[kind] = tuple(fields)
+    PLANNERS[kind] = planner
+
 
 # Told how an import is going: ("reading", 0) before the file is read, then
 # ("importing", rows) once it is read and the rows are checked and written.
@@ -274,6 +289,24 @@ def _finish(run: ImportRun, report: ImportReport, dry_run: bool, *, refused: boo
     run.finished_at = timezone.now()
     run.save()
     report.run_id = run.pk
+
+
+def import_file(kind: str, organization: Organization, source, **options) -> ImportReport:
+    """Import a file of any registered kind (see `register_kind`); the options are those
+    of `import_customers`."""
+    if kind not in PLANNERS:
+        raise ImportFileError(_("Unknown kind of file."))
+    return _run(
+        kind,
+        organization,
+        source,
+        actor=options.get("actor"),
+        store=options.get("store"),
+        mapping=options.get("mapping"),
+        dry_run=options.get("dry_run", False),
+        name=options.get("name"),
+        progress=options.get("progress"),
+    )
 
 
 def import_customers(

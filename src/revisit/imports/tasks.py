@@ -12,13 +12,10 @@ from revisit.core.jobs import record_progress, run_job, start_job
 from revisit.core.models import Job, Store
 from revisit.imports.services import (
     ImportFileError,
-    import_balances,
-    import_customers,
-    import_orders,
+    import_file,
 )
 
 IMPORT_JOB = "import"
-SERVICES = {"customers": import_customers, "orders": import_orders, "balances": import_balances}
 
 
 def import_in_background(
@@ -76,7 +73,8 @@ def _import_file(job: Job) -> dict:
             store = store.first()
             if store is None:  # deleted since the confirmation
                 raise ImportFileError(_("You may not import into this store."))
-        report = SERVICES[args["kind"]](
+        report = import_file(
+            args["kind"],
             job.organization,
             path,
             actor=job.started_by,

@@ -7,9 +7,35 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from revisit.core.models import Organization, Staff, Store
+from revisit.core.models import Organization, Role, Staff, Store
 from revisit.customers.models import Channel, Customer
 from revisit.sales.models import Order
+
+# The roles a referral KPI is kept for, and their monthly targets per 100 customers each
+# served in the month. The seed names the posts (现场客服, 管家客服, 会员中心, 呼叫中心, 医助,
+# 技师, 护理师) but gives no numbers: these are starting points every clinic edits.
+KPI_ROLES = [
+    Role.CONSULTANT,
+    Role.FRONT_DESK,
+    Role.CALLER,
+    Role.PRACTITIONER,
+    Role.STORE_MANAGER,
+]
+KPI_METRICS = ("registrations", "arrivals", "deals")
+DEFAULT_ROLE_TARGETS = {
+    Role.CONSULTANT: (10, 5, 4),
+    Role.FRONT_DESK: (5, 3, 2),
+    Role.CALLER: (5, 3, 2),
+    Role.PRACTITIONER: (5, 3, 2),
+    Role.STORE_MANAGER: (3, 2, 1),
+}
+
+
+def default_role_targets() -> dict:
+    return {
+        str(role): dict(zip(KPI_METRICS, map(str, values), strict=True))
+        for role, values in DEFAULT_ROLE_TARGETS.items()
+    }
 
 
 class ReferralSettings(models.Model):
@@ -46,6 +72,22 @@ class ReferralSettings(models.Model):
         _("gift value"), max_digits=12, decimal_places=2, default=Decimal("480")
     )
     gift_description = models.CharField(_("gift"), max_length=100, default="护肤礼品", blank=True)
+    revenue_share_target = models.DecimalField(
+        _("target share of revenue from referrals"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.10"),
+        help_text=_(
+            "Also each staff member's referral revenue target: this share of what the "
+            "customers she served spent in the month."
+        ),
+    )
+    role_targets = models.JSONField(
+        _("monthly targets per role"),
+        default=default_role_targets,
+        blank=True,
+        help_text=_("Per 100 customers served in the month: registrations, arrivals, deals."),
+    )
 
     class Meta:
         verbose_name = _("referral settings")
@@ -53,6 +95,19 @@ class ReferralSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization)
+
+    def role_target(self, role: str) -> dict[str, Decimal]:
+        """The monthly targets of `role` per 100 served customers (the defaults for a
+        role or metric the stored settings lack)."""
+        stored = (self.role_targets or {}).get(role) or {}
+        defaults = dict(zip(KPI_METRICS, DEFAULT_ROLE_TARGETS.get(role, (0, 0, 0)), strict=True))
+        out = {}
+        for metric in KPI_METRICS:
+            try:
+                out[metric] = Decimal(str(stored.get(metric, defaults[metric])))
+            except ArithmeticError:
+                out[metric] = Decimal(defaults[metric])
+        return out
 
 
 class Intention(models.IntegerChoices):

@@ -4,7 +4,7 @@ the rewards of both sides as soon as it is imported."""
 from django.dispatch import receiver
 
 from revisit.imports.signals import orders_imported
-from revisit.referrals.services import propose_due_rewards
+from revisit.referrals.rewards import propose_due_rewards
 
 
 @receiver(orders_imported, dispatch_uid="referrals.propose_on_import")

@@ -11,11 +11,16 @@ from revisit.sales.models import OrderLine
 from revisit.wallet.models import Entry, EntryKind
 
 
-def channel_figures(leads: QuerySet[Lead], *, since: date) -> dict:
-    """Figures of `leads` (already scoped) from `since` on: registered counts by the day
-    of registration, the rest by the day of arrival. A deal is an arrived person with a
-    paid order line from her arrival day on; revenue sums those lines."""
+def channel_figures(leads: QuerySet[Lead], *, since: date, until: date | None = None) -> dict:
+    """Figures of `leads` (already scoped) from `since` on (to `until` when given):
+    registered counts by the day of registration, the rest by the day of arrival. A deal
+    is an arrived person with a paid order line from her arrival day on; revenue sums
+    those lines."""
+    if until is not None:
+        leads = leads.filter(registered_at__date__lte=until)
     arrived = leads.filter(arrived_at__date__gte=since)
+    if until is not None:
+        arrived = arrived.filter(arrived_at__date__lte=until)
     paid = OrderLine.objects.filter(
         customer_id=OuterRef("customer_id"),
         amount__gt=0,

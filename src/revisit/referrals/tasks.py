@@ -6,7 +6,8 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from revisit.core.models import Organization
-from revisit.referrals.services import propose_due_rewards
+from revisit.referrals.reinvite import reinvite_leads_started
+from revisit.referrals.rewards import propose_due_rewards
 
 log = logging.getLogger(__name__)
 
@@ -20,3 +21,14 @@ def propose_rewards_tick():
             propose_due_rewards(organization)
         except Exception:
             log.exception("referral rewards failed for organization %s", organization.pk)
+
+
+@db_periodic_task(crontab(minute="20", hour="6"))
+def reinvite_leads_tick():
+    """Daily: referred friends who did not come last month are invited with the running
+    campaign for their item. Run twice, schedules once."""
+    for organization in Organization.objects.all():
+        try:
+            reinvite_leads_started(organization)
+        except Exception:
+            log.exception("referral re-invitations failed for organization %s", organization.pk)

@@ -280,6 +280,7 @@ class UploadForm(forms.Form):
             ("customers", _("Customers")),
             ("orders", _("Orders")),
             ("balances", _("Opening balances")),
+            ("referrals", _("Referral registrations")),
         ],
     )
     file = forms.FileField(label=_("File (.csv or .xlsx)"))

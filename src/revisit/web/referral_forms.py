@@ -1,14 +1,21 @@
-"""Forms of the referral channel: they parse what people type; revisit.referrals.services
-checks the rules."""
+"""Forms of the referral channel: they parse what people type; the referral services
+check the rules."""
 
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from revisit.core.models import Role
 from revisit.customers.models import Channel
-from revisit.referrals.models import Attribution, Intention, ReferralSettings
-from revisit.referrals.services import TEXT_LIMITS
+from revisit.referrals.models import (
+    KPI_METRICS,
+    KPI_ROLES,
+    Attribution,
+    Intention,
+    ReferralSettings,
+)
+from revisit.referrals.policy import TEXT_LIMITS
 from revisit.web.forms import DATE
 
 PHONE_INPUT_LIMIT = 40
@@ -77,10 +84,35 @@ class ReferralSettingsForm(forms.ModelForm):
             "gift_threshold",
             "gift_value",
             "gift_description",
+            "revenue_share_target",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, a target keeps its current value (forms of older pages lack them).
+        self.stored_share = self.instance.revenue_share_target
+        self.fields["revenue_share_target"].required = False
+        self.fields["revenue_share_target"].min_value = Decimal(0)
+        self.fields["revenue_share_target"].max_value = Decimal(1)
+        labels = dict(Role.choices)
+        metric_labels = {
+            "registrations": _("registrations"),
+            "arrivals": _("arrivals"),
+            "deals": _("deals"),
+        }
+        for role in KPI_ROLES:
+            current = self.instance.role_target(role)
+            for metric in KPI_METRICS:
+                self.fields[f"target_{role}_{metric}"] = forms.DecimalField(
+                    label=_("%(role)s: %(metric)s per 100 served customers a month")
+                    % {"role": labels[role], "metric": metric_labels[metric]},
+                    min_value=Decimal(0),
+                    max_value=Decimal(100),
+                    max_digits=6,
+                    decimal_places=2,
+                    initial=current[metric],
+                    required=False,
+                )
         self.fields["registration_cutoff_days"].max_value = 60
         self.fields["registration_cutoff_days"].widget.attrs["max"] = 60
         for name in ("referrer_rebate_rate", "referee_rebate_rate"):
@@ -90,7 +122,7 @@ class ReferralSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("referrer_rebate_rate", "referee_rebate_rate"):
+        for name in ("referrer_rebate_rate", "referee_rebate_rate", "revenue_share_target"):
             value = cleaned.get(name)
             if value is not None and not (0 <= value <= 1):
                 self.add_error(name, _("Enter a share between 0 and 1."))
@@ -101,4 +133,16 @@ class ReferralSettingsForm(forms.ModelForm):
         return cleaned
 
     def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        changes = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if changes["revenue_share_target"] is None:
+            changes["revenue_share_target"] = self.stored_share
+        targets = {}
+        for role in KPI_ROLES:
+            current = self.instance.role_target(role)
+            targets[str(role)] = {}
+            for metric in KPI_METRICS:
+                value = self.cleaned_data.get(f"target_{role}_{metric}")
+                value = current[metric] if value is None else value
+                targets[str(role)][metric] = f"{value.normalize():f}"
+        changes["role_targets"] = targets
+        return changes

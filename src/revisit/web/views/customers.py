@@ -26,7 +26,7 @@ from revisit.grading.models import Grade
 from revisit.grading.reads import current_inventory_id, explain_grade
 from revisit.outreach.followups import contact_reason_label
 from revisit.referrals.models import Lead
-from revisit.referrals.services import REGISTER_ROLES
+from revisit.referrals.policy import REGISTER_ROLES
 from revisit.referrals.targets import referrer_type
 from revisit.wallet.membership import membership_summary
 from revisit.web import permissions as perm

@@ -20,24 +20,21 @@ from revisit.core.access import (
 from revisit.core.changes import save_changes
 from revisit.core.clock import local_date
 from revisit.core.models import Role
+from revisit.referrals.arrival import correct_attribution, record_arrival
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
+from revisit.referrals.leads import lead_stores, register_lead
 from revisit.referrals.models import Intention
-from revisit.referrals.reports import channel_figures
-from revisit.referrals.services import (
+from revisit.referrals.policy import (
     APPROVE_ROLES,
     ARRIVAL_ROLES,
     REGISTER_ROLES,
     ReferralError,
-    approve_reward,
-    correct_attribution,
-    lead_stores,
     may_approve,
-    record_arrival,
     referral_settings,
-    register_lead,
-    reject_reward,
 )
+from revisit.referrals.reports import channel_figures
+from revisit.referrals.rewards import approve_reward, reject_reward
 from revisit.referrals.targets import WINDOWS, golden_window, with_referral_history
 from revisit.web import permissions as perm
 from revisit.web.exports import wants_xlsx, xlsx_response

@@ -1,13 +1,18 @@
-"""`revisit import customers|orders|balances FILE [--org] [--store] [--map] [--dry-run]`."""
+"""`revisit import customers|orders|balances|referrals FILE [--org] [--store] [--map]
+[--dry-run]` (the kinds other apps register: see revisit.imports.services.register_kind)."""
+
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 
 from revisit.core.models import Store
 from revisit.core.services import resolve_organization
 from revisit.imports.services import (
+    PLANNERS,
     ImportFileError,
     import_balances,
     import_customers,
+    import_file,
     import_orders,
 )
 
@@ -19,10 +24,13 @@ IMPORTERS = {
 
 
 class Command(BaseCommand):
-    help = "Import customers, order lines or opening balances from a .csv or .xlsx export."
+    help = (
+        "Import customers, order lines, opening balances or referral registrations from a "
+        ".csv or .xlsx export."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("kind", choices=sorted(PLANNERS))
         parser.add_argument("file")
         parser.add_argument("--org", help="organization code (default: the only one)")
         parser.add_argument(
@@ -46,7 +54,10 @@ class Command(BaseCommand):
             if store is None:
                 raise CommandError(f"门店 {opts['store']!r} 不存在 (no such store)")
         try:
-            report = IMPORTERS[opts["kind"]](
+            importer = IMPORTERS.get(opts["kind"])
+            if importer is None:
+                importer = partial(import_file, opts["kind"])
+            report = importer(
                 organization,
                 opts["file"],
                 store=store,

@@ -5,9 +5,13 @@
            [--intention 1|2|3] [--store CODE] [--via CHANNEL] [--expected YYYY-MM-DD]
   attribute --lead ID [--referrer-came] [--asked-consultant] [--group]
   rewards                       propose the rewards of first orders that came in
-  report                        this month's figures
+  report [--month YYYY-MM] [--table staff|roles|products|tiers|timing|daily --out FILE]
+                                a month's figures, share of revenue, KPIs per role and
+                                statistics; --table writes one table to a .csv/.xlsx
   export --out FILE.csv|.xlsx [--full-phones --reason TEXT]
 """
+
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -27,14 +31,26 @@ from revisit.core.management.dates import iso_date
 from revisit.core.models import Store
 from revisit.core.spreadsheets import write_table
 from revisit.customers.phones import display_phone, mask_phone
+from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.exports import HEADER, PHONE_COLUMN, lead_rows
+from revisit.referrals.kpis import month_of, role_kpis, staff_kpis
+from revisit.referrals.leads import register_lead
+from revisit.referrals.policy import ReferralError
 from revisit.referrals.reports import channel_figures
-from revisit.referrals.services import (
-    ReferralError,
-    propose_due_rewards,
-    record_arrival,
-    register_lead,
+from revisit.referrals.rewards import propose_due_rewards
+from revisit.referrals.statistics import (
+    by_product,
+    by_referrer_tier,
+    channel_share,
+    referral_timing,
+)
+from revisit.referrals.tables import (
+    KPI_TABLES,
+    STAT_TABLES,
+    percent,
+    report_table,
+    role_label,
 )
 
 
@@ -66,7 +82,10 @@ class Command(BaseCommand):
         p.add_argument("--asked-consultant", action="store_true")
         p.add_argument("--group", action="store_true")
         command("rewards")
-        command("report")
+        p = command("report")
+        p.add_argument("--month", help="YYYY-MM (default: this month)")
+        p.add_argument("--table", choices=sorted(KPI_TABLES | STAT_TABLES))
+        p.add_argument("--out", help="with --table: the .csv or .xlsx file to write")
         p = command("export")
         p.add_argument("--out", required=True)
         p.add_argument("--full-phones", action="store_true")
@@ -124,13 +143,63 @@ class Command(BaseCommand):
 
     def _report(self, staff, opts):
         today = local_date(staff.organization)
-        f = channel_figures(visible_leads(staff), since=today.replace(day=1))
+        first = today.replace(day=1)
+        if opts.get("month"):
+            try:
+                first = datetime.strptime(opts["month"], "%Y-%m").date()
+            except ValueError:
+                raise CommandError(
+                    f"月份格式应为 YYYY-MM: {opts['month'][:40]!r} (expected YYYY-MM)"
+                ) from None
+        month = month_of(staff.organization, first)
+        if opts.get("table"):
+            if not opts.get("out") or not opts["out"].lower().endswith((".csv", ".xlsx")):
+                raise CommandError("--out 须以 .csv 或 .xlsx 结尾 (expected .csv or .xlsx)")
+            header, rows = report_table(opts["table"], staff, month)
+            count = write_table(opts["out"], [str(h) for h in header], rows)
+            record_event(
+                staff.organization,
+                actor=staff,
+                action="export",
+                table=f"referral-{opts['table']}",
+                rows=count,
+            )
+            self.stdout.write(f"已导出 {count} 行到 {opts['out']}")
+            return
+        f = channel_figures(visible_leads(staff), since=first, until=month.last)
         usage = "—" if f["rebate_usage"] is None else f"{f['rebate_usage']:.0%}"
         self.stdout.write(
-            f"{today:%Y-%m} 带新建档 {f['registered']}，到院 {f['arrived']}，"
+            f"{first:%Y-%m} 带新建档 {f['registered']}，到院 {f['arrived']}，"
             f"计入老带新 {f['referral']}，成交 {f['deals']}，成交额 {f['revenue']}，"
             f"待批奖励 {f['pending_rewards']}，返利金使用率 {usage}"
         )
+        share = channel_share(staff, month)
+        self.stdout.write(
+            f"老带新业绩占比 {percent(share['share']) or '—'}（目标 {percent(share['target'])}，"
+            f"{'达标' if share['met'] else '未达标'}）：{share['revenue']} / {share['total']}"
+        )
+        for kpi in role_kpis(staff_kpis(staff, month=month)):
+            t = kpi.targets
+            self.stdout.write(
+                f"{role_label(kpi.role)}：建档 {kpi.registrations}/{t.get('registrations', '—')}，"
+                f"到院 {kpi.arrivals}/{t.get('arrivals', '—')}，成交 {kpi.deals}/"
+                f"{t.get('deals', '—')}，成交额 {kpi.revenue}/{t.get('revenue', '—')}"
+            )
+        leads = visible_leads(staff)
+        for row in by_product(leads, month):
+            self.stdout.write(
+                f"产品 {row.label}：建档 {row.registered}，来院 {row.arrived}，成交 {row.deals}，"
+                f"业绩 {row.revenue}，来院占比 {percent(row.arrived_share) or '—'}，"
+                f"业绩占比 {percent(row.revenue_share) or '—'}"
+            )
+        for row in by_referrer_tier(leads, month):
+            if row.arrived:
+                self.stdout.write(
+                    f"推荐人等级 {row.label}：带新 {row.arrived}，"
+                    f"业绩占比 {percent(row.revenue_share) or '—'}"
+                )
+        timing = "，".join(f"{b['label']} {b['count']}" for b in referral_timing(leads, month))
+        self.stdout.write(f"距推荐人上次治疗：{timing}")
 
     def _export(self, staff, opts):
         full = opts["full_phones"]

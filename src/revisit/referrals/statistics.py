@@ -1,0 +1,257 @@
+"""The referral channel's statistics for a month: by product, by the referrer's tier
+(the seed's star levels), the channel's share of revenue against its target, the time
+from the referrer's last treatment to the referral (to check the golden window on the
+clinic's own data), and the daily deviation from the month's targets."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
+
+from revisit.core.access import visible_leads, visible_order_lines
+from revisit.core.clock import local_date
+from revisit.core.models import Staff
+from revisit.core.money import round_money
+from revisit.customers.models import Tier
+from revisit.referrals.kpis import Month, arrivals_with_revenue, staff_kpis
+from revisit.referrals.models import Attribution, Lead
+from revisit.referrals.policy import referral_settings
+from revisit.sales.models import OrderLine
+
+NOT_GIVEN = _("Not given")
+NO_TIER = _("Not graded")
+ITEM_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+# Days from the referrer's last treatment to the referral, as the seed counts months.
+TIMING_BUCKETS = [
+    ("0", _("Within a month"), 0, 29),
+    ("1-3", _("Months 1-3"), 30, 92),
+    ("4-11", _("Months 4-11"), 93, 335),
+    ("12+", _("A year or more"), 336, None),
+]
+
+
+def share(part, whole) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)) if whole else None
+
+
+def _first_items(customer_ids: list[int]) -> dict[int, str]:
+    """Per customer: the item (its category, else its name) of the largest line of her
+    first order."""
+    out: dict[int, str] = {}
+    for i in range(0, len(customer_ids), 500):
+        rows = (
+            OrderLine.objects.filter(customer_id__in=customer_ids[i : i + 500])
+            .order_by("customer_id", "order_date", "order_id", "-amount", "pk")
+            .values_list("customer_id", "item__category", "item__name")
+        )
+        for customer, category, name in rows:
+            if customer not in out:
+                out[customer] = category or name or ""
+    return out
+
+
+def lead_product(lead: Lead, first_items: dict[int, str]) -> str:
+    """The product a lead counts for: her first order's item once she has one, else the
+    first item she needed."""
+    bought = first_items.get(lead.customer_id) if lead.customer_id else ""
+    if bought:
+        return bought
+    needed = [part for part in ITEM_SEPARATORS.split(lead.items or "") if part]
+    return needed[0] if needed else str(NOT_GIVEN)
+
+
+@dataclass
+class Row:
+    """One line of a statistics table."""
+
+    label: str
+    registered: int = 0
+    arrived: int = 0
+    deals: int = 0
+    revenue: Decimal = Decimal(0)
+    arrived_share: Decimal | None = None
+    revenue_share: Decimal | None = None
+
+
+def _finish(rows: dict[str, Row]) -> list[Row]:
+    arrived = sum(r.arrived for r in rows.values())
+    revenue = sum((r.revenue for r in rows.values()), Decimal(0))
+    for row in rows.values():
+        row.revenue = round_money(row.revenue)
+        row.arrived_share = share(row.arrived, arrived)
+        row.revenue_share = share(row.revenue, revenue)
+    return sorted(rows.values(), key=lambda r: (-r.revenue, -r.arrived, -r.registered, r.label))
+
+
+def by_product(leads: QuerySet[Lead], month: Month) -> list[Row]:
+    """Per product: registered (建档), arrived (来院), deals (成交), revenue (业绩) in the
+    month, and each product's share of the arrivals and of the revenue."""
+    registered = list(
+        leads.filter(registered_at__gte=month.start, registered_at__lt=month.end).only(
+            "customer_id", "items"
+        )
+    )
+    arrived = arrivals_with_revenue(leads, month)
+    customers = {lead.customer_id for lead in registered if lead.customer_id}
+    customers |= {lead.customer_id for lead, _paid in arrived if lead.customer_id}
+    items = _first_items(sorted(customers))
+    rows: dict[str, Row] = {}
+    for lead in registered:
+        label = lead_product(lead, items)
+        rows.setdefault(label, Row(label)).registered += 1
+    for lead, paid in arrived:
+        row = rows.setdefault(lead_product(lead, items), Row(lead_product(lead, items)))
+        row.arrived += 1
+        row.deals += paid > 0
+        row.revenue += paid
+    return _finish(rows)
+
+
+def by_referrer_tier(leads: QuerySet[Lead], month: Month) -> list[Row]:
+    """Per referrer tier (the seed's star levels): the people referred (arrived in the
+    month), deals, revenue and their shares."""
+    arrived = arrivals_with_revenue(leads.select_related("referrer"), month)
+    labels = dict(Tier.choices)
+    rows: dict[str, Row] = {str(labels[t]): Row(str(labels[t])) for t in Tier.values}
+    for lead, paid in arrived:
+        tier = lead.referrer.tier
+        label = str(labels.get(tier, NO_TIER)) if tier else str(NO_TIER)
+        row = rows.setdefault(label, Row(label))
+        row.arrived += 1
+        row.deals += paid > 0
+        row.revenue += paid
+    order = [str(labels[t]) for t in Tier.values] + [str(NO_TIER)]
+    finished = _finish(rows)
+    return sorted(finished, key=lambda r: order.index(r.label) if r.label in order else 99)
+
+
+def channel_share(viewer: Staff, month: Month) -> dict:
+    """The referral channel's revenue in the month (what the customers counted as
+    referrals paid from their arrival on) over all revenue of `viewer`'s scope, with the
+    target share."""
+    total = visible_order_lines(viewer).filter(
+        order_date__gte=month.first, order_date__lte=month.last, amount__gt=0
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    referred = visible_leads(viewer).filter(
+        attribution=Attribution.REFERRAL, customer__isnull=False, arrived_at__lt=month.end
+    )
+    since = {
+        lead.customer_id: max(local_date(lead.organization, lead.arrived_at), month.first)
+        for lead in referred.select_related("organization").iterator(chunk_size=2000)
+    }
+    revenue = Decimal(0)
+    ids = sorted(since)
+    for i in range(0, len(ids), 500):
+        rows = OrderLine.objects.filter(
+            customer_id__in=ids[i : i + 500],
+            amount__gt=0,
+            order_date__gte=month.first,
+            order_date__lte=month.last,
+        ).values_list("customer_id", "order_date", "amount")
+        revenue += sum((a for c, d, a in rows if d >= since[c]), Decimal(0))
+    target = referral_settings(viewer.organization).revenue_share_target
+    actual = share(revenue, total)
+    return {
+        "revenue": round_money(revenue),
+        "total": round_money(total),
+        "share": actual,
+        "target": target,
+        "met": actual is not None and actual >= target,
+    }
+
+
+def referral_timing(leads: QuerySet[Lead], month: Month) -> list[dict]:
+    """How long after her last treatment (paid order line before the registration day)
+    each referrer made the referrals registered in the month, in the seed's buckets, with
+    the referrals of referrers without an earlier treatment apart."""
+    last = (
+        OrderLine.objects.filter(customer_id=OuterRef("referrer_id"), amount__gt=0)
+        .filter(order_date__lt=OuterRef("registered_at__date"))
+        .values("customer_id")
+        .annotate(last=Max("order_date"))
+        .values("last")
+    )
+    rows = (
+        leads.filter(registered_at__gte=month.start, registered_at__lt=month.end)
+        .annotate(last_treatment=Subquery(last))
+        .select_related("organization")
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for lead in rows.iterator(chunk_size=2000):
+        if lead.last_treatment is None:
+            counts["none"] += 1
+            continue
+        days = (local_date(lead.organization, lead.registered_at) - lead.last_treatment).days
+        for key, _label, low, high in TIMING_BUCKETS:
+            if days >= low and (high is None or days <= high):
+                counts[key] += 1
+                break
+    total = sum(counts.values())
+    out = [
+        {"key": key, "label": label, "count": counts[key], "share": share(counts[key], total)}
+        for key, label, _low, _high in TIMING_BUCKETS
+    ]
+    out.append(
+        {
+            "key": "none",
+            "label": _("No earlier treatment"),
+            "count": counts["none"],
+            "share": share(counts["none"], total),
+        }
+    )
+    return out
+
+
+def daily_deviation(viewer: Staff, month: Month, *, person: Staff | None = None) -> list[dict]:
+    """Per day of the month: the day's share of the month's targets (the sum of the staff
+    targets `viewer` reads, or `person`'s alone, spread evenly), what happened, the
+    difference, and the same accumulated from the first of the month."""
+    kpis = staff_kpis(viewer, month=month)
+    leads = visible_leads(viewer)
+    if person is not None:
+        kpis = [k for k in kpis if k.staff == person]
+        leads = leads.filter(registered_by=person)
+    metrics = ("registrations", "arrivals", "deals", "revenue")
+    monthly = {m: sum((k.targets.get(m, Decimal(0)) for k in kpis), Decimal(0)) for m in metrics}
+    actual: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for lead in (
+        leads.filter(registered_at__gte=month.start, registered_at__lt=month.end)
+        .select_related("organization")
+        .only("registered_at", "organization__timezone")
+    ):
+        actual[local_date(lead.organization, lead.registered_at)]["registrations"] += 1
+    for lead, paid in arrivals_with_revenue(leads, month):
+        day = actual[local_date(lead.organization, lead.arrived_at)]
+        day["arrivals"] += 1
+        day["deals"] += paid > 0
+        day["revenue"] += paid
+    rows, running, planned = [], defaultdict(Decimal), defaultdict(Decimal)
+    for number, day in enumerate(month.dates(), start=1):
+        row = {"day": day}
+        for metric in metrics:
+            target = monthly[metric] / month.days
+            done = actual[day][metric]
+            running[metric] += done
+            planned[metric] = monthly[metric] * number / month.days
+            quantum = Decimal("0.01") if metric == "revenue" else Decimal("0.1")
+            row[metric] = {
+                "target": target.quantize(quantum),
+                "actual": done,
+                "deviation": (done - target).quantize(quantum),
+                "to_date": (running[metric] - planned[metric]).quantize(quantum),
+            }
+        rows.append(row)
+    return rows
+
+
+def previous_months(today: date, count: int = 12) -> list[date]:
+    """The first days of the last `count` months, this one first (the page's choices)."""
+    firsts, day = [], today.replace(day=1)
+    for _i in range(count):
+        firsts.append(day)
+        day = (day - timedelta(days=1)).replace(day=1)
+    return firsts

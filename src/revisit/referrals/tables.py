@@ -1,0 +1,125 @@
+"""The referral KPI and statistics tables as header and rows, for the pages' downloads
+and `revisit referrals report --table`."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from revisit.core.access import visible_leads
+from revisit.core.models import Role
+from revisit.referrals.kpis import role_kpis, staff_kpis
+from revisit.referrals.statistics import (
+    by_product,
+    by_referrer_tier,
+    daily_deviation,
+    referral_timing,
+)
+
+
+def role_label(role: str) -> str:
+    return str(dict(Role.choices).get(role, _("No role with a target")))
+
+
+def percent(value) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+KPI_HEADER = [
+    _lazy("Staff member"),
+    _lazy("Role"),
+    _lazy("Old customers"),
+    _lazy("Satisfied customers"),
+    _lazy("Customers served this month"),
+    _lazy("Registrations"),
+    _lazy("Registrations target"),
+    _lazy("Arrivals"),
+    _lazy("Arrivals target"),
+    _lazy("Deals"),
+    _lazy("Deals target"),
+    _lazy("Revenue"),
+    _lazy("Revenue target"),
+]
+
+
+def kpi_row(kpi, name: str) -> list:
+    t = kpi.targets
+    return [
+        name,
+        role_label(kpi.role),
+        kpi.old_total,
+        kpi.satisfied,
+        kpi.served,
+        kpi.registrations,
+        t.get("registrations", ""),
+        kpi.arrivals,
+        t.get("arrivals", ""),
+        kpi.deals,
+        t.get("deals", ""),
+        kpi.revenue,
+        t.get("revenue", ""),
+    ]
+
+
+STAT_TABLES = {"products", "tiers", "timing", "daily"}
+
+
+def statistics_table(name: str, staff, month, person=None):
+    """(header, rows) of one statistics table for the download."""
+    leads = visible_leads(staff)
+    if name in ("products", "tiers"):
+        rows = by_product(leads, month) if name == "products" else by_referrer_tier(leads, month)
+        header = [
+            _("Product") if name == "products" else _("Referrer tier"),
+            _("Registered"),
+            _("Arrived"),
+            _("Deals"),
+            _("Revenue"),
+            _("Share of arrivals"),
+            _("Share of revenue"),
+        ]
+        return header, (
+            [
+                r.label,
+                r.registered,
+                r.arrived,
+                r.deals,
+                r.revenue,
+                percent(r.arrived_share),
+                percent(r.revenue_share),
+            ]
+            for r in rows
+        )
+    if name == "timing":
+        return [_("Time since the referrer's last treatment"), _("Referrals"), _("Share")], (
+            [str(b["label"]), b["count"], percent(b["share"])]
+            for b in referral_timing(leads, month)
+        )
+    header = [_("Date")]
+    for metric in (_("Registrations"), _("Arrivals"), _("Deals"), _("Revenue")):
+        header += [
+            f"{metric} {_('target')}",
+            f"{metric} {_('actual')}",
+            f"{metric} {_('deviation')}",
+            f"{metric} {_('deviation to date')}",
+        ]
+    rows = []
+    for row in daily_deviation(staff, month, person=person):
+        line = [row["day"].isoformat()]
+        for metric in ("registrations", "arrivals", "deals", "revenue"):
+            cell = row[metric]
+            line += [cell["target"], cell["actual"], cell["deviation"], cell["to_date"]]
+        rows.append(line)
+    return header, rows
+
+
+KPI_TABLES = {"staff", "roles"}
+
+
+def report_table(name: str, staff, month):
+    """(header, rows) of any report table: the KPIs per staff member or role, or one of
+    the statistics."""
+    if name in KPI_TABLES:
+        rows = staff_kpis(staff, month=month)
+        if name == "staff":
+            return KPI_HEADER, [kpi_row(k, str(k.staff)) for k in rows]
+        return KPI_HEADER, [kpi_row(k, "") for k in role_kpis(rows)]
+    return statistics_table(name, staff, month)
