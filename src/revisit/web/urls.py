@@ -13,6 +13,7 @@ from revisit.web.views import (
     inventories,
     liability,
     membership,
+    message_campaigns,
     message_settings,
     messaging,
     points_settings,
@@ -173,6 +174,32 @@ urlpatterns = [
     path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),
     path("messages/", messaging.outbox, name="outbox"),
     path("messages/send/", messaging.send, name="send_messages"),
+    path("messages/campaigns/", message_campaigns.campaign_list, name="message_campaigns"),
+    path(
+        "messages/campaigns/<int:pk>/",
+        message_campaigns.campaign_detail,
+        name="message_campaign",
+    ),
+    path(
+        "messages/campaigns/<int:pk>/test/",
+        message_campaigns.campaign_test,
+        name="message_campaign_test",
+    ),
+    path(
+        "messages/campaigns/<int:pk>/submit/",
+        message_campaigns.campaign_submit,
+        name="message_campaign_submit",
+    ),
+    path(
+        "messages/campaigns/<int:pk>/decide/",
+        message_campaigns.campaign_decide,
+        name="message_campaign_decide",
+    ),
+    path(
+        "messages/campaigns/<int:pk>/cancel/",
+        message_campaigns.campaign_cancel,
+        name="message_campaign_cancel",
+    ),
     path(
         "settings/messages/templates/",
         message_settings.message_templates,
