@@ -424,3 +424,6 @@ api.add_router("", messaging_router)
 from revisit.api.membership import router as membership_router  # noqa: E402
 
 api.add_router("", membership_router)
+from revisit.api.message_campaigns import router as message_campaigns_router  # noqa: E402
+
+api.add_router("", message_campaigns_router)

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,6 +213,18 @@ def visible_campaigns(staff) -> QuerySet[MessageCampaign]:
     return rows.filter(
         Q(store_id__in=stores) | Q(store__region_id__in=regions) | Q(created_by_id=staff.pk)
     )
+
+
+def get_campaign_or_404(staff, **lookup) -> MessageCampaign:
+    """One campaign `staff` may read; missing and forbidden both raise Http404."""
+    try:
+        return (
+            visible_campaigns(staff)
+            .select_related("template", "store", "created_by", "organization")
+            .get(**lookup)
+        )
+    except (MessageCampaign.DoesNotExist, MessageCampaign.MultipleObjectsReturned, ValueError):
+        raise Http404 from None
 
 
 # --- services ------------------------------------------------------------------------

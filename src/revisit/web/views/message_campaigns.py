@@ -3,7 +3,6 @@ approval and report) and the actions on it. Created from the 发送消息 page."
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from revisit.messaging.campaign_sends import (
     approve_campaign,
     campaign_report,
     cancel_campaign,
+    get_campaign_or_404,
     may_approve,
     reject_campaign,
     submit_campaign,
@@ -29,14 +29,6 @@ from revisit.web.message_forms import CampaignDecisionForm, CampaignTestForm
 from revisit.web.params import answers_bad_parameters, parse_page
 
 PAGE_SIZE = 50
-
-
-def get_campaign_or_404(staff, pk) -> MessageCampaign:
-    """One campaign `staff` may read; missing and forbidden both raise Http404."""
-    try:
-        return visible_campaigns(staff).select_related("template", "store", "created_by").get(pk=pk)
-    except MessageCampaign.DoesNotExist:
-        raise Http404 from None
 
 
 @perm.require_roles(perm.MESSAGE_VIEW_ROLES)
@@ -99,7 +91,7 @@ def _described_filters(campaign) -> list[tuple[str, str]]:
 
 @perm.require_roles(perm.MESSAGE_VIEW_ROLES)
 def campaign_detail(request, pk):
-    campaign = get_campaign_or_404(request.user, pk)
+    campaign = get_campaign_or_404(request.user, pk=pk)
     staff = request.user
     is_author = staff.pk == campaign.created_by_id or staff.has_role(Role.ADMIN)
     editable = campaign.status in (MessageCampaign.Status.DRAFT, MessageCampaign.Status.PENDING)
@@ -137,7 +129,7 @@ def campaign_detail(request, pk):
 
 
 def _act(request, pk, action):
-    campaign = get_campaign_or_404(request.user, pk)
+    campaign = get_campaign_or_404(request.user, pk=pk)
     try:
         action(campaign)
     except (MessagingError, TemplateError) as exc:
