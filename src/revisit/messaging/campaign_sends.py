@@ -215,6 +215,14 @@ def visible_campaigns(staff) -> QuerySet[MessageCampaign]:
     )
 
 
+def campaigns_to_approve(staff) -> list[MessageCampaign]:
+    """The waiting campaigns `staff` may approve (for her home page)."""
+    if not staff.is_authenticated or not staff.has_role(*CREATE_ROLES):
+        return []
+    waiting = visible_campaigns(staff).filter(status=MessageCampaign.Status.PENDING)
+    return [c for c in waiting.order_by("submitted_at")[:20] if may_approve(staff, c)]
+
+
 def get_campaign_or_404(staff, **lookup) -> MessageCampaign:
     """One campaign `staff` may read; missing and forbidden both raise Http404."""
     try:
