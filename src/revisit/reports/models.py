@@ -94,6 +94,9 @@ class PlanSuggestion(models.Model):
         verbose_name_plural = _("plan suggestions")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return self.text[:40]
+
 
 class RegionSummary(models.Model):
     """The region supervisor's summary of all her stores' month, due by the 1st."""
