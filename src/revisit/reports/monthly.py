@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 from revisit.core.audit import record_event
 from revisit.core.clock import local_date
 from revisit.core.models import Region, Role, Store
-from revisit.reports.figures import month_end, month_start, next_month, region_figures
+from revisit.reports.figures import (  # noqa: F401 (month_start: for callers)
+    month_end,
+    month_start,
+    next_month,
+    region_figures,
+)
 from revisit.reports.figures import store_figures as compute_store_figures
 from revisit.reports.models import (
     SUGGESTION_MAX,

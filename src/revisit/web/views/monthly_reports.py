@@ -81,7 +81,7 @@ def _contact_label(row) -> str:
 
 def _tier_heads():
     labels = dict(Tier.choices)
-    return [(t, labels.get(t, _("No tier"))) for t in TIERS]
+    return [(t, str(labels.get(t, _("No tier")))) for t in TIERS]
 
 
 def _contact_rows(figures):
@@ -279,7 +279,7 @@ def _region_rows(region, month, summary):
                 **r,
                 "store_obj": store,
                 "store_name": str(store) if store else "—",
-                "status_label": labels.get(r["status"], _("Not started")),
+                "status_label": str(labels.get(r["status"], _("Not started"))),
             }
         )
     return rows, figures["totals"]
