@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.conf import settings as conf
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -381,28 +381,32 @@ def reminders(staff, *, today: date | None = None) -> list[Reminder]:
     this_month = month_start(today)
     last_month = month_start(this_month - timedelta(days=1))
     found: list[Reminder] = []
-    managed = Store.objects.filter(
-        pk__in=[a.store_id for a in assignments if a.role == Role.STORE_MANAGER]
-    ).order_by("code")
-    for store in managed:
-        for month in (last_month, this_month):
-            due = month_end(month)
-            if today < due - lead:
-                continue
-            report = report_of(store, month)
-            if report is not None and report.status != MonthlyFollowupReport.Status.DRAFT:
-                continue
-            found.append(
-                Reminder(
-                    "store_report",
-                    _("Monthly revisit report of %(store)s for %(month)s, due %(due)s")
-                    % {"store": store, "month": f"{month:%Y-%m}", "due": due.isoformat()},
-                    (store.pk, f"{month:%Y-%m}"),
-                    due,
-                    today > due,
+    managed = [a.store_id for a in assignments if a.role == Role.STORE_MANAGER]
+    months = [m for m in (last_month, this_month) if today >= month_end(m) - lead]
+    if managed and months:
+        # One query: each managed store with, per month due, whether it was submitted.
+        submitted = MonthlyFollowupReport.objects.filter(store_id=OuterRef("pk")).exclude(
+            status=MonthlyFollowupReport.Status.DRAFT
+        )
+        stores = Store.objects.filter(pk__in=managed).annotate(
+            **{f"done_{i}": Exists(submitted.filter(month=m)) for i, m in enumerate(months)}
+        )
+        for store in stores.order_by("code"):
+            for i, month in enumerate(months):
+                if getattr(store, f"done_{i}"):
+                    continue
+                due = month_end(month)
+                text = _("Monthly revisit report of %(store)s for %(month)s, due %(due)s") % {
+                    "store": store,
+                    "month": f"{month:%Y-%m}",
+                    "due": due.isoformat(),
+                }
+                found.append(
+                    Reminder("store_report", text, (store.pk, f"{month:%Y-%m}"), due, today > due)
                 )
-            )
     regions = [a.region_id for a in assignments if a.role == Role.REGION_SUPERVISOR]
+    if not regions:
+        return found
     waiting = (
         MonthlyFollowupReport.objects.filter(
             store__region_id__in=regions, status=MonthlyFollowupReport.Status.SUBMITTED
