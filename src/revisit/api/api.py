@@ -427,3 +427,6 @@ api.add_router("", membership_router)
 from revisit.api.message_campaigns import router as message_campaigns_router  # noqa: E402
 
 api.add_router("", message_campaigns_router)
+from revisit.api.monthly_reports import router as monthly_reports_router  # noqa: E402
+
+api.add_router("", monthly_reports_router)
