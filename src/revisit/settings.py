@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "revisit.imports",
     "revisit.privacy",
     "revisit.messaging",
+    "revisit.reports",
     "revisit.web",
     "revisit.api",
 ]
@@ -320,6 +321,11 @@ MESSAGING_CLAIM_TIMEOUT_MINUTES = _env_int("MESSAGING_CLAIM_TIMEOUT_MINUTES", 10
 MESSAGING_MAX_ATTEMPTS = _env_int("MESSAGING_MAX_ATTEMPTS", 6)
 MESSAGING_RETRY_BASE_SECONDS = _env_int("MESSAGING_RETRY_BASE_SECONDS", 60)
 MESSAGING_BATCH = _env_int("MESSAGING_BATCH", 200)
+# A message campaign to more recipients than this needs a second person's approval.
+MESSAGING_CAMPAIGN_APPROVAL_THRESHOLD = _env_int("MESSAGING_CAMPAIGN_APPROVAL_THRESHOLD", 200)
+# The monthly revisit report is due by the month's last day, the region's summary by the
+# next month's first: the home page reminds this many days before.
+REPORTS_MONTHLY_REMIND_DAYS = _env_int("REPORTS_MONTHLY_REMIND_DAYS", 3)
 ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")

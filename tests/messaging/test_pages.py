@@ -108,10 +108,12 @@ def test_the_admin_sets_quiet_hours_and_renews_the_secret(client, shopfront):
         "quiet_end": "09:00",
         "quiet_action": "postpone",
         "daily_cap": "100",
+        "campaign_approval_threshold": "50",
     }
     assert client.post("/settings/messages/", data).status_code == 302
     current = MessagingSettings.objects.get(organization=shopfront["org"])
     assert (current.quiet_start.hour, current.quiet_end.hour, current.daily_cap) == (22, 9, 100)
+    assert current.campaign_approval_threshold == 50
     bad = client.post("/settings/messages/", {**data, "quiet_start": "25:99", "daily_cap": "-1"})
     assert bad.status_code == 200
     assert client.post("/settings/messages/secret/").status_code == 302

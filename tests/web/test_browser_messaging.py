@@ -81,6 +81,10 @@ def test_the_admin_writes_a_template_previews_it_and_it_is_sent(browser, live_se
     assert "2 位顾客中 1 位将收到" in preview and "无授权 1" in preview
     shot(page, "message-send-preview")
     page.click("#confirm-send")
+    # The send is a group send (群发) now: its page, queued at once (below the threshold).
+    page.wait_for_selector("#campaign-report")
+    assert "已排队发送" in page.inner_text("#campaign-status")
+    page.click("nav >> text=发件箱")
     page.wait_for_selector("#outbox")
     assert "未发送：无授权 1" in page.inner_text("#suppression-counts")
 

@@ -62,6 +62,13 @@ CODES = {
     "picked_up",
     "mailed",
     "membership_card",
+    "submitted",
+    "reviewed",
+    "rejected",
+    "cancelled",
+    "non_member",
+    "store_report",
+    "region_summary",
 }
 CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
 CODE_PATTERN = re.compile(
@@ -195,9 +202,17 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         visible_customers(demo[username]).filter(membership__status="formal").first()
         or visible_customers(demo[username]).filter(membership__isnull=False).first()
     )
+    # A group send waiting for approval and one sent, and a submitted monthly report
+    # with a suggestion, so their pages show their states and figures.
+    pending = _group_sends(demo, template)
+    report_store = _monthly_report(demo)
     start = [
         "/",
         "/messages/",
+        "/messages/campaigns/",
+        f"/messages/campaigns/{pending.pk}/",
+        "/reports/monthly/",
+        f"/reports/monthly/stores/{report_store.pk}/{local_date(demo['org']):%Y-%m}/",
         "/messages/send/",
         "/settings/messages/templates/",
         f"/settings/messages/templates/{template.pk}/",
@@ -213,3 +228,32 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
     seen, problems = crawl(client, start)
     assert len(seen) > 3
     assert problems == {}, problems
+
+
+def _group_sends(demo, template):
+    from revisit.messaging.campaign_sends import create_campaign, submit_campaign
+    from revisit.messaging.rules import messaging_settings
+
+    settings = messaging_settings(demo["org"])
+    settings.campaign_approval_threshold = 0
+    settings.save()
+    admin = demo["admin"]
+    sent = create_campaign(demo["org"], actor=admin, name="已发群发", template=template)
+    pending = create_campaign(
+        demo["org"], actor=admin, name="待批群发", template=template, filters={"tier": "A"}
+    )
+    for campaign in (sent, pending):
+        submit_campaign(campaign, actor=admin)
+    return pending
+
+
+def _monthly_report(demo):
+    from revisit.reports import monthly
+
+    manager = demo["manager1"]
+    store = next(a.store for a in manager.role_assignments.all() if a.store_id)
+    month = monthly.month_start(local_date(demo["org"]))
+    monthly.suggest_plan(store, month, actor=manager, text="端午短信")
+    monthly.set_plan(store, month, actor=manager, summary="总结", plan="计划")
+    monthly.submit_report(store, month, actor=manager)
+    return store

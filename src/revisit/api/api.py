@@ -428,3 +428,9 @@ api.add_router("", messaging_router)
 from revisit.api.membership import router as membership_router  # noqa: E402
 
 api.add_router("", membership_router)
+from revisit.api.message_campaigns import router as message_campaigns_router  # noqa: E402
+
+api.add_router("", message_campaigns_router)
+from revisit.api.monthly_reports import router as monthly_reports_router  # noqa: E402
+
+api.add_router("", monthly_reports_router)

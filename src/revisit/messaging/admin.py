@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from revisit.core.admin import OrganizationScopedAdmin
-from revisit.messaging.models import Message, MessageTemplate, MessagingSettings
+from revisit.messaging.models import Message, MessageCampaign, MessageTemplate, MessagingSettings
 
 
 @admin.register(MessageTemplate)
@@ -23,3 +23,11 @@ class MessageAdmin(OrganizationScopedAdmin):
     raw_id_fields = ["customer", "template", "created_by"]
     # The outbox is written by its services and the worker only.
     readonly_fields = [f.name for f in Message._meta.fields]
+
+
+@admin.register(MessageCampaign)
+class MessageCampaignAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "status", "store", "recipient_count", "created_by", "created_at"]
+    list_filter = ["status"]
+    # A group send moves only through its services (approval, queueing).
+    readonly_fields = [f.name for f in MessageCampaign._meta.fields]

@@ -103,6 +103,10 @@ def default_daily_cap() -> int:
     return settings.MESSAGING_DAILY_CAP
 
 
+def default_campaign_threshold() -> int:
+    return settings.MESSAGING_CAMPAIGN_APPROVAL_THRESHOLD
+
+
 class MessagingSettings(models.Model):
     """An organization's sending rules: signature, quiet hours, daily cap, webhook secret."""
 
@@ -141,6 +145,14 @@ class MessagingSettings(models.Model):
     )
     webhook_secret = models.CharField(
         _("webhook secret"), max_length=64, default=new_webhook_secret
+    )
+    campaign_approval_threshold = models.PositiveIntegerField(
+        _("message campaigns need approval above"),
+        default=default_campaign_threshold,
+        help_text=_(
+            "A send to more recipients than this waits for a store manager or an "
+            "administrator other than its author."
+        ),
     )
 
     class Meta:
@@ -220,6 +232,14 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("queued by"),
     )
+    campaign = models.ForeignKey(
+        "messaging.MessageCampaign",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("message campaign"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -235,3 +255,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.customer} ({self.get_status_display()})"
+
+
+from revisit.messaging.campaign_models import MessageCampaign  # noqa: E402, F401

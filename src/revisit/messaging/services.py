@@ -45,6 +45,7 @@ SETTINGS_FIELDS = [
     "quiet_end",
     "quiet_action",
     "daily_cap",
+    "campaign_approval_threshold",
 ]
 
 
@@ -320,10 +321,12 @@ def queue_many(
     context: dict | None = None,
     now=None,
     dry_run: bool = False,
+    campaign=None,
 ) -> Batch:
     """Queue `template` to each of `customers` (a query set of one organization), or with
     dry_run only count what would happen: how many go out and how many are held back by
-    which rule. One audit event for the whole batch."""
+    which rule. One audit event for the whole batch. `campaign`: the message campaign
+    the rows belong to (for its report)."""
     now = now or timezone.now()
     organization = template.organization
     if actor is not None and actor.organization_id != organization.pk:
@@ -376,6 +379,7 @@ def queue_many(
                 status=Message.Status.SUPPRESSED if reason else Message.Status.QUEUED,
                 suppression_reason=reason,
                 created_by=actor,
+                campaign=campaign,
             )
         )
     if dry_run:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from revisit.messaging.campaign_models import MessageCampaign
 from revisit.messaging.models import (
     SENDABLE_CHANNELS,
     Message,
@@ -82,9 +83,16 @@ class MessagingSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["daily_cap"].widget.attrs["max"] = 10_000_000
+        self.fields["campaign_approval_threshold"].widget.attrs["max"] = 10_000_000
 
     def clean_daily_cap(self):
         value = self.cleaned_data["daily_cap"]
+        if value > 10_000_000:
+            raise forms.ValidationError(_("At most %(max)s.") % {"max": 10_000_000})
+        return value
+
+    def clean_campaign_approval_threshold(self):
+        value = self.cleaned_data["campaign_approval_threshold"]
         if value > 10_000_000:
             raise forms.ValidationError(_("At most %(max)s.") % {"max": 10_000_000})
         return value
@@ -118,9 +126,19 @@ class OutboxFilter(forms.Form):
 
 
 class SendForm(forms.Form):
-    """A template to the customers of the customer list's filter (see CustomerFilter)."""
+    """A message campaign (群发): a template to the customers of the customer list's
+    filter (see CustomerFilter), members or not, under a name for its report."""
 
+    name = forms.CharField(
+        label=gettext_lazy("Name of the send"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Empty: the template's name and today's date."),
+    )
     template = forms.ModelChoiceField(label=gettext_lazy("Template"), queryset=None)
+    membership = forms.ChoiceField(
+        label=gettext_lazy("Members"), required=False, choices=MessageCampaign.Membership.choices
+    )
     date = forms.CharField(
         label=gettext_lazy("Value of {date}"),
         required=False,
@@ -128,8 +146,21 @@ class SendForm(forms.Form):
         help_text=gettext_lazy("For templates that name a date, e.g. 5月1日."),
     )
 
-    def __init__(self, data=None, *, organization):
-        super().__init__(data)
+    def __init__(self, data=None, *, organization, initial=None):
+        super().__init__(data, initial=initial)
         self.fields["template"].queryset = MessageTemplate.objects.filter(
             organization=organization, is_active=True, channel__in=list(SENDABLE_CHANNELS)
         )
+
+
+class CampaignTestForm(forms.Form):
+    to = forms.CharField(
+        label=gettext_lazy("Your mobile number or email"), required=False, max_length=60
+    )
+
+
+class CampaignDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))]
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)

@@ -30,6 +30,7 @@ ENTRIES = [
     Entry("upgrades", _("Upgrade approvals"), perm.INVENTORY_VIEW_ROLES),
     Entry("daily_report", _("Daily report"), perm.REPORT_ROLES),
     Entry("liability_report", _("Liability report"), perm.REPORT_ROLES),
+    Entry("monthly_reports", _("Monthly revisit reports"), perm.MONTHLY_REPORT_ROLES),
     Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
     Entry("campaigns", _("Campaigns"), perm.SETTINGS_VIEW_ROLES),
     Entry("referrals", _("Referrals"), perm.REFERRAL_ROLES),

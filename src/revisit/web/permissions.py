@@ -38,6 +38,18 @@ REFERRAL_ROLES = {
 # is for those who decide a store's outreach.
 MESSAGE_VIEW_ROLES = {Role.ADMIN, Role.REGION_SUPERVISOR, Role.STORE_MANAGER}
 MESSAGE_SEND_ROLES = {Role.ADMIN, Role.STORE_MANAGER}
+# The monthly revisit report: every role with a store or a region (the store's staff
+# suggest the plan, its manager sets it, the region's supervisor reviews); which stores
+# each sees is revisit.reports.monthly's business.
+MONTHLY_REPORT_ROLES = {
+    Role.ADMIN,
+    Role.REGION_SUPERVISOR,
+    Role.STORE_MANAGER,
+    Role.CONSULTANT,
+    Role.CALLER,
+    Role.PRACTITIONER,
+    Role.FRONT_DESK,
+}
 
 
 def roles_of(staff: Staff) -> set[str]:

@@ -9,6 +9,8 @@ from revisit.core.access import visible_customers, visible_import_runs
 from revisit.core.clock import day_bounds, local_date
 from revisit.grading.models import TierChange
 from revisit.grading.reads import current_inventory, segment_table
+from revisit.messaging.campaign_sends import campaigns_to_approve
+from revisit.reports.monthly import reminders
 from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any, roles_of
 
 
@@ -57,4 +59,6 @@ def home(request):
         if is_admin
         else [],
     }
+    context["reminders"] = reminders(staff, today=today)
+    context["campaigns_to_approve"] = campaigns_to_approve(staff)
     return render(request, "web/home.html", context)

@@ -10,12 +10,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from revisit.core.access import visible_customers
-from revisit.core.clock import org_zone
+from revisit.core.clock import local_date, org_zone
 from revisit.customers.phones import mask_phone
 from revisit.messaging.access import visible_messages
+from revisit.messaging.campaign_sends import (
+    clean_filters,
+    create_campaign,
+    filter_customers,
+    submit_campaign,
+)
 from revisit.messaging.models import Message, MessageChannel
 from revisit.messaging.rendering import TemplateError
-from revisit.messaging.rules import suppression_counts
+from revisit.messaging.rules import messaging_settings, suppression_counts
 from revisit.messaging.services import MessagingError, queue_many
 from revisit.web import permissions as perm
 from revisit.web.message_forms import OutboxFilter, SendForm
@@ -108,9 +114,10 @@ FILTER_FIELDS = (
 
 @perm.require_roles(perm.MESSAGE_SEND_ROLES)
 def send(request):
-    """The customer list's filter (carried over from its 发送消息 link) and a template.
-    POST without `confirm`: the count of who gets it and who does not, and why; with
-    `confirm=1`: queue."""
+    """A message campaign (群发) from the customer list's filter (carried over from its
+    发送消息 link) and a template. POST `confirm=0`: the count of who gets it and who does
+    not, and why; `confirm=draft`: keep it as a draft (to test on oneself first);
+    `confirm=1`: send (queued at once, or waiting for approval above the threshold)."""
     org = request.user.organization
     data = request.POST if request.method == "POST" else request.GET
     audience = CustomerFilter(
@@ -118,31 +125,76 @@ def send(request):
         staff=request.user,
         scope=visible_customers(request.user),
     )
-    form = SendForm(request.POST or None, organization=org)
+    form = SendForm(
+        request.POST or None,
+        organization=org,
+        initial={"membership": request.GET.get("membership", "")},
+    )
     batch, error = None, ""
     if request.method == "POST" and form.is_valid() and audience.is_valid():
         d = form.cleaned_data
-        confirm = request.POST.get("confirm") == "1"
-        try:
-            batch = queue_many(
-                audience.customers(),
-                template=d["template"],
-                actor=request.user,
-                context={"date": d["date"]} if d.get("date") else None,
-                dry_run=not confirm,
+        confirm = request.POST.get("confirm", "0")
+        if audience.cleaned_data.get("q"):
+            error = _(
+                "A group send cannot use the name or phone search; narrow it with the "
+                "other filters."
             )
-        except (MessagingError, TemplateError) as exc:
-            error = str(exc)
         else:
-            if confirm:
-                flash.success(
-                    request,
-                    _("Queued %(queued)s messages; %(held)s not sent.")
-                    % {"queued": batch.queued, "held": sum(batch.suppressed.values())},
+            filters = {k: audience.cleaned_data.get(k) for k in FILTER_FIELDS if k != "q"}
+            filters["membership"] = d.get("membership", "")
+            name = d.get("name") or f"{d['template'].name} {local_date(org).isoformat()}"
+            try:
+                if confirm in ("1", "draft"):
+                    campaign = create_campaign(
+                        org,
+                        actor=request.user,
+                        name=name,
+                        template=d["template"],
+                        filters=filters,
+                        date_value=d.get("date") or "",
+                    )
+                    if confirm == "1":
+                        submit_campaign(campaign, actor=request.user)
+                        _flash_submitted(request, campaign)
+                    return redirect("message_campaign", pk=campaign.pk)
+                scope = filter_customers(
+                    visible_customers(request.user), org, clean_filters(org, filters)
                 )
-                return redirect("outbox")
+                batch = queue_many(
+                    scope,
+                    template=d["template"],
+                    actor=request.user,
+                    context={"date": d["date"]} if d.get("date") else None,
+                    dry_run=True,
+                )
+            except (MessagingError, TemplateError) as exc:
+                error = str(exc)
+    threshold = messaging_settings(org).campaign_approval_threshold
     return render(
         request,
         "web/messages/send.html",
-        {"form": form, "audience": audience, "batch": batch, "error": error},
+        {
+            "form": form,
+            "audience": audience,
+            "batch": batch,
+            "error": error,
+            "threshold": threshold,
+            "needs_approval": batch is not None and batch.queued > threshold,
+        },
     )
+
+
+def _flash_submitted(request, campaign):
+    if campaign.status == campaign.Status.PENDING:
+        flash.info(
+            request,
+            _("%(n)s recipients: the send waits for approval by a store manager or an admin.")
+            % {"n": campaign.recipient_count},
+        )
+    else:
+        held = sum(campaign.suppressed.values())
+        flash.success(
+            request,
+            _("Queued %(queued)s messages; %(held)s not sent.")
+            % {"queued": campaign.recipient_count, "held": held},
+        )

@@ -1,11 +1,13 @@
 """`revisit messages send-due` (what the worker's tick does) and
-`revisit messages queue --template NAME [--tier A] [--store CODE] [--segment A1] [--dry-run]`."""
+`revisit messages queue --template NAME [--tier A] [--store CODE] [--segment A1] [--dry-run]`
+and `revisit messages campaign …` (group sends, see campaign_cli)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from revisit.core.models import Staff
 from revisit.core.services import resolve_organization
 from revisit.customers.models import Customer
+from revisit.messaging import campaign_cli
 from revisit.messaging.models import MessageTemplate
 from revisit.messaging.outbox import send_due
 from revisit.messaging.rendering import TemplateError
@@ -28,8 +30,12 @@ class Command(BaseCommand):
         queue.add_argument("--segment", action="append", default=[], help="RFM segment (A1…B4)")
         queue.add_argument("--date", default="", help="value of {date}")
         queue.add_argument("--dry-run", action="store_true")
+        campaign_cli.add_arguments(sub)
 
     def handle(self, *args, **opts):
+        if opts["action"] == "campaign":
+            campaign_cli.handle(opts, self.stdout)
+            return
         if opts["action"] == "send-due":
             result = send_due(limit=opts["limit"])
             parts = ", ".join(f"{k} {v}" for k, v in sorted(result.items())) or "nothing due"
