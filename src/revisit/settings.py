@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "revisit.imports",
     "revisit.privacy",
     "revisit.messaging",
+    "revisit.journeys",
     "revisit.web",
     "revisit.api",
 ]
