@@ -88,7 +88,11 @@ def test_the_planner_matches_tier_and_membership_rows():
             1,
             "holiday",
             holiday="spring",
-            actions=(ActionSpec(10, "A", "member"), ActionSpec(11, "C", "member"), ActionSpec(12, "", "non_member")),
+            actions=(
+                ActionSpec(10, "A", "member"),
+                ActionSpec(11, "C", "member"),
+                ActionSpec(12, "", "non_member"),
+            ),
         ),
         JourneySpec(2, "holiday", holiday="teacher", days=1, actions=(ActionSpec(20),)),
     ]

@@ -30,10 +30,8 @@ TEMPLATES = {
     "春节祝福短信": (
         SMS,
         Purpose.MARKETING,
-        "尊贵身份，尊享心礼，{organization}新春会员喜福会，与您分享喜悦新春！"
-        "详情请至{store}咨询，喜福热线：{hotline}。",
-        "开春团圆，喜福齐汇，{organization}新春喜福会，与您分享喜悦新春！"
-        "详情请至{store}咨询，喜福热线：{hotline}。",
+        "尊贵身份，尊享心礼，{organization}新春会员喜福会，与您分享喜悦新春！详情请至{store}咨询。",
+        "开春团圆，喜福齐汇，{organization}新春喜福会，与您分享喜悦新春！详情请至{store}咨询。",
         "",
     ),
     "端午祝福短信": (

@@ -17,6 +17,7 @@ from revisit.customers.models import Customer
 from revisit.journeys.models import ActionKind, Journey, JourneyAction, JourneyFiring, StoreTask
 from revisit.journeys.planning import not_yet_fired, plan
 from revisit.messaging.models import MessageChannel, MessagingSettings, Purpose, Suppression
+from revisit.messaging.rendering import TemplateError
 from revisit.messaging.rules import classify, in_quiet_hours, messaging_settings
 from revisit.messaging.services import queue_many, queue_message
 from revisit.outreach.followups import JOURNEY_PREFIX
@@ -35,6 +36,7 @@ class DayResult:
     suppressed: dict = field(default_factory=dict)
     calls: int = 0
     store_tasks: int = 0
+    unrenderable: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -43,6 +45,7 @@ class DayResult:
             "suppressed": sum(self.suppressed.values()),
             "calls": self.calls,
             "store_tasks": self.store_tasks,
+            "unrenderable": self.unrenderable,
         }
 
 
@@ -99,13 +102,17 @@ def _send(action: JourneyAction, rows: pl.DataFrame, orders, day, result: DayRes
             "home_store", "organization"
         )
         for customer in customers.iterator(chunk_size=2000):
-            message = queue_message(
-                customer,
-                template=template,
-                actor=None,
-                due=due,
-                context=contexts[customer.pk],
-            )
+            try:
+                message = queue_message(
+                    customer,
+                    template=template,
+                    actor=None,
+                    due=due,
+                    context=contexts[customer.pk],
+                )
+            except TemplateError:
+                result.unrenderable += 1
+                continue
             if message.suppression_reason:
                 reason = message.suppression_reason
                 result.suppressed[reason] = result.suppressed.get(reason, 0) + 1
@@ -123,6 +130,7 @@ def _send(action: JourneyAction, rows: pl.DataFrame, orders, day, result: DayRes
                 context={"date": occurs_on[0]},
             )
             result.queued += batch.queued
+            result.unrenderable += batch.unrenderable
             for reason, n in batch.suppressed.items():
                 result.suppressed[reason] = result.suppressed.get(reason, 0) + n
 
