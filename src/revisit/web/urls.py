@@ -11,6 +11,7 @@ from revisit.web.views import (
     home,
     imports,
     inventories,
+    journeys,
     liability,
     membership,
     message_settings,
@@ -171,6 +172,9 @@ urlpatterns = [
     path("settings/cadences/new/", settings.cadence_new, name="cadence_new"),
     path("settings/cadences/<int:pk>/", settings.cadence_edit, name="cadence_edit"),
     path("settings/cadences/<int:pk>/delete/", settings.cadence_delete, name="cadence_delete"),
+    path("settings/journeys/", journeys.journeys, name="settings_journeys"),
+    path("settings/journeys/preview/", journeys.journeys_preview, name="journeys_preview"),
+    path("settings/journeys/<int:pk>/", journeys.journey_edit, name="journey_edit"),
     path("messages/", messaging.outbox, name="outbox"),
     path("messages/send/", messaging.send, name="send_messages"),
     path(
