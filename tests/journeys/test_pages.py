@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 
+from revisit.core.access import visible_customers
 from revisit.core.models import AuditEvent
 from revisit.journeys.models import Journey, JourneyFiring
+from revisit.journeys.services import install_default_journeys
 from revisit.messaging.models import MessageTemplate
 from tests.factories import Role, make_customer, make_org, make_staff, make_store
 
@@ -187,3 +189,44 @@ def test_a_store_manager_previews_only_her_store(client, shop):
     client.force_login(manager)
     page = client.get("/settings/journeys/preview/?date=2027-01-01").content.decode()
     assert "ELSEWHERE" in page and ">SVIP<" not in page and "TEACHER" not in page
+
+
+ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doctor1", "desk1"]
+READERS = {"admin", "supervisor", "manager1"}
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_every_journey_url_as_every_role(client, demo, username):
+    """The scope walk of the journeys pages: readers open them, the admin alone writes,
+    another organization's journey is 404 to anyone allowed the pages."""
+    client.force_login(demo[username])
+    install_default_journeys(demo["org"])
+    own = Journey.objects.filter(organization=demo["org"]).first()
+    foreign_org = make_org()
+    install_default_journeys(foreign_org)
+    foreign = Journey.objects.filter(organization=foreign_org).first()
+    reads = 200 if username in READERS else 403
+    for url in (
+        "/settings/journeys/",
+        "/settings/journeys/preview/",
+        f"/settings/journeys/{own.pk}/",
+    ):
+        assert client.get(url).status_code == reads, url
+    outside = 404 if username in READERS else 403
+    assert client.get(f"/settings/journeys/{foreign.pk}/").status_code == outside
+    assert (
+        client.post(f"/settings/journeys/{foreign.pk}/", form_data(foreign)).status_code
+        # A write is refused by role before any lookup (as on every settings page).
+        == (404 if username == "admin" else 403)
+    )
+    writes = 302 if username == "admin" else 403
+    assert client.post(f"/settings/journeys/{own.pk}/", form_data(own)).status_code == writes
+    # A store manager's preview lists only the customers she may see.
+    if username == "manager1":
+        page = client.get("/settings/journeys/preview/", {"date": "2027-01-01"}).content.decode()
+        hidden = demo["org"].customers.exclude(
+            pk__in=visible_customers(demo[username]).values("pk")
+        )
+        assert hidden.exists()
+        for code in hidden.values_list("code", flat=True)[:200]:
+            assert f"<td>{code}</td>" not in page

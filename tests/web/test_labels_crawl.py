@@ -14,6 +14,7 @@ from revisit.core.access import visible_customers
 from revisit.core.clock import local_date
 from revisit.customers.models import Channel, Customer, PhoneStatus
 from revisit.grading.models import Inventory
+from revisit.journeys.services import journeys_of
 from revisit.messaging.models import Message, MessageTemplate, Suppression
 from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
 from revisit.wallet.points import points_settings, post_order_points
@@ -62,6 +63,15 @@ CODES = {
     "picked_up",
     "mailed",
     "membership_card",
+    "store_task",
+    "non_member",
+    "card_pickup",
+    "new_season",
+    "dragon_boat",
+    "mid_autumn",
+    "new_year",
+    "soldier",
+    "teacher",
 }
 CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
 CODE_PATTERN = re.compile(
@@ -195,6 +205,10 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         visible_customers(demo[username]).filter(membership__status="formal").first()
         or visible_customers(demo[username]).filter(membership__isnull=False).first()
     )
+    journey_pages = [
+        journeys_of(demo["org"]).filter(trigger=t).first().pk
+        for t in ("holiday", "event", "new_season", "purchase")
+    ]
     start = [
         "/",
         "/messages/",
@@ -202,6 +216,9 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         "/settings/messages/templates/",
         f"/settings/messages/templates/{template.pk}/",
         "/settings/messages/",
+        "/settings/journeys/",
+        "/settings/journeys/preview/",
+        *[f"/settings/journeys/{pk}/" for pk in journey_pages],
         "/customers/",
         f"/inventories/{latest.pk}/",
         f"/inventories/{latest.pk}/movements/",
