@@ -149,6 +149,8 @@ def journeys_preview(request):
         if not 1900 <= day.year <= 2200:
             form.add_error("date", _("Enter a date between 1900 and 2200."))
             day = local_date(org) + timedelta(days=1)
+    if not form.is_bound or form.errors:
+        form = PreviewDayForm(initial={"date": day}) if not form.is_bound else form
     touches = preview_day(org, day, customers=visible_customers(request.user))
     summary = suppression_summary(touches)
     return _render(
