@@ -6,15 +6,14 @@ from huey.contrib.djhuey import db_periodic_task
 
 from revisit.core.clock import local_date
 from revisit.core.models import Organization
-from revisit.journeys.models import Journey
 from revisit.journeys.tick import run_day
 
 
 @db_periodic_task(crontab(minute="7"))
 def fire_journeys() -> dict:
-    """Every hour: each organization with journeys fires today's touches once."""
+    """Every hour: each organization fires today's touches once (an organization without
+    journeys gets the defaults first, as a new one does)."""
     done = {}
-    with_journeys = Journey.objects.filter(is_active=True).values("organization_id")
-    for organization in Organization.objects.filter(pk__in=with_journeys):
+    for organization in Organization.objects.all():
         done[organization.code] = run_day(organization, local_date(organization)).as_dict()
     return done
