@@ -273,7 +273,8 @@ def main():
         )
     lines += [
         "",
-        "Run: `PYTHONPATH=src .venv/bin/python bench/journeys.py --customers 100000,1000000 --sample 5000`",
+        "Run: `PYTHONPATH=src .venv/bin/python bench/journeys.py "
+        f"--customers {args.customers} --sample {args.sample}`",
         "",
     ]
     (RESULTS / "journeys.md").write_text("\n".join(lines))

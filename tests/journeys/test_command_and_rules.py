@@ -159,3 +159,13 @@ def test_a_problem_on_the_satisfaction_call_becomes_a_store_task_due_in_3_days(
             b, actor=shop.admin, channel="call", outcome="valid_2", satisfaction="satisfied"
         )
     assert not StoreTask.objects.filter(customer=b).exists()
+
+
+def test_the_hourly_task_fires_each_organization_once(shop):
+    from revisit.journeys.tasks import fire_journeys
+
+    with time_machine.travel(datetime(2026, 2, 17, 9, tzinfo=SHANGHAI), tick=False):
+        first = fire_journeys.call_local()
+        second = fire_journeys.call_local()
+    assert first[shop.org.code]["fired"] == 7
+    assert second[shop.org.code]["fired"] == 0
