@@ -14,6 +14,7 @@ from revisit.core.access import visible_customers
 from revisit.core.clock import local_date
 from revisit.customers.models import Channel, Customer, PhoneStatus
 from revisit.grading.models import Inventory
+from revisit.journeys.models import StoreTask
 from revisit.journeys.services import journeys_of
 from revisit.messaging.models import Message, MessageTemplate, Suppression
 from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
@@ -205,6 +206,13 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         visible_customers(demo[username]).filter(membership__status="formal").first()
         or visible_customers(demo[username]).filter(membership__isnull=False).first()
     )
+    StoreTask.objects.create(
+        organization=demo["org"],
+        customer=customers[0],
+        store=customers[0].home_store,
+        title="上门赠送春节礼品",
+        due_on=today - timedelta(days=1),
+    )
     journey_pages = [
         journeys_of(demo["org"]).filter(trigger=t).first().pk
         for t in ("holiday", "event", "new_season", "purchase")
@@ -218,6 +226,7 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         "/settings/messages/",
         "/settings/journeys/",
         "/settings/journeys/preview/",
+        "/store-tasks/",
         *[f"/settings/journeys/{pk}/" for pk in journey_pages],
         "/customers/",
         f"/inventories/{latest.pk}/",

@@ -32,6 +32,7 @@ PAGES = {
     "/roster/": {"admin", "manager1"},
     "/referrals/": set(ROLE_USERS),
     "/messages/": {"admin", "supervisor", "manager1"},
+    "/store-tasks/": {"admin", "manager1", "consultant1", "desk1"},
 }
 # Pages that open for more roles than the navigation offers them to.
 NOT_IN_NAV = {"/practitioner/": {"admin", "manager1"}}
