@@ -8,7 +8,8 @@ from datetime import timedelta
 from revisit.core.clock import local_date
 from revisit.customers.consents import set_consent
 from revisit.demo import DEMO_PASSWORD
-from revisit.journeys.models import Journey, JourneyFiring
+from revisit.journeys.models import Journey, JourneyFiring, StoreTask
+from revisit.journeys.tick import run_day
 from tests.journeys.conftest import Shop
 from tests.web.browser import BROWSER_MARKS, log_in, shot
 
@@ -60,7 +61,27 @@ def test_the_admin_edits_a_journey_and_previews_tomorrow(browser, live_server):
     # A preview fires nothing.
     assert not JourneyFiring.objects.exists()
 
-    # A date typed wrong on the preview: a Chinese message, tomorrow still shown.
+    # Another day through the form: 春节 2027.
+    page.fill("#preview-form input[name=date]", "2027-02-06")
+    page.click("#preview-form button[type=submit]")
+    page.locator("h1", has_text="2027-02-06").wait_for()
+    assert "上门赠送春节礼品" in page.inner_text("#preview-touches")
+    # A date typed wrong on the preview: tomorrow still shown.
     page.goto(f"{live_server.url}/settings/journeys/preview/?date=2026-02-30")
     page.wait_for_selector("#preview-summary")
     assert tomorrow.isoformat() in page.inner_text("h1")
+
+    # The tick fires tomorrow's touches; the store marks its task done.
+    run_day(shop.org, tomorrow)
+    page.click("nav >> text=门店任务")
+    page.wait_for_selector("#store-tasks")
+    task = StoreTask.objects.get(organization=shop.org, title="送鲜花果篮")
+    assert "送鲜花果篮" in page.inner_text(f"#store-task-{task.pk}")
+    page.click(f"#store-task-{task.pk} .task-done")
+    page.locator(".messages, #messages, body", has_text="已完成").first.wait_for()
+    assert page.locator(f"#store-task-{task.pk}").count() == 0
+    task.refresh_from_db()
+    assert task.status == "done"
+    page.click("#done-tasks")
+    page.wait_for_selector(f"#store-task-{task.pk}")
+    shot(page, "store-tasks-done")
