@@ -87,17 +87,5 @@ def solar_keys(day: date) -> list[tuple[int, int]]:
     return keys
 
 
-def lunar_date_in(year: int, month: int, day: int) -> date | None:
-    """The solar date of the stored lunar (month, day) within solar year `year`, or None
-    (a lunar date can fall twice or never in one solar year; the first is given)."""
-    for lunar_year in (year - 1, year):
-        days = lunar_month_days(lunar_year, month)
-        solar = Lunar.fromYmd(lunar_year, month, min(day, days)).getSolar()
-        found = date(solar.getYear(), solar.getMonth(), solar.getDay())
-        if found.year == year:
-            return found
-    return None
-
-
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from revisit.customers.models import Customer
 from revisit.engine.journey_plan import AFTER, ActionSpec, JourneySpec, plan_touches
-from revisit.journeys.models import Journey, JourneyFiring
+from revisit.journeys.models import JourneyFiring
 from revisit.journeys.services import JourneyError, journeys_of, parse_season_days
 from revisit.sales.models import OrderLine
 from revisit.wallet.points_models import MembershipCard, MembershipStatus
@@ -121,7 +121,3 @@ def not_yet_fired(touches: pl.DataFrame) -> pl.DataFrame:
         orient="row",
     )
     return touches.join(fired, on=["journey_id", "customer_id", "occurs_on"], how="anti")
-
-
-def journey_label(journey: Journey) -> str:
-    return journey.name
