@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "revisit.privacy",
     "revisit.messaging",
     "revisit.reports",
+    "revisit.journeys",
     "revisit.web",
     "revisit.api",
 ]

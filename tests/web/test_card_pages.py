@@ -270,3 +270,31 @@ def test_the_admin_keeps_the_psychology_type_list(client, shop):
     assert client.get(f"/settings/psychology/{elsewhere.pk}/").status_code == 404
     client.force_login(shop["desk"])
     assert client.get("/settings/psychology/").status_code == 403
+
+
+def test_occupation_group_and_wedding_anniversary_are_on_the_card(client, shop):
+    """The card records what the holiday and anniversary journeys read: the occupation
+    group (建军节 for soldiers, 教师节 for teachers) and the wedding anniversary."""
+    client.force_login(shop["desk"])
+    _new(client, shop, occupation="中学老师", occupation_group="teacher")
+    customer = Customer.objects.get(mobile="+8613912345678")
+    assert customer.occupation_group == "teacher"
+    form = client.get(f"/customers/{customer.pk}/edit/").context["form"]
+    data = {**form.initial, "occupation_group": "soldier", "wedding_anniversary": "2015-05-20"}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["home_store"] = shop["store"].pk
+    assert client.post(f"/customers/{customer.pk}/edit/", data).status_code == 302
+    customer.refresh_from_db()
+    assert customer.occupation_group == "soldier"
+    assert str(customer.wedding_anniversary) == "2015-05-20"
+    page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "（军人）" in page or "(军人)" in page
+    assert "结婚纪念日" in page
+    for bad, words in (
+        ({"occupation_group": "pirate"}, "选择"),
+        ({"wedding_anniversary": "2999-01-01"}, "1900"),
+    ):
+        response = client.post(f"/customers/{customer.pk}/edit/", {**data, **bad})
+        assert response.status_code == 200
+        errors = [str(e) for errs in response.context["form"].errors.values() for e in errs]
+        assert any(words in e for e in errors), errors

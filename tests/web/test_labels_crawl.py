@@ -14,6 +14,8 @@ from revisit.core.access import visible_customers
 from revisit.core.clock import local_date
 from revisit.customers.models import Channel, Customer, PhoneStatus
 from revisit.grading.models import Inventory
+from revisit.journeys.models import StoreTask
+from revisit.journeys.services import journeys_of
 from revisit.messaging.models import Message, MessageTemplate, Suppression
 from revisit.outreach.models import Campaign, ContactChannel, DeclineReason, Outcome
 from revisit.wallet.points import points_settings, post_order_points
@@ -69,6 +71,14 @@ CODES = {
     "non_member",
     "store_report",
     "region_summary",
+    "store_task",
+    "card_pickup",
+    "new_season",
+    "dragon_boat",
+    "mid_autumn",
+    "new_year",
+    "soldier",
+    "teacher",
 }
 CODES -= {"phone", "other", "search", "social", "referral", "review", "unknown", "valid"}
 CODE_PATTERN = re.compile(
@@ -206,6 +216,17 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
     # with a suggestion, so their pages show their states and figures.
     pending = _group_sends(demo, template)
     report_store = _monthly_report(demo)
+    StoreTask.objects.create(
+        organization=demo["org"],
+        customer=customers[0],
+        store=customers[0].home_store,
+        title="上门赠送春节礼品",
+        due_on=today - timedelta(days=1),
+    )
+    journey_pages = [
+        journeys_of(demo["org"]).filter(trigger=t).first().pk
+        for t in ("holiday", "event", "new_season", "purchase")
+    ]
     start = [
         "/",
         "/messages/",
@@ -217,6 +238,10 @@ def test_no_page_shows_a_code_or_an_english_sentence(client, demo, username):
         "/settings/messages/templates/",
         f"/settings/messages/templates/{template.pk}/",
         "/settings/messages/",
+        "/settings/journeys/",
+        "/settings/journeys/preview/",
+        "/store-tasks/",
+        *[f"/settings/journeys/{pk}/" for pk in journey_pages],
         "/customers/",
         f"/inventories/{latest.pk}/",
         f"/inventories/{latest.pk}/movements/",

@@ -33,6 +33,7 @@ PAGES = {
     "/referrals/": set(ROLE_USERS),
     "/messages/": {"admin", "supervisor", "manager1"},
     "/reports/monthly/": set(ROLE_USERS),
+    "/store-tasks/": {"admin", "manager1", "consultant1", "desk1"},
 }
 # Pages that open for more roles than the navigation offers them to.
 NOT_IN_NAV = {"/practitioner/": {"admin", "manager1"}}

@@ -27,6 +27,7 @@ from revisit.customers.models import (
     CustomerNote,
     Gender,
     MaritalStatus,
+    Occupation,
     PsychologyType,
     RiskFlag,
     Satisfaction,
@@ -57,6 +58,7 @@ CHOICES = {
     "marital_status": MaritalStatus.values,
     "channel": ["", *Channel.values],
     "satisfaction": Satisfaction.values,
+    "occupation_group": Occupation.values,
 }
 # The card's fields an edit may change (the owner changes with a reason, see
 # revisit.outreach.assignments.reassign_owner; tags through set_tags).
@@ -70,7 +72,9 @@ CARD_FIELDS = [
     "wechat_id",
     "address",
     "occupation",
+    "occupation_group",
     "marital_status",
+    "wedding_anniversary",
     "channel",
     "referrer",
     "first_visit",
@@ -170,7 +174,7 @@ def _clean(actor: Staff, values: dict, *, customer: Customer | None, today: date
                     value = normalize_phone(value)
                 except ValueError:
                     raise CardError(_("Not a valid phone number."), field) from None
-        elif field in ("birthday", "first_visit"):
+        elif field in ("birthday", "first_visit", "wedding_anniversary"):
             if value is not None and not (EARLIEST_DAY <= value <= today):
                 raise CardError(_("Enter a date between 1900 and today."), field)
         elif field == "birthday_is_lunar":

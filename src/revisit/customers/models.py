@@ -35,6 +35,21 @@ class MaritalStatus(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Occupation(models.TextChoices):
+    """Occupation groups that journeys greet on their own day (建军节, 教师节)."""
+
+    UNKNOWN = "", _("Not recorded")
+    SOLDIER = "soldier", _("Soldier")
+    TEACHER = "teacher", _("Teacher")
+    MEDICAL = "medical", _("Doctor or nurse")
+    CIVIL_SERVANT = "civil_servant", _("Civil servant")
+    OFFICE = "office", _("Office worker")
+    BUSINESS = "business", _("Business owner")
+    STUDENT = "student", _("Student")
+    RETIRED = "retired", _("Retired")
+    OTHER = "other", _("Other")
+
+
 class PhoneStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Not checked")
     VALID = "valid", _("Valid")
@@ -164,6 +179,15 @@ class Customer(models.Model):
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True, db_default="")
     address = models.CharField(_("address"), max_length=200, blank=True, db_default="")
     occupation = models.CharField(_("occupation"), max_length=64, blank=True, db_default="")
+    occupation_group = models.CharField(
+        _("occupation group"),
+        max_length=16,
+        choices=Occupation.choices,
+        blank=True,
+        db_default="",
+        default="",
+    )
+    wedding_anniversary = models.DateField(_("wedding anniversary"), null=True, blank=True)
     marital_status = models.CharField(
         _("marital status"), max_length=10, choices=MaritalStatus.choices, blank=True, db_default=""
     )

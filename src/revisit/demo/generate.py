@@ -23,6 +23,7 @@ from revisit.demo import catalog, people
 from revisit.demo.referrals import build_referral_history
 from revisit.demo.wallet import build_wallets
 from revisit.grading.services import run_inventory
+from revisit.journeys.services import install_default_journeys
 from revisit.outreach.cadences import install_default_cadences
 from revisit.outreach.strategies import install_default_strategies
 from revisit.outreach.tasks import prepare_day
@@ -102,6 +103,7 @@ def build_demo(
         build_referral_history(org, rng)
         install_default_strategies(org)
         install_default_cadences(org)
+        install_default_journeys(org)
         install_demo_roster(org)
         record_event(
             org,

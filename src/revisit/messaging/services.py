@@ -119,8 +119,20 @@ def rotate_webhook_secret(organization, *, actor) -> str:
 
 
 def is_member(customer: Customer) -> bool:
-    """Whether the member text applies: a customer with a tier. (When the wallet's formal
-    membership lands, it answers here.)"""
+    """Whether the member text applies: a formal member of the points program (the
+    wallet's membership card); in an organization that issues no cards, a customer
+    with a tier."""
+    from revisit.wallet.points_models import MembershipCard, MembershipStatus
+
+    status = (
+        MembershipCard.objects.filter(customer_id=customer.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is not None:
+        return status == MembershipStatus.FORMAL
+    if MembershipCard.objects.filter(organization_id=customer.organization_id).exists():
+        return False
     return bool(customer.tier)
 
 

@@ -33,6 +33,8 @@ from revisit.outreach.models import (
 from revisit.outreach.revisits import PREFIX as REVISIT_PREFIX
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
+# Calls a timed journey schedules (revisit.journeys): "journey:<its name>".
+JOURNEY_PREFIX = "journey:"
 
 # The contacts an outcome schedules (its own kind): the next outcome replaces them. The
 # post-treatment revisits (`revisit:CATEGORY`) and any other program's contacts keep
@@ -67,6 +69,8 @@ def contact_reason_label(reason: str) -> str:
     """What a scheduled contact is for, in the user's language (never the code)."""
     if reason in REASON_LABELS:
         return str(REASON_LABELS[reason])
+    if reason.startswith(JOURNEY_PREFIX):
+        return _("Journey: %(name)s") % {"name": reason.removeprefix(JOURNEY_PREFIX)}
     if reason.startswith(REVISIT_PREFIX):
         return _("Post-treatment revisit: %(category)s") % {
             "category": reason.removeprefix(REVISIT_PREFIX)

@@ -15,7 +15,14 @@ from revisit.customers.cards import (
     card_stores,
     referrer_lookup,
 )
-from revisit.customers.models import Channel, Gender, MaritalStatus, RiskFlag, Satisfaction
+from revisit.customers.models import (
+    Channel,
+    Gender,
+    MaritalStatus,
+    Occupation,
+    RiskFlag,
+    Satisfaction,
+)
 from revisit.customers.psychology import psychology_types
 from revisit.web.forms import DATE
 
@@ -45,8 +52,16 @@ class CardForm(forms.Form):
     wechat_id = _text(_("WeChat ID"), TEXT_LIMITS["wechat_id"])
     address = _text(_("Address (for mailed cards)"), TEXT_LIMITS["address"])
     occupation = _text(_("Occupation"), TEXT_LIMITS["occupation"])
+    occupation_group = forms.ChoiceField(
+        label=_("Occupation group (holiday greetings)"),
+        choices=Occupation.choices,
+        required=False,
+    )
     marital_status = forms.ChoiceField(
         label=_("Marital status"), choices=MaritalStatus.choices, required=False
+    )
+    wedding_anniversary = forms.DateField(
+        label=_("Wedding anniversary"), required=False, widget=DATE
     )
     channel = forms.ChoiceField(
         label=_("How she heard of us"), choices=[("", "—"), *Channel.choices], required=False

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.appointments.access import CALENDAR_ROLES, DESK_ROLES, ROSTER_ROLES
 from revisit.core.models import Role
+from revisit.journeys.access import STORE_TASK_ROLES
 from revisit.wallet.access import CASHIER_ROLES
 from revisit.web import permissions as perm
 
@@ -34,6 +35,7 @@ ENTRIES = [
     Entry("strategies", _("Strategies"), perm.STRATEGY_VIEW_ROLES),
     Entry("campaigns", _("Campaigns"), perm.SETTINGS_VIEW_ROLES),
     Entry("referrals", _("Referrals"), perm.REFERRAL_ROLES),
+    Entry("store_tasks", _("Store tasks"), STORE_TASK_ROLES),
     Entry("outbox", _("Outbox"), perm.MESSAGE_VIEW_ROLES),
     Entry("imports", _("Imports"), perm.IMPORT_ROLES),
     Entry("staff", _("Staff"), perm.STAFF_VIEW_ROLES),

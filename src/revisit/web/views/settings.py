@@ -51,6 +51,7 @@ SECTIONS = [
     ("settings_wallet", gettext_lazy("Top-up bonus")),  # revisit.web.views.wallet
     ("settings_message_templates", gettext_lazy("Message templates")),
     ("settings_messaging", gettext_lazy("Messaging")),
+    ("settings_journeys", gettext_lazy("Timed journeys")),  # revisit.web.views.journeys
     ("strategies", gettext_lazy("Strategies")),
     ("campaigns", gettext_lazy("Campaigns")),
     ("settings_referrals", gettext_lazy("Referral program")),
