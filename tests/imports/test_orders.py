@@ -102,6 +102,31 @@ def test_unknown_customers_are_created_and_counted(clinic, tmp_path):
     assert Order.objects.filter(customer=new).count() == 2
 
 
+def test_last_visits_of_new_and_known_customers(clinic, tmp_path):
+    """A new customer is written with her latest paid day; a known one's moves with her
+    new and changed lines (a refund is no visit)."""
+    org = clinic["org"]
+    make_customer(org, "K1", last_visit=date(2024, 1, 1))
+    rows = [
+        ZH,
+        ["V1", "K1", "2024-05-03", "光子", "", "1", "100", "", ""],
+        ["V2", "NEW1", "2024-05-01", "光子", "", "1", "100", "", ""],
+        ["V3", "NEW1", "2024-05-09", "光子", "", "1", "-100", "", ""],
+        ["V4", "NEW2", "2024-05-02", "光子", "", "1", "-30", "", ""],
+    ]
+    import_orders(org, write_csv(tmp_path / "o.csv", rows))
+
+    def last_visits():
+        customers = Customer.objects.filter(organization=org).order_by("code")
+        return dict(customers.values_list("code", "last_visit"))
+
+    assert last_visits() == {"K1": date(2024, 5, 3), "NEW1": date(2024, 5, 1), "NEW2": None}
+    rows[1][6], rows[4][6] = "-100", "30"  # K1's visit refunded, NEW2's refund now paid
+    report = import_orders(org, write_csv(tmp_path / "o2.csv", rows))
+    assert report.updated == 2
+    assert last_visits() == {"K1": None, "NEW1": date(2024, 5, 1), "NEW2": date(2024, 5, 2)}
+
+
 def test_rejected_rows_are_listed_and_good_rows_go_in(clinic, tmp_path):
     rows = [
         ZH,

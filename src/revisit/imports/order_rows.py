@@ -26,10 +26,16 @@ from revisit.imports.checks import (
     with_failures,
 )
 from revisit.imports.lookups import staff_ids, store_ids
-from revisit.imports.parsing import parse_amount, parse_date, parse_flag, parse_quantity
+from revisit.imports.parsing import (
+    once_per_value,
+    parse_amount,
+    parse_date,
+    parse_flag,
+    parse_quantity,
+)
 from revisit.imports.report import ImportReport, Rejection
 from revisit.imports.scope import ImportScope, outside_reason
-from revisit.imports.staging import Staging, insert_select, quote, staged_keys
+from revisit.imports.staging import Staging, insert_select, quote, roomy_joins, staged_keys
 from revisit.sales.models import Item, Order, OrderLine
 from revisit.sales.services import refresh_last_visits
 from revisit.wallet.course_cards import apply_new_order_lines
@@ -66,8 +72,8 @@ def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None):
         text("order_no").alias("order_no"),
         text("item").alias("item"),
         text("category").alias("category"),
-        parse_date(pl.col("order_date")).alias("date"),
-        parse_amount(pl.col("amount")).alias("amount_value"),
+        once_per_value(frame, "order_date", parse_date, pl.Date).alias("date"),
+        once_per_value(frame, "amount", parse_amount, pl.Decimal(18, 2)).alias("amount_value"),
         parse_quantity(pl.col("quantity")).alias("qty"),
         parse_flag(pl.col("promo")).alias("is_promo"),
         text("store").replace_strict(stores, default=None, return_dtype=pl.Int64).alias("store_id"),
@@ -138,15 +144,22 @@ class OrderPlan:
         load("lines", self.lines, LINE_COLUMNS)
         if self.updates.height:
             load("updates", self.updates, UPDATE_COLUMNS)
-        # Customers whose last visit may change: those of new lines and of changed ones.
+        # Customers whose last visit may change: those already there with new or changed
+        # lines (a new customer is written with hers).
         codes = pl.concat(
             [self.lines.get_column("customer_code"), self.updates.get_column("customer_code")]
         )
-        load("touched", codes.unique().to_frame("customer_code"), {"customer_code": "text"})
+        touched = (
+            codes.unique()
+            .to_frame("customer_code")
+            .join(self.new_customers, on="customer_code", how="anti")
+        )
+        load("touched", touched, {"customer_code": "text"})
 
     def apply(self) -> None:
         org, now, table = self.organization, timezone.now(), self.staging.name
         customer, order, item = (quote(m._meta.db_table) for m in (Customer, Order, Item))
+        roomy_joins()
         insert_select(
             Customer,
             {
@@ -155,6 +168,7 @@ class OrderPlan:
                 "mobile": "COALESCE(s.mobile, '')",
                 "phone_status": "CASE WHEN s.mobile IS NULL THEN 'unknown' ELSE 'valid' END",
                 "home_store_id": "s.store_id",
+                "last_visit": "s.last_visit",
             },
             f"FROM {table('customers')} s",
             organization_id=org.pk,
@@ -255,6 +269,7 @@ NEW_CUSTOMER_COLUMNS = {
     "name": "text",
     "mobile": "text",
     "store_id": "int",
+    "last_visit": "date",
 }
 ORDER_COLUMNS = {
     "order_key": "text",
@@ -385,12 +400,18 @@ def plan_orders(
     )
     known = _existing_customers(organization, unique.get_column("customer_code"))
     unknown = unique.join(known, on="customer_code", how="anti")
-    phones = checks.normalized_phones(unknown) if unknown.height else pl.Series([], dtype=pl.String)
-    new_customers = (
-        unknown.with_columns(phones.alias("mobile"))
-        .group_by("customer_code", maintain_order=True)
-        .agg(pl.col("name", "mobile", "store_id").first())
+    new_customers = unknown.group_by("customer_code", maintain_order=True).agg(
+        pl.col("name", "phone", "store_id").first(),
+        # All her lines are in this file: her last visit is known before she is written.
+        pl.col("date").filter(pl.col("amount_value") > 0).max().alias("last_visit"),
     )
+    # Her first line's phone, checked once per new customer (not once per line).
+    phones = (
+        checks.normalized_phones(new_customers)
+        if new_customers.height
+        else pl.Series([], dtype=pl.String)
+    )
+    new_customers = new_customers.with_columns(phones.alias("mobile")).drop("phone")
     known_items = set(_item_ids(organization))
     new_items = (
         unique.filter(pl.col("item").is_not_null() & ~pl.col("item").is_in(list(known_items)))

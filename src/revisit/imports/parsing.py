@@ -23,6 +23,15 @@ def clean_text(column: pl.Expr) -> pl.Expr:
     return pl.when(cleaned == "").then(None).otherwise(cleaned)
 
 
+def once_per_value(frame: pl.DataFrame, column: str, parse, dtype: pl.DataType) -> pl.Expr:
+    """`parse(pl.col(column))`, computed once per distinct value of `column` in `frame`
+    and mapped back: a file repeats its dates and amounts, and trying five date formats
+    on a million cells costs thirty times more than on the thousand days they hold."""
+    values = frame.get_column(column).unique().drop_nulls()
+    parsed = values.to_frame().select(parse(pl.col(column))).to_series()
+    return pl.col(column).replace_strict(values, parsed, default=None, return_dtype=dtype)
+
+
 def parse_date(column: pl.Expr) -> pl.Expr:
     """2024-05-01, 2024/5/1, 20240501, 2024年5月1日, 2024.5.1, a date with a time, or an
     Excel serial number (e.g. 45413). Null when none of them fits."""

@@ -36,6 +36,7 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
 CHUNK = 50_000  # rows per staging transaction (SQLite) or COPY write (PostgreSQL)
+APPLY_WORK_MEM = "256MB"  # per hash or sort of the apply, on PostgreSQL (`roomy_joins`)
 
 _TYPES = {
     # kind: (PostgreSQL type, SQLite type, polars cast for SQLite)
@@ -150,6 +151,16 @@ def _temp_only_transaction() -> Iterator:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+
+
+def roomy_joins() -> None:
+    """For the rest of the caller's transaction on PostgreSQL, room for the apply's hash
+    joins in memory: joining a million staged lines to their orders with the default
+    4 MB of `work_mem` split the join into batches written to disk and read back (an
+    EXPLAIN ANALYZE at 1M lines: 4 batches, 4.3 s of the lines' 5.6 s of reading)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
 
 
 def insert_select(
