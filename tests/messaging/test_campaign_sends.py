@@ -215,3 +215,22 @@ def test_the_report_counts_delivery_opt_outs_and_orders_within_30_days(shopfront
     assert report["not_sent"] == 1 and report["opted_out"] == 1
     assert (report["visitors"], report["orders"], report["amount"]) == (1, 2, 500)
     assert report["window"] == (sent_day, sent_day + timedelta(days=29))
+
+
+def test_an_opt_out_while_waiting_for_approval_is_honoured(shopfront):
+    _threshold(shopfront["org"], 0)
+    campaign = _create(shopfront, shopfront["admin"])
+    submit_campaign(campaign, actor=shopfront["admin"], now=DAYTIME)
+    assert campaign.recipient_count == 2
+    set_consent(
+        shopfront["consenting"],
+        actor=shopfront["admin"],
+        channel="sms",
+        granted=False,
+        source="电话",
+    )
+    other_admin = make_staff(shopfront["org"], Role.ADMIN)
+    approve_campaign(campaign, actor=other_admin, now=DAYTIME)
+    assert campaign.recipient_count == 1 and campaign.suppressed == {"no_consent": 2}
+    held = Message.objects.get(campaign=campaign, customer=shopfront["consenting"])
+    assert held.status == "suppressed" and held.suppression_reason == "no_consent"
