@@ -43,11 +43,24 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 _spec = importlib.util.spec_from_file_location("bench_databases", BENCH / "databases.py")
 databases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(databases)
-fresh_database, run_child, PG_SERVER = (
-    databases.fresh_database,
-    databases.run_child,
-    databases.PG_SERVER,
-)
+fresh_database, PG_SERVER = databases.fresh_database, databases.PG_SERVER
+
+
+def run_child(script: str, step: list[str], env: dict) -> dict:
+    """Run `script --child STEP…` and return the JSON it prints last; its progress lines
+    and errors pass through to this process's stderr."""
+    out = subprocess.run(
+        [sys.executable, script, "--child", *step],
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines = out.stdout.strip().splitlines()
+    for line in lines[:-1]:
+        print(line, file=sys.stderr, flush=True)
+    return json.loads(lines[-1])
+
 
 RESULTS = Path(__file__).parent / "results"
 PG_DB = "revisit_bench_inventory"
@@ -211,8 +224,7 @@ class Phases:
     """Wall time of the product's inventory split by its own functions."""
 
     NAMES = {
-        "revisit.grading.services.load_customers": "read customers",
-        "revisit.grading.services.load_order_lines": "read order lines",
+        "revisit.grading.services.load_customers_and_lines": "read customers and lines",
         "revisit.engine.grade": "grade (engine)",
         "revisit.grading.services._write_grades": "write grades",
         "revisit.grading.services._set_initial_tiers": "first tiers",
@@ -481,6 +493,7 @@ def measure(rounds: int) -> dict:
         cpu_now = {step: c[-1] for step, c in cpus.items()}
         print(
             json.dumps({"round": round_no, **partial, "profile": profile_now, "cpu": cpu_now}),
+            file=sys.stderr,
             flush=True,
         )
     median = {k: round(statistics.median(v), 2) for k, v in runs.items()}
