@@ -221,7 +221,8 @@ def build(customers: int, lines: int, seed: int) -> dict:
 
 
 class Phases:
-    """Wall time of the product's inventory split by its own functions."""
+    """Wall and CPU time (see `_cpu`) of the product's inventory split by its own
+    functions."""
 
     NAMES = {
         "revisit.grading.services.load_customers_and_lines": "read customers and lines",
@@ -234,6 +235,7 @@ class Phases:
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     @contextmanager
     def timed(self):
@@ -254,11 +256,13 @@ class Phases:
 
     def _wrap(self, function, label):
         def timed(*args, **kwargs):
+            cpu = sum(_cpu().values())
             start = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.seconds[label] = self.seconds.get(label, 0) + time.perf_counter() - start
+                self.cpu[label] = self.cpu.get(label, 0) + sum(_cpu().values()) - cpu
 
         return timed
 
@@ -397,6 +401,9 @@ def _frames_equal(a, b) -> bool:
     return a.equals(b)
 
 
+_BACKENDS: dict[int, int] = {}
+
+
 def _cpu() -> dict[str, float]:
     """CPU seconds so far: this process with its children (the SQLite reader), and on
     PostgreSQL the server process of Django's connection (the writes; the ADBC reads'
@@ -408,9 +415,11 @@ def _cpu() -> dict[str, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = {"client": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime}
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
+        pid = _BACKENDS.get(id(connection.connection))
+        if pid is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = _BACKENDS[id(connection.connection)] = cursor.fetchone()[0]
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         cpu["server"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return cpu
@@ -467,6 +476,7 @@ def measure(rounds: int) -> dict:
     org = Organization.objects.get(code="bench")
     runs = {"first": [], "first_baseline": [], "next": [], "next_baseline": []}
     profiles = {"first": [], "next": []}
+    profiles_cpu = {"first": [], "next": []}
     cpus = {"first": [], "next": []}
     loads = [os.getloadavg()[0]]
     checked = None
@@ -479,6 +489,7 @@ def measure(rounds: int) -> dict:
             cpus[step].append(cpu)
             runs[step].append(seconds)
             profiles[step].append(phases.seconds)
+            profiles_cpu[step].append(phases.cpu)
             grades = _read_grades(inventory.pk)  # untimed: the rows to write again
             fake_id = -1 - round_no * 2 - (step == "next")
             runs[f"{step}_baseline"].append(_baseline(org, as_of, grades, fake_id))
@@ -490,6 +501,7 @@ def measure(rounds: int) -> dict:
             _vacuum()
         partial = {k: v[-1] for k, v in runs.items()}
         profile_now = {step: p[-1] for step, p in profiles.items()}
+        profile_now["cpu"] = {step: p[-1] for step, p in profiles_cpu.items()}
         cpu_now = {step: c[-1] for step, c in cpus.items()}
         print(
             json.dumps({"round": round_no, **partial, "profile": profile_now, "cpu": cpu_now}),
@@ -504,7 +516,15 @@ def measure(rounds: int) -> dict:
         }
         for step in profiles
     }
+    profile_cpu = {
+        step: {
+            label: round(statistics.median(p.get(label, 0) for p in profiles_cpu[step]), 2)
+            for label in Phases.NAMES.values()
+        }
+        for step in profiles_cpu
+    }
     return {
+        "profile_cpu": profile_cpu,
         "rounds": rounds,
         "seconds": median,
         "all_seconds": {k: [round(s, 2) for s in v] for k, v in runs.items()},
@@ -521,10 +541,12 @@ def measure(rounds: int) -> dict:
 
 
 def _commit() -> str:
+    """The commit measured: this checkout's, or BENCH_COMMIT for a copy made with
+    `git archive` (measured while the worktree moves on)."""
     out = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=RESULTS
     )
-    return out.stdout.strip()
+    return out.stdout.strip() or os.environ.get("BENCH_COMMIT", "")
 
 
 def write_report(results: list[dict]) -> None:
@@ -585,8 +607,21 @@ def write_report(results: list[dict]) -> None:
         for step in ("first", "next"):
             p = r["profile"][step]
             rest = r["seconds"][step] - sum(p.values())
-            cells = " | ".join(str(p[label]) for label in labels)
+            cells = " | ".join(str(p.get(label, 0)) for label in labels)
             lines.append(f"| {r['database']} | {step} | {cells} | {rest:.2f} |")
+    lines += ["", "CPU seconds per phase (median; as the CPU column):", ""]
+    lines += [
+        "| database | inventory | " + " | ".join(labels) + " | rest |",
+        "|---|---|" + "---:|" * (len(labels) + 1),
+    ]
+    for r in results:
+        for step in ("first", "next"):
+            p = r.get("profile_cpu", {}).get(step)
+            if not p:
+                continue
+            total = sum(r["cpu_seconds"][step].values())
+            cells = " | ".join(str(p.get(label, 0)) for label in labels)
+            lines.append(f"| {r['database']} | {step} | {cells} | {total - sum(p.values()):.2f} |")
     lines += ["", *[f"- {note}" for r in results for note in r.get("notes", [])]]
     lines += [
         "",
