@@ -32,7 +32,7 @@ def _shop(customers: int = 3):
 
 def test_committed_lines_are_read_through_arrow_as_integer_cents(transactional_db):
     org, people = _shop()
-    with mock.patch.object(frames, "read_arrow", wraps=frames.read_arrow) as arrow:
+    with mock.patch.object(frames, "read_arrow_many", wraps=frames.read_arrow_many) as arrow:
         lines = frames.load_order_lines(org, until=AS_OF)
         customers = frames.load_customers(org)
     assert arrow.call_count == 2  # no transaction open: both read through ADBC
@@ -47,6 +47,19 @@ def test_committed_lines_are_read_through_arrow_as_integer_cents(transactional_d
     with transaction.atomic():
         assert frames.load_order_lines(org, until=AS_OF).equals(lines)
         assert frames.load_customers(org).sort("customer_id").equals(customers.sort("customer_id"))
+
+
+def test_customers_and_their_lines_are_read_together_in_one_arrow_read(transactional_db):
+    org, people = _shop()
+    with mock.patch.object(frames, "read_arrow_many", wraps=frames.read_arrow_many) as arrow:
+        customers, lines = frames.load_customers_and_lines(org, until=AS_OF)
+    assert arrow.call_count == 1  # one connection (one child process on SQLite)
+    assert lines.equals(frames.load_order_lines(org, until=AS_OF))
+    assert customers.sort("customer_id").equals(frames.load_customers(org).sort("customer_id"))
+    with transaction.atomic():
+        same = frames.load_customers_and_lines(org, until=AS_OF)
+    assert same[1].equals(lines)
+    assert same[0].sort("customer_id").equals(customers.sort("customer_id"))
 
 
 def test_an_inventory_outside_a_transaction_grades_and_tiers_committed_customers(

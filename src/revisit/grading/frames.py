@@ -78,26 +78,36 @@ def adbc_connect():
 
 def read_arrow(sql: str, params: list) -> pl.DataFrame:
     """Run `sql` (with `%s` placeholders for ids and dates) on a new ADBC connection."""
-    query = sql % tuple(_literal(p) for p in params)
+    return read_arrow_many([(sql, params)])[0]
+
+
+def read_arrow_many(queries: list[tuple[str, list]]) -> list[pl.DataFrame]:
+    """Run each (sql, params) on one new ADBC connection, in one read-only transaction
+    that sees one snapshot of the database (rows read together agree)."""
+    texts = [sql % tuple(_literal(p) for p in params) for sql, params in queries]
     if connection.vendor == "sqlite":
-        return _read_arrow_in_child(query)
+        return _read_arrow_in_child(texts)
     with adbc_connect() as conn, conn.cursor() as cursor:
-        cursor.execute(query)
-        return pl.DataFrame(cursor.fetch_arrow())
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        frames = []
+        for text in texts:
+            cursor.execute(text)
+            frames.append(pl.DataFrame(cursor.fetch_arrow()))
+        conn.rollback()
+        return frames
 
 
-def _read_arrow_in_child(query: str) -> pl.DataFrame:
+def _read_arrow_in_child(queries: list[str]) -> list[pl.DataFrame]:
     script = Path(__file__).with_name("arrow_read.py")
     with tempfile.TemporaryDirectory(prefix="revisit-arrow-") as folder:
-        out = Path(folder) / "rows.arrow"
         done = subprocess.run(
-            [sys.executable, str(script), connection.settings_dict["NAME"], query, str(out)],
+            [sys.executable, str(script), connection.settings_dict["NAME"], folder, *queries],
             capture_output=True,
             text=True,
         )
         if done.returncode:
             raise RuntimeError(f"Arrow read failed: {done.stderr.strip()[-2000:]}")
-        return pl.read_ipc(out)
+        return [pl.read_ipc(Path(folder) / f"{n}.arrow") for n in range(len(queries))]
 
 
 def _read_on_connection(sql: str, params: list, schema: dict) -> pl.DataFrame:
@@ -129,12 +139,19 @@ def _copy_out(sql: str, params: list, schema: dict) -> pl.DataFrame:
 
 
 def _read(sql: str, params: list, schema: dict) -> pl.DataFrame:
+    return _read_together([(sql, params, schema)])[0]
+
+
+def _read_together(queries: list[tuple[str, list, dict]]) -> list[pl.DataFrame]:
+    """Each (sql, params, schema) as a frame: through one ADBC read of committed rows,
+    or on Django's connection inside a transaction."""
     if connection.in_atomic_block:
-        return _read_on_connection(sql, params, schema)
-    frame = read_arrow(sql, params)
-    if frame.is_empty():
-        return pl.DataFrame(schema=schema)
-    return _conform(frame, schema)
+        return [_read_on_connection(sql, params, schema) for sql, params, schema in queries]
+    frames = read_arrow_many([(sql, params) for sql, params, _schema in queries])
+    return [
+        pl.DataFrame(schema=schema) if frame.is_empty() else _conform(frame, schema)
+        for frame, (_sql, _params, schema) in zip(frames, queries, strict=True)
+    ]
 
 
 def order_lines_sql() -> str:
@@ -149,29 +166,53 @@ def order_lines_sql() -> str:
     )
 
 
-def load_order_lines(organization: Organization, *, until: date) -> pl.DataFrame:
-    """Order lines up to and including `until`, sorted by customer: customer_id,
-    order_date, amount_cents (Int64; a refund is negative)."""
-    lines = _read(order_lines_sql(), [organization.pk, until], LINES_SCHEMA)
-    return lines.set_sorted("customer_id")
+CUSTOMERS_SCHEMA = {
+    "customer_id": pl.Int64,
+    "owner_id": pl.Int64,
+    "store_id": pl.Int64,
+    "current_tier": pl.String,
+    "tier_changed_on": pl.Date,
+}
 
 
-def load_customers(organization: Organization) -> pl.DataFrame:
-    """Every customer of the organization: customer_id, owner_id, store_id, current_tier,
-    tier_changed_on."""
+def _order_lines_query(organization: Organization, until: date) -> tuple[str, list, dict]:
+    return order_lines_sql(), [organization.pk, until], LINES_SCHEMA
+
+
+def _customers_query(organization: Organization) -> tuple[str, list, dict]:
     table = connection.ops.quote_name(Customer._meta.db_table)
     sql = (
         f"SELECT id, owner_id, home_store_id, tier, {_date('tier_changed_on')} "
         f"FROM {table} WHERE organization_id = %s"
     )
-    schema = {
-        "customer_id": pl.Int64,
-        "owner_id": pl.Int64,
-        "store_id": pl.Int64,
-        "current_tier": pl.String,
-        "tier_changed_on": pl.Date,
-    }
-    return _read(sql, [organization.pk], schema).with_columns(pl.col("current_tier").fill_null(""))
+    return sql, [organization.pk], CUSTOMERS_SCHEMA
+
+
+def _customers_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("current_tier").fill_null(""))
+
+
+def load_order_lines(organization: Organization, *, until: date) -> pl.DataFrame:
+    """Order lines up to and including `until`, sorted by customer: customer_id,
+    order_date, amount_cents (Int64; a refund is negative)."""
+    return _read(*_order_lines_query(organization, until)).set_sorted("customer_id")
+
+
+def load_customers(organization: Organization) -> pl.DataFrame:
+    """Every customer of the organization: customer_id, owner_id, store_id, current_tier,
+    tier_changed_on."""
+    return _customers_frame(_read(*_customers_query(organization)))
+
+
+def load_customers_and_lines(
+    organization: Organization, *, until: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`load_customers` and `load_order_lines` in one read (one child process on SQLite),
+    from one snapshot: every line's customer is among the customers."""
+    customers, lines = _read_together(
+        [_customers_query(organization), _order_lines_query(organization, until)]
+    )
+    return _customers_frame(customers), lines.set_sorted("customer_id")
 
 
 def load_points(organization: Organization, *, as_of: date) -> pl.DataFrame:

@@ -196,11 +196,14 @@ class Grade(models.Model):
     """One customer's grade in one inventory. Owner and store are kept as they were
     then, so an old allocation table can be shown again exactly."""
 
+    # No index of its own: the unique (inventory, customer) and the (inventory, segment)
+    # index lead with it, and an inventory writes a grade per customer into each index.
     inventory = models.ForeignKey(
         Inventory,
         models.CASCADE,
         related_name="grades",
         verbose_name=_("inventory"),
+        db_index=False,
         **SNAPSHOT_KEY,
     )
     customer = models.ForeignKey(
