@@ -91,6 +91,15 @@ def ours(lines: pl.DataFrame) -> pl.DataFrame:
     return assign_segments(summary, compute_thresholds(summary, "mean"))
 
 
+def ours_told_sorted(lines: pl.DataFrame) -> pl.DataFrame:
+    """Ours given the caller's word that the lines are clustered (as plain Polars is
+    given ``set_sorted``): no look at the order first."""
+    from revisit.engine import assign_segments, compute_thresholds, order_lines, rfm_summary
+
+    summary = rfm_summary(order_lines(lines, clustered=True), as_of=AS_OF)
+    return assign_segments(summary, compute_thresholds(summary, "mean"))
+
+
 def plain_polars(lines: pl.DataFrame) -> pl.DataFrame:
     positive = pl.col("amount_cents") > 0
     recency, frequency, monetary = (
@@ -274,7 +283,9 @@ def main() -> None:
         for name, fn in contenders.items():
             if name == "pymc_rfm_segments" and round_no >= args.pymc_rounds:
                 continue
-            a_wall, a_cpu, a_out = timed(ours, lines)
+            # Like with like: told the lines are sorted when the contender is told too.
+            mine = ours_told_sorted if name == "plain_polars_sorted" else ours
+            a_wall, a_cpu, a_out = timed(mine, lines)
             b_wall, b_cpu, b_out = timed(fn, lines)
             if name == "pymc_rfm_segments":
                 outputs = f"not comparable ({len(b_out):,} rows)"
@@ -317,7 +328,7 @@ def commit() -> str:
 
 NAMES = {
     "plain_polars": "plain Polars, lines as loaded",
-    "plain_polars_sorted": "plain Polars, lines flagged sorted",
+    "plain_polars_sorted": "plain Polars, lines flagged sorted ‡",
     "duckdb_2_threads": "DuckDB SQL, 2 threads",
     "duckdb_1_thread": "DuckDB SQL, 1 thread",
     "pymc_rfm_segments": "pymc-marketing rfm_segments †",
@@ -405,6 +416,10 @@ def write_results(
         "Targets (issue 14): faster than plain Polars on the same input; ≤ 0.5× DuckDB's "
         "wall time with 2 threads; ≤ 1.0× DuckDB's CPU time with 1 thread; peak memory "
         "≤ 1.5× the loaded data.",
+        "",
+        "‡ Both sides told the lines are sorted: plain Polars by `set_sorted`, ours by "
+        "`order_lines(lines, clustered=True)` (the product's loader reads them in that "
+        "order); in every other row ours first checks the order itself (one pass).",
         "",
         "† pymc-marketing's `rfm_segments` is its RFM segmentation but not the same "
         "computation: it scores R, F and M by quartiles into five named segments plus "

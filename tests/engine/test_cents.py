@@ -132,3 +132,14 @@ def test_lines_without_an_amount_are_refused():
     lines = pl.DataFrame({"customer_id": [1], "order_date": [AS_OF]})
     with pytest.raises(ValueError, match="amount"):
         rfm_summary(lines, as_of=AS_OF)
+
+
+def test_lines_said_clustered_skip_the_check_and_grade_alike():
+    lines = cents_frame(
+        [(1, date(2024, 5, 1), 100), (1, date(2024, 6, 1), -40), (2, date(2024, 6, 1), 300)]
+    )
+    told = order_lines(lines, clustered=True)
+    assert told.clustered and not order_lines(lines, clustered=False).clustered
+    a = rfm_summary(told, as_of=AS_OF).sort("customer_id")
+    b = rfm_summary(order_lines(lines, clustered=False), as_of=AS_OF).sort("customer_id")
+    assert a.equals(b) and a["monetary_cents"].to_list() == [60, 300]

@@ -28,9 +28,16 @@ class OrderLines:
     clustered: bool
 
 
-def order_lines(lines: "pl.DataFrame | pl.LazyFrame | OrderLines") -> OrderLines:
+def order_lines(
+    lines: "pl.DataFrame | pl.LazyFrame | OrderLines", *, clustered: bool | None = None
+) -> OrderLines:
     """Read order lines with either ``amount_cents`` (Int64) or ``amount`` (Decimal,
-    scale 2; converted to cents once). Raises ValueError when neither is there."""
+    scale 2; converted to cents once). Raises ValueError when neither is there.
+
+    ``clustered``: None looks whether an in-memory frame is sorted by customer, then
+    date (one pass over the lines); True is the caller's word that it is (lines read
+    with that ORDER BY), so the fast path runs without looking; False takes the hash
+    path."""
     if isinstance(lines, OrderLines):
         return lines
     names = lines.collect_schema().names()
@@ -40,7 +47,8 @@ def order_lines(lines: "pl.DataFrame | pl.LazyFrame | OrderLines") -> OrderLines
         cents = (pl.col("amount").cast(MONEY) * 100).cast(pl.Int64).alias("amount_cents")
     else:
         raise ValueError("order lines need an amount_cents or an amount column")
-    clustered = _is_clustered(lines)
+    if clustered is None:
+        clustered = _is_clustered(lines)
     customer = pl.col("customer_id")
     frame = lines.lazy().select(
         customer.set_sorted() if clustered else customer, "order_date", cents
