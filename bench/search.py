@@ -34,9 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).parent))
+# bench/ goes last on the path, not first: its calendar.py would shadow the standard
+# library's (which date parsing imports).
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 from databases import PG_SERVER, fresh_database, run_child  # noqa: E402
 from load import Session, free_port  # noqa: E402
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # load.py put it back
 
 RESULTS = Path(__file__).parent / "results"
 PG_DB = "revisit_bench_search"
