@@ -536,9 +536,8 @@ def commit() -> str:
     return git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if dirty else "")
 
 
-def write_results(results: list[dict], args) -> None:
+def write_results(results: list[dict], args, measured: str) -> None:
     RESULTS.mkdir(exist_ok=True)
-    measured = commit()
     record = {"commit": measured, "date": f"{datetime.now(UTC):%Y-%m-%d}", "results": results}
     (RESULTS / "search.json").write_text(json.dumps(record, indent=1, ensure_ascii=False))
     lines = [
@@ -619,11 +618,12 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true", help="build, do not measure")
     parser.add_argument("--no-record", action="store_true", help="print, do not write results")
     args = parser.parse_args()
+    measured = commit()  # the code the run starts with (commits made meanwhile are not it)
     results = [run_one(db, args) for db in args.databases.split(",")]
     if args.no_record or args.build_only:
         print(json.dumps(results, indent=1, ensure_ascii=False))
     else:
-        write_results(results, args)
+        write_results(results, args, measured)
 
 
 if __name__ == "__main__":
