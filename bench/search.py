@@ -17,6 +17,7 @@ static file served by the same server. Results go to bench/results/search.{md,js
 """
 
 import argparse
+import asyncio
 import json
 import math
 import os
@@ -33,9 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).parent))
+# bench/ goes last on the path, not first: its calendar.py would shadow the standard
+# library's (which date parsing imports).
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 from databases import PG_SERVER, fresh_database, run_child  # noqa: E402
 from load import Session, free_port  # noqa: E402
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # load.py put it back
 
 RESULTS = Path(__file__).parent / "results"
 PG_DB = "revisit_bench_search"
@@ -295,14 +301,47 @@ class Driver:
         return len(rows)
 
 
+_LOOP = asyncio.new_event_loop()
+
+
+def call(coroutine):
+    """Run one request of the (asyncio) client to its end: one user, one at a time."""
+    return _LOOP.run_until_complete(coroutine)
+
+
+class ServerCpu:
+    """User + system CPU seconds of the server's processes (gunicorn's master and
+    workers: its process group), read from /proc between requests."""
+
+    def __init__(self, group: int):
+        self.stats = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group:  # pgrp
+                self.stats.append(stat)
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds(self) -> float:
+        total = 0
+        for stat in self.stats:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / self.tick
+
+
 def log_in(session: Session, username: str) -> None:
-    session.request("GET", "/accounts/login/")
+    call(session.request("GET", "/accounts/login/"))
     token = session.cookies["csrftoken"]
-    status, _ = session.request(
-        "POST",
-        "/accounts/login/",
-        urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}),
-        {"Referer": f"http://127.0.0.1:{session.port}/accounts/login/"},
+    status, _ = call(
+        session.request(
+            "POST",
+            "/accounts/login/",
+            urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}),
+            {"Referer": f"http://127.0.0.1:{session.port}/accounts/login/"},
+        )
     )
     if status != 302:
         raise RuntimeError(f"login of {username} failed: {status}")
@@ -351,7 +390,7 @@ def plan(driver: Driver) -> tuple[list[dict], dict]:
     return items, sample
 
 
-def measure(port: int, samples: int, rounds: int) -> dict:
+def measure(port: int, samples: int, rounds: int, group: int) -> dict:
     """Child process: interleaved, request by request, the page over HTTP and its SQL
     through the driver, for each user and query kind; a static file once per pass."""
     _setup()
@@ -365,12 +404,14 @@ def measure(port: int, samples: int, rounds: int) -> dict:
     http = {i["key"]: [] for i in items}
     sql = {i["key"]: [] for i in items}
     static_times: list[float] = []
+    server_cpu = ServerCpu(group)
+    cpu_ms = {i["key"]: 0.0 for i in items}
     round_p95 = {i["key"]: [] for i in items}
     rows = {}
 
     def get(session: Session, path: str) -> tuple[float, bytes]:
         start = time.perf_counter()
-        status, body = session.request("GET", path)
+        status, body = call(session.request("GET", path))
         elapsed = (time.perf_counter() - start) * 1000
         if status != 200:
             raise RuntimeError(f"{path}: {status}")
@@ -394,7 +435,9 @@ def measure(port: int, samples: int, rounds: int) -> dict:
         first = {key: len(v) for key, v in http.items()}
         for _ in range(per_round):
             for item in items:
+                before = server_cpu.seconds()
                 http[item["key"]].append(get(sessions[item["user"]], item["path"])[0])
+                cpu_ms[item["key"]] += (server_cpu.seconds() - before) * 1000
                 start = time.perf_counter()
                 driver.run(item["sql"], item["params"])
                 sql[item["key"]].append((time.perf_counter() - start) * 1000)
@@ -409,6 +452,8 @@ def measure(port: int, samples: int, rounds: int) -> dict:
                 "http": summary(http[item["key"]]),
                 "sql": summary(sql[item["key"]]),
                 "http_p95_by_round": round_p95[item["key"]],
+                # Server CPU per request, mean over the samples (clock ticks summed).
+                "server_cpu_ms": round(cpu_ms[item["key"]] / len(http[item["key"]]), 1),
             }
             for item in items
         },
@@ -455,7 +500,7 @@ def server(env: dict):
                 break
             except OSError:
                 time.sleep(0.3)
-        yield port
+        yield port, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
@@ -472,10 +517,12 @@ def run_one(database: str, args) -> dict:
         build = run_child(__file__, ["build", str(args.customers), str(args.seed)], env)
     if args.build_only:
         return {"database": database, "build": build}
-    with server(env) as port:
+    with server(env) as (port, group):
         load_before = os.getloadavg()[0]
         measured = run_child(
-            __file__, ["measure", str(port), str(args.samples), str(args.rounds)], env
+            __file__,
+            ["measure", str(port), str(args.samples), str(args.rounds), str(group)],
+            env,
         )
         load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     return {"database": database, "build": build, "load_average": load, **measured}
@@ -489,9 +536,8 @@ def commit() -> str:
     return git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if dirty else "")
 
 
-def write_results(results: list[dict], args) -> None:
+def write_results(results: list[dict], args, measured: str) -> None:
     RESULTS.mkdir(exist_ok=True)
-    measured = commit()
     record = {"commit": measured, "date": f"{datetime.now(UTC):%Y-%m-%d}", "results": results}
     (RESULTS / "search.json").write_text(json.dumps(record, indent=1, ensure_ascii=False))
     lines = [
@@ -515,7 +561,9 @@ def write_results(results: list[dict], args) -> None:
         "the statement the view runs for that page's rows (built by the same function), "
         "executed through the plain driver (sqlite3 / psycopg) on one open connection and "
         "fetched; **static** is a CSS file from the same server (the cost of HTTP, "
-        "gunicorn and the machine).",
+        "gunicorn and the machine). **Server CPU ms**: user + system CPU time of the "
+        "server's processes (its process group, from /proc) per request of that kind, the "
+        "clock ticks of all its samples summed and divided by their number.",
         "",
     ]
     for r in results:
@@ -530,7 +578,7 @@ def write_results(results: list[dict], args) -> None:
             f"{r['load_average'][1]} on 2 cores.",
             "",
             "| user | query | rows | page p50 | page p95 | page p99 | p95 by round | "
-            "SQL p50 | SQL p95 | page p95 − SQL p95 | page p95 ÷ static p95 |",
+            "server CPU ms | SQL p50 | SQL p95 | page p95 ÷ static p95 |",
             "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
         ]
         for key, q in r["queries"].items():
@@ -539,8 +587,8 @@ def write_results(results: list[dict], args) -> None:
             rounds = " / ".join(f"{v:g}" for v in q["http_p95_by_round"])
             lines.append(
                 f"| {user} | {kind} | {q['rows']} | {h['p50_ms']} | **{h['p95_ms']}** | "
-                f"{h['p99_ms']} | {rounds} | {s['p50_ms']} | {s['p95_ms']} | "
-                f"{h['p95_ms'] - s['p95_ms']:.1f} | {h['p95_ms'] / static['p95_ms']:.1f} |"
+                f"{h['p99_ms']} | {rounds} | {q['server_cpu_ms']} | {s['p50_ms']} | "
+                f"{s['p95_ms']} | {h['p95_ms'] / static['p95_ms']:.1f} |"
             )
         worst = max(q["http"]["p95_ms"] for q in r["queries"].values())
         lines += [
@@ -558,7 +606,7 @@ def main() -> None:
         if sys.argv[2] == "build":
             print(json.dumps(build(int(sys.argv[3]), int(sys.argv[4]))))
         else:
-            print(json.dumps(measure(*(int(a) for a in sys.argv[3:6]))))
+            print(json.dumps(measure(*(int(a) for a in sys.argv[3:7]))))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -570,11 +618,12 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true", help="build, do not measure")
     parser.add_argument("--no-record", action="store_true", help="print, do not write results")
     args = parser.parse_args()
+    measured = commit()  # the code the run starts with (commits made meanwhile are not it)
     results = [run_one(db, args) for db in args.databases.split(",")]
     if args.no_record or args.build_only:
         print(json.dumps(results, indent=1, ensure_ascii=False))
     else:
-        write_results(results, args)
+        write_results(results, args, measured)
 
 
 if __name__ == "__main__":

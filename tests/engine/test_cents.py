@@ -93,23 +93,53 @@ def test_tier_edges_in_cents():
     assert [tiers[i]["tier"] for i in (1, 2, 3)] == ["C", "B", "C"]
 
 
-def test_ids_and_dates_outside_the_packed_range_are_graded_too():
-    # Huge ids and dates far from 1970 do not fit the clustered path's packed key: they
-    # go through the hash path. Days before 1970 within range stay on the fast path.
-    before_1970 = cents_frame([(5, date(1969, 12, 30), 100), (5, date(1969, 12, 31), 200)])
-    ancient = cents_frame([(5, date(1, 1, 1), 100), (5, date(1969, 12, 31), 200)])
-    huge = cents_frame([(5, date(1969, 12, 31), 300), (2**60, date(1969, 12, 31), 1)])
-    assert order_lines(before_1970).clustered
-    assert not order_lines(ancient).clustered and not order_lines(huge).clustered
-    for lines in (before_1970, ancient):
-        row = by_id(rfm_summary(lines, as_of=AS_OF))[5]
-        assert (row["frequency"], row["monetary_cents"]) == (2, 300)
-        assert row["last_order_date"] == date(1969, 12, 31)
-    rows = by_id(rfm_summary(huge, as_of=AS_OF))
-    assert rows[2**60]["monetary_cents"] == 1 and rows[5]["monetary_cents"] == 300
+def test_any_id_and_date_are_graded_alike_in_either_order():
+    # The clustered path compares neighbouring lines, it packs nothing: huge ids and
+    # dates far from 1970 take it too and agree with the hash path.
+    lines = cents_frame(
+        [
+            (5, date(1, 1, 1), 100),
+            (5, date(1969, 12, 31), 200),
+            (5, date(1969, 12, 31), -50),
+            (2**60, date(1969, 12, 31), 1),
+            (2**60, date(9999, 12, 31), 7),  # after as_of: ignored
+        ]
+    )
+    for frame in both_orders(lines):
+        rows = by_id(rfm_summary(frame, as_of=AS_OF))
+        assert (rows[5]["frequency"], rows[5]["monetary_cents"]) == (2, 250)
+        assert rows[5]["last_order_date"] == date(1969, 12, 31)
+        assert (rows[2**60]["frequency"], rows[2**60]["monetary_cents"]) == (1, 1)
+
+
+def test_a_customer_whose_days_go_back_is_not_clustered():
+    # Sorted by customer but not by date within one customer: the neighbour comparison
+    # would count a day twice, so such lines take the hash path.
+    lines = cents_frame(
+        [
+            (1, date(2024, 6, 1), 100),
+            (1, date(2024, 5, 1), 100),
+            (1, date(2024, 6, 1), 100),
+            (2, date(2024, 1, 1), 100),
+        ]
+    )
+    assert not order_lines(lines).clustered
+    rows = by_id(rfm_summary(lines, as_of=AS_OF))
+    assert (rows[1]["frequency"], rows[1]["last_order_date"]) == (2, date(2024, 6, 1))
 
 
 def test_lines_without_an_amount_are_refused():
     lines = pl.DataFrame({"customer_id": [1], "order_date": [AS_OF]})
     with pytest.raises(ValueError, match="amount"):
         rfm_summary(lines, as_of=AS_OF)
+
+
+def test_lines_said_clustered_skip_the_check_and_grade_alike():
+    lines = cents_frame(
+        [(1, date(2024, 5, 1), 100), (1, date(2024, 6, 1), -40), (2, date(2024, 6, 1), 300)]
+    )
+    told = order_lines(lines, clustered=True)
+    assert told.clustered and not order_lines(lines, clustered=False).clustered
+    a = rfm_summary(told, as_of=AS_OF).sort("customer_id")
+    b = rfm_summary(order_lines(lines, clustered=False), as_of=AS_OF).sort("customer_id")
+    assert a.equals(b) and a["monetary_cents"].to_list() == [60, 300]

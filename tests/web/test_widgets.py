@@ -2,6 +2,7 @@
 exactly what Django's own widget templates draw."""
 
 import datetime
+import re
 
 import pytest
 from django import forms
@@ -89,3 +90,38 @@ def test_the_product_forms_match_django_templates(demo):
         args = [kwargs.pop("data")] if form_class is CustomerFilter else []
         new = draw(form_class, WidgetRenderer(), *args, **kwargs)
         assert new == draw(form_class, DjangoTemplates(), *args, **kwargs), form_class.__name__
+
+
+class Flat(forms.Form):
+    choice = forms.ChoiceField(
+        choices=[("", "—"), ("a", "A & <b>"), ("b", gettext_lazy("Name")), (3, "three")],
+        required=False,
+    )
+    typed = forms.TypedChoiceField(
+        choices=[("", "—"), (1, mark_safe("<i>one</i>")), (2, "two"), (mark_safe("&z"), 3)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {}, {"choice": "b", "typed": "2"}, {"choice": "<zz>", "typed": "x"}]
+)
+def test_the_plain_select_draws_what_djangos_select_draws(data):
+    from revisit.web.widgets import PlainSelect
+
+    class Plain(Flat):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for field in self.fields.values():
+                field.widget = PlainSelect(choices=field.choices)
+
+    def tags_only(html: list[str]) -> list[str]:  # the templates add line breaks
+        return [re.sub(r">\s+<", "><", h) for h in html]
+
+    args = [data] if data is not None else []
+    drawn = draw(Plain, DjangoTemplates(), *args)
+    assert drawn == tags_only(draw(Flat, DjangoTemplates(), *args))
+    if data and data.get("choice") == "b":
+        assert '<option value="b" selected>' in drawn[0]

@@ -6,9 +6,9 @@ or a Decimal ``amount`` that is turned into cents once on the way in. The summar
 
 Order lines read clustered by customer (sorted by ``customer_id``, then ``order_date``,
 as the ``(organization, customer, order_date)`` index gives them) take a fast path: each
-customer is a contiguous slice, so grouping needs no hash table, and the number of
-distinct purchase days is counted in one running pass instead of a distinct count per
-customer. Any other order gives the same result through a hash group-by.
+customer is a contiguous slice, so grouping needs no hash table, and a purchase day is
+new when it differs from the positive line before it, so no distinct count per customer
+is needed. Any other order gives the same result through a hash group-by.
 """
 
 from dataclasses import dataclass
@@ -17,13 +17,6 @@ from datetime import date
 import polars as pl
 
 MONEY = pl.Decimal(20, 2)
-
-# A (customer, day) pair packed into one Int64: customer_id * 2**20 + day + 2**19, where
-# day counts from 1970-01-01. Keys grow with the clustered order, so a running maximum of
-# the keys of positive lines changes exactly at each customer's next purchase day.
-_DAY_BITS = 20
-_DAY_OFFSET = 1 << (_DAY_BITS - 1)
-_MAX_PACKED_CUSTOMER = (1 << (63 - _DAY_BITS)) - 1
 
 
 @dataclass(frozen=True)
@@ -35,9 +28,16 @@ class OrderLines:
     clustered: bool
 
 
-def order_lines(lines: "pl.DataFrame | pl.LazyFrame | OrderLines") -> OrderLines:
+def order_lines(
+    lines: "pl.DataFrame | pl.LazyFrame | OrderLines", *, clustered: bool | None = None
+) -> OrderLines:
     """Read order lines with either ``amount_cents`` (Int64) or ``amount`` (Decimal,
-    scale 2; converted to cents once). Raises ValueError when neither is there."""
+    scale 2; converted to cents once). Raises ValueError when neither is there.
+
+    ``clustered``: None looks whether an in-memory frame is sorted by customer, then
+    date (one pass over the lines); True is the caller's word that it is (lines read
+    with that ORDER BY), so the fast path runs without looking; False takes the hash
+    path."""
     if isinstance(lines, OrderLines):
         return lines
     names = lines.collect_schema().names()
@@ -47,7 +47,8 @@ def order_lines(lines: "pl.DataFrame | pl.LazyFrame | OrderLines") -> OrderLines
         cents = (pl.col("amount").cast(MONEY) * 100).cast(pl.Int64).alias("amount_cents")
     else:
         raise ValueError("order lines need an amount_cents or an amount column")
-    clustered = _is_clustered(lines)
+    if clustered is None:
+        clustered = _is_clustered(lines)
     customer = pl.col("customer_id")
     frame = lines.lazy().select(
         customer.set_sorted() if clustered else customer, "order_date", cents
@@ -56,23 +57,18 @@ def order_lines(lines: "pl.DataFrame | pl.LazyFrame | OrderLines") -> OrderLines
 
 
 def _is_clustered(lines: pl.DataFrame | pl.LazyFrame) -> bool:
-    """Whether an in-memory frame is sorted by customer_id, then order_date, with ids
-    and dates that pack into one Int64 key (a lazy frame is not looked into)."""
+    """Whether an in-memory frame is sorted by customer_id, then order_date, without
+    nulls (a lazy frame is not looked into)."""
     if not isinstance(lines, pl.DataFrame) or lines.is_empty():
         return False
     ids, dates = lines["customer_id"], lines["order_date"]
     if ids.null_count() or dates.null_count() or not ids.is_sorted():
         return False
-    if ids[0] < 0 or ids[-1] > _MAX_PACKED_CUSTOMER:
-        return False
-    days = dates.to_physical()
-    if days.min() < -_DAY_OFFSET or days.max() >= _DAY_OFFSET:
-        return False
     same_customer = pl.col("customer_id") == pl.col("customer_id").shift(1)
-    later_day = pl.col("order_date") >= pl.col("order_date").shift(1)
-    in_order = (~same_customer | later_day).fill_null(True).all()
+    earlier_day = pl.col("order_date") < pl.col("order_date").shift(1)
+    out_of_order = (same_customer & earlier_day).fill_null(False).any()
     # Streaming: compared chunk by chunk, without a shifted copy of the columns.
-    return bool(lines.lazy().select(in_order).collect(engine="streaming").item())
+    return not lines.lazy().select(out_of_order).collect(engine="streaming").item()
 
 
 def _window_start(as_of: date, window_months: int | None) -> date | None:
@@ -94,33 +90,18 @@ def _window_start(as_of: date, window_months: int | None) -> date | None:
 def _per_customer_clustered(frame: pl.LazyFrame) -> pl.LazyFrame:
     """last_order_date, frequency and cents per customer, on lines clustered by
     customer then date."""
-    day = pl.col("order_date").to_physical().cast(pl.Int64)
-    key = pl.col("customer_id") * (1 << _DAY_BITS) + (day + _DAY_OFFSET)
-    # The key of the latest positive line so far; keys grow along the clustered order,
-    # so it changes exactly at a customer's next purchase day. Over all lines, not per
-    # customer: a customer's first purchase day is a change from the one before.
-    latest = pl.when(pl.col("amount_cents") > 0).then(key).forward_fill()
-    new_day = pl.col("latest").ne_missing(pl.col("latest").shift(1))
-    return (
-        frame.select("customer_id", "amount_cents", latest.alias("latest"))
-        .with_columns(new_day.alias("new_day"))
-        .group_by("customer_id")
-        .agg(
-            pl.col("new_day").sum().alias("frequency"),
-            pl.col("amount_cents").sum().alias("cents"),
-            pl.col("latest").last(),
-        )
-        .filter(pl.col("frequency") > 0)
-        .select(
-            "customer_id",
-            ((pl.col("latest") & ((1 << _DAY_BITS) - 1)) - _DAY_OFFSET)
-            .cast(pl.Int32)
-            .cast(pl.Date)
-            .alias("last_order_date"),
-            "frequency",
-            "cents",
-        )
+    customer, day = pl.col("customer_id"), pl.col("order_date")
+    # Among a customer's positive lines, in date order, a purchase day is new when the
+    # line before is another customer's or another day's.
+    new_day = (customer != customer.shift(1)) | (day != day.shift(1))
+    visits = (
+        frame.filter(pl.col("amount_cents") > 0)
+        .select(customer, day, new_day.fill_null(True).alias("new_day"))
+        .group_by(customer)
+        .agg(pl.col("new_day").sum().alias("frequency"), day.last().alias("last_order_date"))
     )
+    cents = frame.group_by(customer).agg(pl.col("amount_cents").sum().alias("cents"))
+    return visits.join(cents, on="customer_id", how="left")
 
 
 def _per_customer_any_order(frame: pl.LazyFrame) -> pl.LazyFrame:

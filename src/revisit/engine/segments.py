@@ -151,18 +151,15 @@ def assign_segments(summary: pl.DataFrame, thresholds: dict) -> pl.DataFrame:
         (pl.col("frequency") >= thresholds["frequency"]).alias("f_high"),
         (_monetary_cents(summary) >= m_cents).alias("m_high"),
     )
-    letter = pl.when(pl.col("m_high")).then(pl.lit("A")).otherwise(pl.lit("B"))
-    number = (
-        pl.when(pl.col("r_recent") & pl.col("f_high"))
-        .then(pl.lit("1"))
-        .when(pl.col("r_recent"))
-        .then(pl.lit("2"))
-        .when(pl.col("f_high"))
-        .then(pl.lit("3"))
-        .otherwise(pl.lit("4"))
+    # SEGMENTS is ordered A1…A4, B1…B4: low value adds 4, not recent 2, not frequent 1.
+    index = (
+        (~pl.col("m_high")).cast(pl.UInt32) * 4
+        + (~pl.col("r_recent")).cast(pl.UInt32) * 2
+        + (~pl.col("f_high")).cast(pl.UInt32)
     )
+    codes = pl.lit(pl.Series([s.code for s in SEGMENTS], dtype=pl.String))
     return flags.with_columns(
-        (letter + number).alias("segment"),
+        codes.gather(index).alias("segment"),
         pl.lit(thresholds["recency_days"], pl.Float64).alias("r_threshold"),
         pl.lit(thresholds["frequency"], pl.Float64).alias("f_threshold"),
         pl.lit(thresholds["monetary"], pl.Decimal(20, 2)).alias("m_threshold"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from revisit.core.access import visible_customers
 from revisit.core.models import Role, RoleAssignment, Staff
-from revisit.customers.models import Channel, Tier
+from revisit.customers.models import Channel, Customer, Tier
 from revisit.grading.models import Grade, Segment
 from revisit.grading.reads import current_inventory
 from revisit.web.widgets import PlainSelect
@@ -42,11 +42,17 @@ class CustomerFilter(forms.Form):
         self.fields["tier"].choices = blank + list(Tier.choices)
         self.fields["channel"].choices = blank + list(Channel.choices)
         org = staff.organization
+        # Plain tuples, not model instances: drawn on every request of the page.
+        owners = owner_choices(staff, scope).order_by("display_name")
         self.fields["owner"].choices = blank + [
-            (s.pk, str(s)) for s in owner_choices(staff, scope).order_by("display_name")
+            (pk, shown or username)  # as Staff.__str__
+            for pk, shown, username in owners.values_list("pk", "display_name", "username")
         ]
-        self.fields["store"].choices = blank + [(s.pk, str(s)) for s in org.stores.order_by("code")]
-        self.fields["tag"].choices = blank + [(t.pk, t.name) for t in org.tags.order_by("name")]
+        stores = org.stores.order_by("code").values_list("pk", "name")
+        self.fields["store"].choices = blank + list(stores)
+        self.fields["tag"].choices = blank + list(
+            org.tags.order_by("name").values_list("pk", "name")
+        )
         self.scope = scope
         self.organization_id = staff.organization_id
 
@@ -88,7 +94,7 @@ class CustomerFilter(forms.Form):
         if d["store"]:
             qs = qs.filter(home_store_id=d["store"])
         if d["tag"]:
-            qs = qs.filter(tags__id=d["tag"])
+            qs = _with_tag(qs, d["tag"])
         if d["visited_after"]:
             qs = qs.filter(last_visit__gte=d["visited_after"])
         if d["visited_before"]:
@@ -135,6 +141,22 @@ def owner_choices(staff, scope: QuerySet) -> QuerySet:
             case _:
                 where |= Q(staff_id__in=scope.exclude(owner_id=None).values("owner_id"))
     return Staff.objects.filter(is_active=True, pk__in=assignments.filter(where).values("staff_id"))
+
+
+# From this many customers with a tag, a page walks customers in page order and probes
+# the tag (stopping after a page) instead of joining all of them and sorting.
+TAG_WALK_MIN = 5000
+
+
+def _with_tag(customers: QuerySet, tag_id: int) -> QuerySet:
+    """Customers with the tag. A common tag (20,000 of a million customers) joined and
+    sorted by code took SQLite ~0.3-0.5 s a page; walking the code index and probing
+    the (customer, tag) key stops after a page. A rare tag is the other way round: the
+    walk would cross the whole table for a handful, the join is a few index reads."""
+    tagged = Customer.tags.through.objects.filter(tag_id=tag_id)
+    if tagged[:TAG_WALK_MIN].count() < TAG_WALK_MIN:
+        return customers.filter(tags__id=tag_id)
+    return customers.filter(Exists(tagged.filter(customer_id=OuterRef("pk"))))
 
 
 def _is_number(text: str) -> bool:

@@ -3,7 +3,8 @@
 from django.db.models import Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from revisit.core.audit import record_event
 from revisit.core.models import Role
 from revisit.customers.cards import CARD_ROLES, HEALTH_FIELDS
 from revisit.customers.flags import must_meet, pretreatment_warnings
-from revisit.customers.models import Customer, RiskFlag
+from revisit.customers.models import Customer, RiskFlag, Tier
 from revisit.customers.phones import display_phone, mask_phone
 from revisit.grading.models import Grade
 from revisit.grading.reads import current_inventory_id, explain_grade
@@ -36,6 +37,7 @@ from revisit.web.forms import FollowUpForm
 from revisit.web.links import pk_link
 from revisit.web.params import parse_page
 from revisit.web.search import PAGE_SIZE, customer_page_query
+from revisit.web.templatetags.revisit import segment_name
 from revisit.web.timeline import published_grades, timeline
 from revisit.web.views.cards import OWNER_ROLES, owner_choices
 from revisit.web.views.course_cards import course_card_block
@@ -47,6 +49,44 @@ TABLE_FIELDS = (
     *("code", "name", "mobile", "tier", "last_visit", "owner", "home_store"),
     *("owner__display_name", "owner__username", "home_store__name"),
 )
+
+
+_ROW = (
+    '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+    "<td>{}</td><td>{}</td><td>{}</td></tr>\n"
+)
+
+
+def table_rows(rows) -> str:
+    """The customers table's rows, drawn in Python: the template drew eight variables a
+    row through the template engine, most of a 50-row page's time. Masked numbers,
+    labels for codes, dates as the template localizes them, everything escaped."""
+    tiers = {value: str(label) for value, label in Tier.choices}
+    badges = {}
+
+    def badge(code: str) -> str:
+        if code and code not in badges:
+            badges[code] = format_html('<span class="badge">{}</span>', segment_name(code))
+        return badges.get(code, "")
+
+    return format_html_join(
+        "",
+        _ROW,
+        (
+            (
+                c.url,
+                c.code,
+                c.name,
+                mask_phone(c.mobile or ""),
+                badge(c.segment),
+                tiers.get(c.tier, c.tier),
+                c.owner or "—",
+                c.home_store or "—",
+                localize(c.last_visit) if c.last_visit else "—",
+            )
+            for c in rows
+        ),
+    )
 
 
 def customer_list(request):
@@ -100,6 +140,7 @@ def customer_list(request):
     context = {
         "form": form,
         "customers": rows[:PAGE_SIZE],
+        "rows": table_rows(rows[:PAGE_SIZE]),
         "page": page,
         "has_next": len(rows) > PAGE_SIZE,
         "query": query.urlencode(),
