@@ -129,6 +129,7 @@ ACTION_LABELS = {
     "referral.propose": _("Referral rewards proposed"),
     "referral.approve": _("Referral reward approved"),
     "referral.reject": _("Referral reward rejected"),
+    "referral.reinvite": _("Unreached referral leads invited again"),
     "referral_settings.edit": _("Referral settings changed"),
     "wallet.open": _("Wallet account opened"),
     "wallet.earn": _("Balance earned"),
