@@ -16,7 +16,7 @@ from revisit.journeys.models import Journey, StoreTask
 from revisit.messaging.models import Message, MessagingSettings
 from revisit.outreach.followups import record_followup
 from revisit.outreach.models import ScheduledContact
-from tests.factories import make_order
+from tests.factories import make_order, make_org
 from tests.journeys.conftest import SHANGHAI
 from tests.journeys.test_year import tick
 
@@ -169,3 +169,16 @@ def test_the_hourly_task_fires_each_organization_once(shop):
         second = fire_journeys.call_local()
     assert first[shop.org.code]["fired"] == 7
     assert second[shop.org.code]["fired"] == 0
+
+
+def test_the_hourly_task_leaves_an_organization_without_journeys_alone(shop):
+    """An upgrade must not start marketing by itself: journeys are installed when someone
+    opens their page (or by the demo), never by the worker."""
+    from revisit.journeys.tasks import fire_journeys
+
+    other = make_org("fresh")
+    with time_machine.travel(datetime(2026, 2, 17, 9, tzinfo=SHANGHAI), tick=False):
+        done = fire_journeys.call_local()
+    assert other.code not in done and shop.org.code in done
+    assert not Journey.objects.filter(organization=other).exists()
+    assert not Message.objects.filter(organization=other).exists()
