@@ -8,10 +8,13 @@ Every value goes through `_value`, which is what the template engine does to a v
 (local time, localized numbers and dates, escaped), so the output is the template's, byte
 for byte."""
 
+from html import escape as html_escape
+
+from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.utils.dateformat import format as date_format
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
@@ -24,8 +27,11 @@ from revisit.outreach.models import CallTask
 
 def _value(value) -> str:
     """A variable as `{{ value }}` draws it (django.template.base.render_value_in_context)."""
-    if type(value) is str:  # most values: text, which only needs escaping
-        return escape(value)
+    kind = type(value)
+    if kind is str:  # most values: text, which only needs escaping (as Django's escape)
+        return html_escape(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:  # ids
+        return str(value)
     value = localize(template_localtime(value))
     return conditional_escape(value if isinstance(value, str) else str(value))
 
