@@ -287,6 +287,7 @@ def run(database: str, users: int, seconds: int, customers: int, serve_args: lis
         )
     try:
         port = listening_port(server, log)
+        load_before = os.getloadavg()[0]  # other work on the machine, before the clock
         single = asyncio.run(one_user_queue(port))
         samples: dict[str, list[float]] = {}
         errors: list = []
@@ -315,6 +316,7 @@ def run(database: str, users: int, seconds: int, customers: int, serve_args: lis
         "errors": len(errors),
         "error_examples": [str(e) for e in errors[:5]],
         "one_user_queue_median_ms": round(statistics.median(single), 1),
+        "load_average_before": round(load_before, 1),
         # Where the machine's two cores went during the run (PostgreSQL's own processes
         # are not counted in the server's share).
         "server_cpu_ms_per_request": round(cpu["server_cpu_s"] * 1000 / max(total, 1), 1),
@@ -345,14 +347,15 @@ def write_results(results: list[dict]) -> None:
         "Server CPU is gunicorn's and the background worker's (not PostgreSQL's).",
         "",
         "| database | users | req/s | errors | server CPU ms / request | server cores "
-        "| generator cores | one-user queue median |",
-        "|---|---|---|---|---|---|---|---|",
+        "| generator cores | one-user queue median | load average before |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['database']} | {r['users']} | {r['requests_per_s']} | {r['errors']} "
             f"| {r['server_cpu_ms_per_request']} | {r['server_cores_busy']} "
-            f"| {r['generator_cores_busy']} | {r['one_user_queue_median_ms']} ms |"
+            f"| {r['generator_cores_busy']} | {r['one_user_queue_median_ms']} ms "
+            f"| {r['load_average_before']} |"
         )
     lines += [
         "",
