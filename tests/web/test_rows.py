@@ -80,6 +80,9 @@ def _variants(task: CallTask):
         campaign=None,
         winback=None,
     )
+    scriptless = _like(task)
+    del scriptless.script_text  # a task without a script has no script text at all
+    yield scriptless
     yield _like(
         task,
         status=CallTask.Status.DONE,
@@ -110,7 +113,7 @@ def test_a_task_block_is_exactly_what_the_template_draws(demo, language):
                     drawn = task_html(variant, controls, may_reveal=may_reveal, labels=labels)
                     assert drawn == expected
                     compared += 1
-    assert compared == len(tasks[:12]) * 4 * 2
+    assert compared == len(tasks[:12]) * 5 * 2
 
 
 def test_the_queue_page_escapes_hostile_customer_text(client, demo):

@@ -129,10 +129,11 @@ def task_html(task: CallTask, controls, *, may_reveal: bool, labels: Labels) -> 
         }
         out.append(f'<div class="upgrade-offer" data-price="{_value(upgrade.price)}">{text}</div>')
     out.append("\n  ")
-    if task.script_text:
+    script = getattr(task, "script_text", "")  # set only for a task with a script
+    if script:
         out.append(
             f'<details class="script"><summary>{labels.script}</summary>'
-            f"<p>{linebreaksbr(task.script_text, autoescape=True)}</p></details>"
+            f"<p>{linebreaksbr(script, autoescape=True)}</p></details>"
         )
     out.append("\n  ")
     if task.history:
