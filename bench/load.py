@@ -40,12 +40,37 @@ QUEUE_USERS = ["consultant1", "consultant2", "consultant3", "consultant4", "call
 DESK_USERS = ["manager1", "manager2", "manager3", "admin"]
 SURNAMES = list("王李张刘陈杨黄赵吴周")
 CUSTOMER_LINK = re.compile(r'href="/customers/(\d+)/"')
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def server_environment(env: dict) -> dict:
+    """The server as `revisit serve` runs by default, whatever the shell that started the
+    benchmark had set: production mode redirects plain HTTP to https (a reverse proxy
+    terminates TLS in front of it), ALLOWED_HOSTS may leave out 127.0.0.1, and DEBUG
+    keeps every query in memory. With ALLOWED_HOSTS=localhost in the shell, say, the login
+    page answered 400 and the benchmark stopped with KeyError 'csrftoken'."""
+    for name in ("REVISIT_PRODUCTION", "ALLOWED_HOSTS", "DEBUG", "SECURE_SSL_REDIRECT"):
+        env.pop(name, None)
+    return env
+
+
+def listening_port(server: subprocess.Popen, log: Path, timeout: float = 300) -> int:
+    """The port gunicorn bound, once its workers answer (from its log: "Listening at:
+    http://127.0.0.1:PORT")."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"revisit serve exited ({server.returncode}): {log.read_text()}")
+        found = LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            port = int(found.group(1))
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return port
+            except OSError:
+                pass
+        time.sleep(0.3)
+    raise RuntimeError(f"revisit serve did not listen within {timeout} s: {log.read_text()}")
 
 
 class Session:
@@ -66,7 +91,7 @@ class Session:
             self.writer.close()
             self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, body: str = "", headers=None):
+    async def request(self, method: str, path: str, body: str = "", headers=None, full=False):
         lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         if self.cookies:
@@ -81,19 +106,22 @@ class Session:
                 if self.writer is None:
                     await self._connect()
                 self.writer.write(raw)
-                return await asyncio.wait_for(self._response(), 60)
+                status, body, answered = await asyncio.wait_for(self._response(), 60)
+                return (status, body, answered) if full else (status, body)
             except (OSError, asyncio.IncompleteReadError, ConnectionError):
                 self.close()
                 if attempt:
                     raise
 
-    async def _response(self) -> tuple[int, bytes]:
+    async def _response(self) -> tuple[int, bytes, dict]:
         head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         status = int(head[0].split()[1])
         length, chunked, close = None, False, False
+        headers = {}
         for line in head[1:]:
             name, _, value = line.partition(":")
             name, value = name.strip().lower(), value.strip()
+            headers[name] = value
             if name == "content-length":
                 length = int(value)
             elif name == "transfer-encoding":
@@ -115,11 +143,19 @@ class Session:
             body, close = await self.reader.read(), True
         if close:
             self.close()
-        return status, body
+        return status, body, headers
 
     async def log_in(self, username: str) -> None:
-        await self.request("GET", "/accounts/login/")
-        token = self.cookies["csrftoken"]
+        status, body, headers = await self.request("GET", "/accounts/login/", full=True)
+        token = self.cookies.get("csrftoken")
+        if status != 200 or not token:
+            # Not the login form: say what came instead (a redirect to https under
+            # production settings, a 400 for a host not allowed, another server...).
+            raise RuntimeError(
+                f"GET /accounts/login/ answered {status} without a CSRF cookie "
+                f"(Location: {headers.get('location', '-')}, Server: "
+                f"{headers.get('server', '-')}): {body[:200]!r}"
+            )
         status, _ = await self.request(
             "POST",
             "/accounts/login/",
@@ -227,7 +263,7 @@ def percentile(values, p):
 
 
 def run(database: str, users: int, seconds: int, customers: int, serve_args: list[str]) -> dict:
-    env = fresh_database(database, "revisit_load")
+    env = server_environment(fresh_database(database, "revisit_load"))
     revisit = [sys.executable, "-m", "revisit.cli"]
     subprocess.run([*revisit, "migrate", "--noinput", "-v", "0"], env=env, check=True)
     subprocess.run(
@@ -237,21 +273,21 @@ def run(database: str, users: int, seconds: int, customers: int, serve_args: lis
         capture_output=True,
     )
     subprocess.run([*revisit, "collectstatic", "--noinput", "-v", "0"], env=env, check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [*revisit, "serve", "--addr", f"127.0.0.1:{port}", *serve_args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    # gunicorn picks a free port itself and names it in its log: a port chosen here and
+    # bound seconds later (Django starts slowly on a busy machine) may meanwhile be taken
+    # by another program, and the benchmark would then measure that program.
+    log = Path(env["REVISIT_VAR"]) / "serve.log"
+    with log.open("wb") as stderr:
+        server = subprocess.Popen(
+            [*revisit, "serve", "--addr", "127.0.0.1:0", *serve_args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        port = listening_port(server, log)
+        load_before = os.getloadavg()[0]  # other work on the machine, before the clock
         single = asyncio.run(one_user_queue(port))
         samples: dict[str, list[float]] = {}
         errors: list = []
@@ -280,6 +316,7 @@ def run(database: str, users: int, seconds: int, customers: int, serve_args: lis
         "errors": len(errors),
         "error_examples": [str(e) for e in errors[:5]],
         "one_user_queue_median_ms": round(statistics.median(single), 1),
+        "load_average_before": round(load_before, 1),
         # Where the machine's two cores went during the run (PostgreSQL's own processes
         # are not counted in the server's share).
         "server_cpu_ms_per_request": round(cpu["server_cpu_s"] * 1000 / max(total, 1), 1),
@@ -310,14 +347,15 @@ def write_results(results: list[dict]) -> None:
         "Server CPU is gunicorn's and the background worker's (not PostgreSQL's).",
         "",
         "| database | users | req/s | errors | server CPU ms / request | server cores "
-        "| generator cores | one-user queue median |",
-        "|---|---|---|---|---|---|---|---|",
+        "| generator cores | one-user queue median | load average before |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['database']} | {r['users']} | {r['requests_per_s']} | {r['errors']} "
             f"| {r['server_cpu_ms_per_request']} | {r['server_cores_busy']} "
-            f"| {r['generator_cores_busy']} | {r['one_user_queue_median_ms']} ms |"
+            f"| {r['generator_cores_busy']} | {r['one_user_queue_median_ms']} ms "
+            f"| {r['load_average_before']} |"
         )
     lines += [
         "",
