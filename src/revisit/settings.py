@@ -326,6 +326,15 @@ ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
 # A template registered with Aliyun whose one variable ${content} carries the whole text.
 ALIYUN_SMS_TEMPLATE_CODE = os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", "")
+# WeChat service account (公众号) template messages (revisit.messaging.wechat): set
+# MESSAGING_WECHAT_BACKEND=revisit.messaging.wechat.WeChatTemplateBackend and the keys.
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
+# The template's field that carries the text, and the one for the subject (may be empty).
+WECHAT_TEMPLATE_FIELD = os.environ.get("WECHAT_TEMPLATE_FIELD", "content")
+WECHAT_TEMPLATE_TITLE_FIELD = os.environ.get("WECHAT_TEMPLATE_TITLE_FIELD", "first")
 
 # Where import reports and rejected-row files are written.
 IMPORT_REPORT_DIR = VAR_DIR / "imports"

@@ -78,14 +78,18 @@ def claim_due(*, now=None, limit: int | None = None, organization=None) -> tuple
     return token, claimed
 
 
+# Where each channel goes, read from the card when the message is sent (a number or an
+# address changed since it was queued: the new one; cleared: not sent, no address).
+RECIPIENT_FIELD = {
+    MessageChannel.SMS: "mobile",
+    MessageChannel.WECHAT: "wechat_openid",
+    MessageChannel.EMAIL: "email",
+    MessageChannel.LETTER: "address",
+}
+
+
 def current_recipient(message: Message) -> str:
-    if message.channel == MessageChannel.EMAIL:
-        return message.recipient
-    field = {
-        MessageChannel.SMS: "mobile",
-        MessageChannel.WECHAT: "wechat_id",
-        MessageChannel.LETTER: "address",
-    }[message.channel]
+    field = RECIPIENT_FIELD[message.channel]
     return (
         Customer.objects.filter(pk=message.customer_id).values_list(field, flat=True).first() or ""
     )
@@ -172,8 +176,7 @@ def send_one(
         return "postponed"
     if reason is None:
         reason = batch_reasons([message], now)[message.pk]
-    # Sent to the number or address on the card now (it may have changed since queued);
-    # an email keeps the address it was queued with.
+    # Sent to the number or address on the card now (it may have changed since queued).
     to = current_recipient(message) if not reason else ""
     if not reason and not to:
         reason = Suppression.NO_ADDRESS
