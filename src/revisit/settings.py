@@ -320,6 +320,9 @@ MESSAGING_CLAIM_TIMEOUT_MINUTES = _env_int("MESSAGING_CLAIM_TIMEOUT_MINUTES", 10
 MESSAGING_MAX_ATTEMPTS = _env_int("MESSAGING_MAX_ATTEMPTS", 6)
 MESSAGING_RETRY_BASE_SECONDS = _env_int("MESSAGING_RETRY_BASE_SECONDS", 60)
 MESSAGING_BATCH = _env_int("MESSAGING_BATCH", 200)
+# Sent messages are recorded this many at a time: a worker killed in between leaves at most
+# this many for recovery to ask the provider about.
+MESSAGING_SENT_GROUP = _env_int("MESSAGING_SENT_GROUP", 50)
 ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")

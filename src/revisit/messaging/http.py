@@ -8,6 +8,7 @@ the provider acted on. A failure while waiting for the answer is the caller's
 ProviderError to retry later, never a silent second request."""
 
 import http.client
+import socket
 import threading
 import time
 import urllib.parse
@@ -33,6 +34,13 @@ def _open(scheme: str, host: str, port: int | None, timeout: float):
     if scheme == "https":
         return http.client.HTTPSConnection(host, port, timeout=timeout)
     return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
+def _connect(connection) -> None:
+    connection.connect()
+    # Headers and body leave in separate writes: without this the second waits for the
+    # provider's delayed acknowledgement of the first (Nagle's algorithm), ~40 ms.
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def close_all() -> None:
@@ -61,6 +69,8 @@ def request(
     connection = found[0] if reused else _open(parts.scheme, parts.hostname, parts.port, timeout)
     all_headers = {"Connection": "keep-alive", **(headers or {})}
     try:
+        if connection.sock is None:
+            _connect(connection)
         try:
             connection.request(method, target, body=body, headers=all_headers)
         except (BrokenPipeError, ConnectionResetError, http.client.NotConnected):
@@ -68,6 +78,7 @@ def request(
                 raise
             connection.close()  # closed by the provider while idle: write it once more
             connection = _open(parts.scheme, parts.hostname, parts.port, timeout)
+            _connect(connection)
             connection.request(method, target, body=body, headers=all_headers)
         response = connection.getresponse()
         data = response.read(MAX_ANSWER)
