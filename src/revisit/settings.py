@@ -327,12 +327,24 @@ MESSAGING_CAMPAIGN_APPROVAL_THRESHOLD = _env_int("MESSAGING_CAMPAIGN_APPROVAL_TH
 # The monthly revisit report is due by the month's last day, the region's summary by the
 # next month's first: the home page reminds this many days before.
 REPORTS_MONTHLY_REMIND_DAYS = _env_int("REPORTS_MONTHLY_REMIND_DAYS", 3)
+# Sent messages are recorded this many at a time: a worker killed in between leaves at most
+# this many for recovery to ask the provider about.
+MESSAGING_SENT_GROUP = _env_int("MESSAGING_SENT_GROUP", 50)
 ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
 ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
 # A template registered with Aliyun whose one variable ${content} carries the whole text.
 ALIYUN_SMS_TEMPLATE_CODE = os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", "")
+# WeChat service account (公众号) template messages (revisit.messaging.wechat): set
+# MESSAGING_WECHAT_BACKEND=revisit.messaging.wechat.WeChatTemplateBackend and the keys.
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
+# The template's field that carries the text, and the one for the subject (may be empty).
+WECHAT_TEMPLATE_FIELD = os.environ.get("WECHAT_TEMPLATE_FIELD", "content")
+WECHAT_TEMPLATE_TITLE_FIELD = os.environ.get("WECHAT_TEMPLATE_TITLE_FIELD", "first")
 
 # Where import reports and rejected-row files are written.
 IMPORT_REPORT_DIR = VAR_DIR / "imports"

@@ -357,22 +357,34 @@ def test_an_email_goes_through_djangos_mail_backend(shopfront, mailoutbox):
         subject="{name}的积分",
         body="{surname}{honorific}，新年快乐。",
     )
-    message = queue_message(
-        shopfront["consenting"],
-        template=template,
-        actor=shopfront["admin"],
-        to="zhang@example.com",
-        now=DAYTIME,
-    )
-    assert send_due(now=DAYTIME) == {"sent": 1}
-    (mail,) = mailoutbox
-    assert mail.to == ["zhang@example.com"] and mail.subject == "张伟的积分"
-    assert mail.body == "张先生，新年快乐。"
-    assert mail.extra_headers["X-Revisit-Message"] == str(message.idempotency_key)
     no_address = queue_message(
         shopfront["consenting"], template=template, actor=shopfront["admin"], now=DAYTIME
     )
     assert no_address.suppression_reason == "no_address"
+    Customer.objects.filter(pk=shopfront["consenting"].pk).update(email="zhang@example.com")
+    shopfront["consenting"].refresh_from_db()
+    message = queue_message(
+        shopfront["consenting"], template=template, actor=shopfront["admin"], now=DAYTIME
+    )
+    assert message.recipient == "zhang@example.com"
+    # The address on the card when it is sent: she corrected it in the meantime.
+    Customer.objects.filter(pk=shopfront["consenting"].pk).update(email="zhang.wei@example.cn")
+    assert send_due(now=DAYTIME) == {"sent": 1}
+    (mail,) = mailoutbox
+    assert mail.to == ["zhang.wei@example.cn"] and mail.subject == "张伟的积分"
+    assert mail.body == "张先生，新年快乐。"
+    assert mail.extra_headers["X-Revisit-Message"] == str(message.idempotency_key)
+    # Cleared from the card before the next send: not sent, counted as no address (a
+    # service notice, which the contact cap does not hold back after the first mail).
+    template.purpose = "service"
+    template.save()
+    again = queue_message(
+        shopfront["consenting"], template=template, actor=shopfront["admin"], now=DAYTIME
+    )
+    Customer.objects.filter(pk=shopfront["consenting"].pk).update(email="")
+    assert send_due(now=DAYTIME) == {"suppressed": 1}
+    again.refresh_from_db()
+    assert again.suppression_reason == "no_address" and len(mailoutbox) == 1
 
 
 def test_a_changed_number_is_used_when_sent(shopfront):

@@ -293,7 +293,7 @@ def record_consent(request, customer_id: ID, body: ConsentIn):
 )
 def reveal_phone(request, customer_id: ID):
     customer = access_reveal_phone(request.auth, via="api", pk=customer_id)
-    return {"mobile": display_phone(customer.mobile)}
+    return {"mobile": display_phone(customer.mobile), "email": customer.email}
 
 
 @api.get("/orders", response=list[OrderOut], tags=["orders"])

@@ -8,6 +8,7 @@ from ninja import Field, Schema
 
 from revisit.core.access import may_reveal_phones, may_see_health
 from revisit.core.log_filters import mask_phones
+from revisit.customers.emails import EMAIL_MAX, mask_email
 from revisit.customers.models import MarketingConsent
 from revisit.customers.phones import mask_phone
 
@@ -53,6 +54,10 @@ class CustomerOut(Schema):
     consents: list[ConsentOut]
     mobile2_masked: str = Field("", description="The second contact, masked")
     wechat_id: str = ""
+    email_masked: str = Field(
+        "", description="z***@example.com; the full address with the phone reveal"
+    )
+    wechat_openid_recorded: bool = Field(False, description="Whether WeChat messages can reach her")
     address: str = ""
     occupation: str = ""
     marital_status: str = ""
@@ -78,6 +83,14 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_mobile2_masked(obj) -> str:
         return mask_phone(obj.mobile2)
+
+    @staticmethod
+    def resolve_email_masked(obj) -> str:
+        return mask_email(obj.email)
+
+    @staticmethod
+    def resolve_wechat_openid_recorded(obj) -> bool:
+        return bool(obj.wechat_openid)
 
     @staticmethod
     def resolve_health_recorded(obj) -> bool:
@@ -110,6 +123,12 @@ class CardFields(Schema):
     mobile: str = Field(None, max_length=40, description="Mainland mobile, any usual form")
     mobile2: str = Field("", max_length=40)
     wechat_id: str = Field("", max_length=64)
+    email: str = Field(
+        "", max_length=EMAIL_MAX, description="An email address (for email messages)"
+    )
+    wechat_openid: str = Field(
+        "", max_length=64, description="Service account openid or WeCom external_userid"
+    )
     address: str = Field("", max_length=200)
     occupation: str = Field("", max_length=64)
     marital_status: str = Field("", max_length=10, description="single, married, other")
@@ -165,6 +184,7 @@ class CardChangeOut(Schema):
 
 class PhoneOut(Schema):
     mobile: str
+    email: str = Field("", description="Her email address, revealed with the number")
 
 
 class OrderLineOut(Schema):

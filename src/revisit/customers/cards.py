@@ -20,6 +20,7 @@ from revisit.core.access import may_see_health
 from revisit.core.audit import record_event
 from revisit.core.clock import local_date
 from revisit.core.models import Organization, Role, Staff, Store
+from revisit.customers.emails import normalize_email, normalize_openid
 from revisit.customers.models import (
     Channel,
     Customer,
@@ -70,6 +71,8 @@ CARD_FIELDS = [
     "mobile",
     "mobile2",
     "wechat_id",
+    "email",
+    "wechat_openid",
     "address",
     "occupation",
     "occupation_group",
@@ -174,6 +177,18 @@ def _clean(actor: Staff, values: dict, *, customer: Customer | None, today: date
                     value = normalize_phone(value)
                 except ValueError:
                     raise CardError(_("Not a valid phone number."), field) from None
+        elif field == "email":
+            try:
+                value = normalize_email(value)
+            except ValueError:
+                raise CardError(_("Not a valid email address."), field) from None
+        elif field == "wechat_openid":
+            try:
+                value = normalize_openid(value)
+            except ValueError:
+                raise CardError(
+                    _("Not a WeChat recipient id (6 to 64 letters, digits, - or _)."), field
+                ) from None
         elif field in ("birthday", "first_visit", "wedding_anniversary"):
             if value is not None and not (EARLIEST_DAY <= value <= today):
                 raise CardError(_("Enter a date between 1900 and today."), field)

@@ -177,6 +177,17 @@ class Customer(models.Model):
         help_text=_("Normalized, E.164 form."),
     )
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True, db_default="")
+    email = models.EmailField(_("email"), max_length=254, blank=True, db_default="")
+    wechat_openid = models.CharField(
+        _("WeChat recipient id"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_(
+            "The service account's openid or the WeCom external contact id the WeChat "
+            "messages go to (not the WeChat ID people type)."
+        ),
+    )
     address = models.CharField(_("address"), max_length=200, blank=True, db_default="")
     occupation = models.CharField(_("occupation"), max_length=64, blank=True, db_default="")
     occupation_group = models.CharField(

@@ -34,6 +34,14 @@ CUSTOMER_FIELDS = (
         "phone", "手机", ("phone", "mobile", "手机", "手机号", "手机号码", "电话", "联系电话")
     ),
     FieldSpec("gender", "性别", ("gender", "sex", "性别")),
+    FieldSpec(
+        "email", "邮箱", ("email", "e-mail", "mail", "邮箱", "电子邮箱", "邮件地址", "电子邮件")
+    ),
+    FieldSpec(
+        "wechat_openid",
+        "微信OpenID",
+        ("wechat_openid", "openid", "external_userid", "微信openid", "企业微信外部联系人"),
+    ),
     FieldSpec("birthday", "生日", ("birthday", "birth_date", "生日", "出生日期")),
     FieldSpec(
         "first_visit",

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 from django.db import connection
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from revisit.core.access import importable_customers
 from revisit.core.models import AuditEvent, Store
 from revisit.customers.consents import SOURCE_IMPORT, SOURCE_MAX
+from revisit.customers.emails import normalize_email, normalize_openid
 from revisit.customers.models import Channel, Customer, MarketingConsent
 from revisit.imports import checks
 from revisit.imports.checks import failed, passed, record_failures, text, too_long, with_failures
@@ -32,6 +34,8 @@ from revisit.imports.staging import Staging, insert_select, quote, staged_keys
 COLUMNS = {
     "name": "text",
     "mobile": "text",
+    "email": "text",
+    "wechat_openid": "text",
     "gender": "text",
     "birthday": "date",
     "birthday_is_lunar": "bool",
@@ -196,6 +200,8 @@ def _checked(frame: pl.DataFrame, scope: ImportScope, store: Store | None, repor
     for name in [
         "name",
         "phone",
+        "email",
+        "wechat_openid",
         "gender",
         "birthday",
         "first_visit",
@@ -290,11 +296,7 @@ def plan_customers(
     existing = _existing(organization, first.get_column("customer_code"))
     now = timezone.now()
     source = SOURCE_IMPORT.format(file=report.file_name).strip()[:SOURCE_MAX]
-    defaults = {
-        name: Customer._meta.get_field(name).get_default()
-        for name in COLUMNS
-        if not Customer._meta.get_field(name).null
-    }
+    defaults = _column_defaults()
     new, changed, consents = [], [], []
     for row in first.iter_rows(named=True):
         values = _values(row, mapped, staff, store, report)
@@ -326,6 +328,21 @@ def plan_customers(
         ),
         now=now,
     )
+
+
+def _column_defaults() -> dict:
+    """What a new customer holds in each column the file leaves out (a column with only a
+    database default gives that default's value: the rows are inserted by a statement)."""
+    defaults = {}
+    for name in COLUMNS:
+        field = Customer._meta.get_field(name)
+        if field.null:
+            continue
+        default = field.get_default()
+        if isinstance(default, DatabaseDefault):
+            default = getattr(field.db_default, "value", field.db_default)
+        defaults[name] = default
+    return defaults
 
 
 def _existing(organization, codes: pl.Series) -> dict[str, dict]:
@@ -370,6 +387,19 @@ def _values(row: dict, mapped: set[str], staff: dict, store: Store | None, repor
         values["name"] = row["name"]
     if row["mobile"]:
         values["mobile"] = row["mobile"]
+    for name, parse, message in (
+        ("email", normalize_email, _("Not a valid email address; it was left as it was.")),
+        (
+            "wechat_openid",
+            normalize_openid,
+            _("Not a WeChat recipient id; it was left as it was."),
+        ),
+    ):
+        if row[name] and row[name].strip():
+            try:
+                values[name] = parse(row[name])
+            except ValueError:
+                report.warnings.append(Rejection(row["row"], name, message, row[name][:100]))
     if row["gender"]:
         gender = checks.GENDERS.get(row["gender"].strip().lower())
         if gender is None:

@@ -14,9 +14,7 @@ import hmac
 import json
 import logging
 import secrets
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from revisit.customers.phones import mask_phone
+from revisit.messaging import http
 
 log = logging.getLogger(__name__)
 
@@ -185,23 +184,18 @@ class AliyunSmsBackend:
         }
         common["Signature"] = aliyun_signature(common, self.secret)
         body = urllib.parse.urlencode(common, quote_via=urllib.parse.quote).encode()
-        request = urllib.request.Request(
-            self.endpoint,
-            data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = response.read(65536)
-        except urllib.error.HTTPError as error:
-            payload = error.read(65536)
-            if error.code >= 500:
-                raise ProviderError(
-                    f"HTTP {error.code}", retry=True, code=str(error.code)
-                ) from None
-        except (urllib.error.URLError, OSError) as error:
+            status, payload = http.request(
+                "POST",
+                self.endpoint,
+                body=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=self.timeout,
+            )
+        except http.HttpError as error:
             raise ProviderError(f"network: {error}"[:200], retry=True, code="network") from None
+        if status >= 500:
+            raise ProviderError(f"HTTP {status}", retry=True, code=str(status))
         try:
             answer = json.loads(payload)
         except ValueError:

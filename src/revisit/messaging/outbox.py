@@ -9,7 +9,9 @@ Exactly once, the rule:
    cap) are checked again after the claim: a customer who opted out since it was queued
    is not sent to.
 3. The provider gets the message's idempotency key (Aliyun's OutId, a mail header, the
-   file backend's line). Success is recorded only by the holder of the claim token.
+   file backend's line). Success is recorded only by the holder of the claim token,
+   for a group of sent messages at a time (one statement, MESSAGING_SENT_GROUP): until
+   then they stay 'sending', which is what rule 4 recovers.
 4. A message still 'sending' MESSAGING_CLAIM_TIMEOUT_MINUTES after its claim belongs to a
    worker that died. It is claimed again (a new token, by conditional update) and the
    provider is asked by the key: found → sent (not sent again); not found → queued
@@ -25,6 +27,8 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings as conf
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from revisit.core.clock import day_bounds, local_date
@@ -78,14 +82,22 @@ def claim_due(*, now=None, limit: int | None = None, organization=None) -> tuple
     return token, claimed
 
 
+# Where each channel goes, read from the card when the message is sent (a number or an
+# address changed since it was queued: the new one; cleared: not sent, no address).
+RECIPIENT_FIELD = {
+    MessageChannel.SMS: "mobile",
+    MessageChannel.WECHAT: "wechat_openid",
+    MessageChannel.EMAIL: "email",
+    MessageChannel.LETTER: "address",
+}
+
+
 def current_recipient(message: Message) -> str:
-    if message.channel == MessageChannel.EMAIL:
-        return message.recipient
-    field = {
-        MessageChannel.SMS: "mobile",
-        MessageChannel.WECHAT: "wechat_id",
-        MessageChannel.LETTER: "address",
-    }[message.channel]
+    """The card's number or address for the message's channel: from the customer read
+    with the claim (claim_due loads it after claiming), else read now."""
+    field = RECIPIENT_FIELD[message.channel]
+    if "customer" in message._state.fields_cache:
+        return getattr(message.customer, field) or ""
     return (
         Customer.objects.filter(pk=message.customer_id).values_list(field, flat=True).first() or ""
     )
@@ -122,6 +134,9 @@ class _Day:
     def add(self, organization):
         self.counts[organization.pk] = self.counts.get(organization.pk, 0) + 1
 
+    def remove(self, organization):
+        self.counts[organization.pk] -= 1
+
 
 def batch_reasons(claimed: list[Message], now) -> dict[int, str]:
     """The rules' verdict for each claimed message (message id → reason or ""), checked
@@ -144,15 +159,33 @@ def batch_reasons(claimed: list[Message], now) -> dict[int, str]:
     return verdicts
 
 
-def send_one(
-    message: Message, token, *, now, day: _Day, settings_cache: dict, reason: str | None = None
-) -> str:
-    """Send one claimed message; returns what became of it. `reason`: the rules' verdict
-    from batch_reasons (None: check this message alone)."""
+class _Run:
+    """What one tick keeps between batches: each organization's settings, the daily
+    cap's counts, one backend per channel (its kept-alive connection reused)."""
+
+    def __init__(self, now):
+        self.day = _Day(now)
+        self.settings: dict[int, MessagingSettings] = {}
+        self.backends: dict[str, object] = {}
+
+    def settings_for(self, organization) -> MessagingSettings:
+        found = self.settings.get(organization.pk)
+        if found is None:
+            found = self.settings[organization.pk] = messaging_settings(organization)
+        return found
+
+    def backend(self, channel: str):
+        if channel not in self.backends:
+            self.backends[channel] = backend_for(channel)
+        return self.backends[channel]
+
+
+def _prepare(message: Message, token, *, now, run: _Run, reason: str) -> str:
+    """Everything before the provider: "send", or what became of a message the rules,
+    the quiet hours or the daily cap hold back (recorded here). A message to send has its
+    place under the daily cap taken."""
     organization = message.organization
-    settings = settings_cache.get(organization.pk)
-    if settings is None:
-        settings = settings_cache[organization.pk] = messaging_settings(organization)
+    settings = run.settings_for(organization)
     marketing = message.purpose == Purpose.MARKETING
     if marketing and in_quiet_hours(settings, now):
         if settings.quiet_action == MessagingSettings.QuietAction.SUPPRESS:
@@ -170,10 +203,7 @@ def send_one(
             attempts=message.attempts,
         )
         return "postponed"
-    if reason is None:
-        reason = batch_reasons([message], now)[message.pk]
-    # Sent to the number or address on the card now (it may have changed since queued);
-    # an email keeps the address it was queued with.
+    # Sent to the number or address on the card now (it may have changed since queued).
     to = current_recipient(message) if not reason else ""
     if not reason and not to:
         reason = Suppression.NO_ADDRESS
@@ -183,7 +213,7 @@ def send_one(
     if to != message.recipient:
         Message.objects.filter(pk=message.pk, claim_token=token).update(recipient=to)
         message.recipient = to
-    if not day.room(organization, settings):
+    if not run.day.room(organization, settings):
         _finish(
             message,
             token,
@@ -193,40 +223,102 @@ def send_one(
             last_error="daily cap",
         )
         return "deferred"
-    attempts = message.attempts + 1
-    Message.objects.filter(pk=message.pk, claim_token=token).update(attempts=attempts)
-    try:
-        provider_id = backend_for(message.channel).send(
+    run.day.add(organization)
+    return "send"
+
+
+def _provider_failed(message: Message, token, error: ProviderError, *, now) -> str:
+    text = f"{error.code}: {error}"[:ERROR_MAX] if error.code else str(error)[:ERROR_MAX]
+    if error.retry and message.attempts < conf.MESSAGING_MAX_ATTEMPTS:
+        _finish(
             message,
-            to=message.recipient,
-            text=message.text,
-            subject=message.subject,
-            key=message.idempotency_key,
+            token,
+            status=Message.Status.QUEUED,
+            due_at=now + backoff(message.attempts),
+            claim_token=None,
+            last_error=text,
         )
-    except ProviderError as error:
-        text = f"{error.code}: {error}"[:ERROR_MAX] if error.code else str(error)[:ERROR_MAX]
-        if error.retry and attempts < conf.MESSAGING_MAX_ATTEMPTS:
-            _finish(
-                message,
-                token,
-                status=Message.Status.QUEUED,
-                due_at=now + backoff(attempts),
-                claim_token=None,
-                last_error=text,
-            )
-            return "retry"
-        _finish(message, token, status=Message.Status.FAILED, last_error=text)
-        return "failed"
-    _finish(
-        message,
-        token,
-        status=Message.Status.SENT,
-        provider_id=str(provider_id)[:100],
-        sent_at=now,
-        last_error="",
+        return "retry"
+    _finish(message, token, status=Message.Status.FAILED, last_error=text)
+    return "failed"
+
+
+def _record_sent(sent: list[tuple[int, str]], token, *, now) -> None:
+    """Mark the provider's accepted messages sent, in one transaction for the group, each
+    only while this worker still holds its claim. One prepared statement run for every
+    row (building an ORM expression per row cost more than the sends)."""
+    if not sent:
+        return
+    table = connection.ops.quote_name(Message._meta.db_table)
+    column = connection.ops.quote_name
+    field = Message._meta.get_field
+    sql = (
+        f"UPDATE {table} SET {column('status')} = %s, {column('sent_at')} = %s, "
+        f"{column('last_error')} = %s, {column('provider_id')} = %s "
+        f"WHERE {column('id')} = %s AND {column('claim_token')} = %s AND {column('status')} = %s"
     )
-    day.add(organization)
-    return "sent"
+    sent_at = field("sent_at").get_db_prep_value(now, connection)
+    claim = field("claim_token").get_db_prep_value(token, connection)
+    rows = [
+        (
+            Message.Status.SENT.value,
+            sent_at,
+            "",
+            provider_id,
+            pk,
+            claim,
+            Message.Status.SENDING.value,
+        )
+        for pk, provider_id in sent
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def send_batch(claimed: list[Message], token, *, now, run: _Run) -> Counter:
+    """Send one claimed batch: the rules once for the batch, the attempts counted in one
+    statement before the first send, each message through its provider, and the sent ones
+    recorded in groups of MESSAGING_SENT_GROUP. A worker killed before a group is recorded
+    leaves those messages 'sending': recovery asks the provider by their keys (rule 4)."""
+    result = Counter()
+    verdicts = batch_reasons(claimed, now)
+    to_send = []
+    for message in claimed:
+        outcome = _prepare(message, token, now=now, run=run, reason=verdicts[message.pk])
+        if outcome == "send":
+            to_send.append(message)
+        else:
+            result[outcome] += 1
+    if not to_send:
+        return result
+    Message.objects.filter(pk__in=[m.pk for m in to_send], claim_token=token).update(
+        attempts=F("attempts") + 1
+    )
+    sent: list[tuple[int, str]] = []
+    group = conf.MESSAGING_SENT_GROUP
+    for message in to_send:
+        message.attempts += 1
+        try:
+            provider_id = run.backend(message.channel).send(
+                message,
+                to=message.recipient,
+                text=message.text,
+                subject=message.subject,
+                key=message.idempotency_key,
+            )
+        except ProviderError as error:
+            run.day.remove(message.organization)
+            result[_provider_failed(message, token, error, now=now)] += 1
+            continue
+        sent.append((message.pk, str(provider_id)[:100]))
+        if len(sent) >= group:
+            _record_sent(sent, token, now=now)
+            result["sent"] += len(sent)
+            sent = []
+    if sent:
+        _record_sent(sent, token, now=now)
+        result["sent"] += len(sent)
+    return result
 
 
 def recover_stale(*, now=None) -> Counter:
@@ -283,8 +375,7 @@ def send_due(*, now=None, limit: int | None = None, organization=None) -> dict:
     fixed_now = now
     result = Counter(recover_stale(now=now))
     handled = 0
-    settings_cache: dict = {}
-    day = _Day(now or timezone.now())
+    run = _Run(now or timezone.now())
     while limit is None or handled < limit:
         moment = fixed_now or timezone.now()
         batch = (
@@ -293,16 +384,6 @@ def send_due(*, now=None, limit: int | None = None, organization=None) -> dict:
         token, claimed = claim_due(now=moment, limit=batch, organization=organization)
         if not claimed:
             break
-        verdicts = batch_reasons(claimed, moment)
-        for message in claimed:
-            outcome = send_one(
-                message,
-                token,
-                now=moment,
-                day=day,
-                settings_cache=settings_cache,
-                reason=verdicts[message.pk],
-            )
-            result[outcome] += 1
-            handled += 1
+        result.update(send_batch(claimed, token, now=moment, run=run))
+        handled += len(claimed)
     return dict(result)

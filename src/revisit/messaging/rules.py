@@ -146,7 +146,9 @@ def classify(
     if channel == MessageChannel.SMS:
         mark(customers.filter(Q(mobile="") | Q(phone_status__in=BAD_PHONE)), Suppression.BAD_NUMBER)
     elif channel == MessageChannel.WECHAT:
-        mark(customers.filter(wechat_id=""), Suppression.NO_ADDRESS)
+        mark(customers.filter(wechat_openid=""), Suppression.NO_ADDRESS)
+    elif channel == MessageChannel.EMAIL:
+        mark(customers.filter(email=""), Suppression.NO_ADDRESS)
     elif channel == MessageChannel.LETTER:
         mark(customers.filter(address=""), Suppression.NO_ADDRESS)
     if marketing and channel in CONSENT_CHANNEL:

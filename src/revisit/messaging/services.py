@@ -193,10 +193,10 @@ def _recipient(customer: Customer, channel: str, to: str = "") -> str:
     if channel == MessageChannel.SMS:
         return customer.mobile
     if channel == MessageChannel.WECHAT:
-        return customer.wechat_id
+        return customer.wechat_openid
     if channel == MessageChannel.LETTER:
         return customer.address
-    return getattr(customer, "email", "") or ""
+    return customer.email
 
 
 def _check_template_for_queue(template: MessageTemplate, organization_id: int):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, When
 from django.utils import timezone
 
 from revisit.core.audit import record_event
@@ -16,6 +16,7 @@ from revisit.customers.models import Customer, MarketingConsent, PhoneStatus, Ti
 from revisit.grading.models import Grade, Inventory
 from revisit.grading.reads import current_inventory
 from revisit.outreach.campaigns import active_campaign
+from revisit.outreach.contacts import contact_moments, contacted_since
 from revisit.outreach.followups import outreach_settings
 from revisit.outreach.models import (
     Allocation,
@@ -121,15 +122,24 @@ def _not_recently_contacted(customers, org: Organization, day: date, settings):
     start, _ = day_bounds(org, day)
     cool_off_start = start - timedelta(days=settings.cool_off_days - 1)
     capped_start = start - timedelta(days=settings.capped_interval_days - 1)
-    return customers.exclude(
-        Exists(FollowUp.objects.filter(customer=OuterRef("pk"), contacted_at__gte=cool_off_start))
-    ).annotate(
-        recent_contacts=Count("followups", filter=Q(followups__contacted_at__gte=capped_start))
+    # Calls and the other contacts (messages sent) alike: see revisit.outreach.contacts.
+    return (
+        customers.exclude(
+            Exists(
+                FollowUp.objects.filter(customer=OuterRef("pk"), contacted_at__gte=cool_off_start)
+            )
+        )
+        .exclude(contacted_since(cool_off_start))
+        .annotate(
+            recent_contacts=Count("followups", filter=Q(followups__contacted_at__gte=capped_start))
+            + Case(When(contacted_since(capped_start), then=1), default=0)
+        )
     )
 
 
 def _contacts_since_purchase(customer_ids: list[int]) -> dict[int, int]:
-    """How many follow-ups each customer had since her last order."""
+    """How many contacts (follow-ups and registered others, such as messages sent) each
+    customer had since her last order."""
     counts: dict[int, int] = {}
     last_orders = dict(
         Order.objects.filter(customer_id__in=customer_ids)
@@ -137,9 +147,10 @@ def _contacts_since_purchase(customer_ids: list[int]) -> dict[int, int]:
         .annotate(last=Max("order_date"))
         .values_list("customer_id", "last")
     )
-    for customer_id, contacted_at in FollowUp.objects.filter(
-        customer_id__in=customer_ids
-    ).values_list("customer_id", "contacted_at"):
+    calls = FollowUp.objects.filter(customer_id__in=customer_ids).values_list(
+        "customer_id", "contacted_at"
+    )
+    for customer_id, contacted_at in [*calls, *contact_moments(customer_ids)]:
         last = last_orders.get(customer_id)
         if last is None or contacted_at.date() > last:
             counts[customer_id] = counts.get(customer_id, 0) + 1

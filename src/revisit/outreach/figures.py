@@ -7,6 +7,7 @@ from django.db.models import Count, Sum
 from revisit.appointments.models import Appointment, Consultation
 from revisit.core.clock import day_bounds
 from revisit.core.models import Organization, Role, RoleAssignment
+from revisit.outreach.contacts import contacts_by_actor
 from revisit.outreach.followups import outreach_settings
 from revisit.outreach.models import CallTask, FollowUp, Outcome, OutreachSettings
 from revisit.sales.models import OrderLine
@@ -25,7 +26,7 @@ def daily_figures(
 ) -> list[dict]:
     """Per consultant and caller on `day` (the organization's local day): calls made
     (activation calls against quota, scheduled revisits apart), customers reached, valid
-    outcomes by code, appointments made for the next day against target, arrivals, and
+    outcomes by code, marketing messages sent that she queued, appointments made for the next day against target, arrivals, and
     orders and amount from customers they had contacted in the last 30 days. `staff_ids`
     limits the rows to those people; `settings` spares reading the organization's outreach
     settings when they are at hand; `brief` stops at the calls and the next day's
@@ -66,6 +67,7 @@ def daily_figures(
                 "activation_calls": 0,  # what the quota is about
                 "revisit_calls": 0,  # scheduled revisits, on top of the quota
                 "reached": 0,
+                "messages": 0,  # marketing messages she queued that were sent that day
                 **{code: 0 for code in Outcome.values},
                 "appointments_next_day": 0,
                 "appointment_target": settings.next_day_appointment_target,
@@ -88,6 +90,9 @@ def daily_figures(
         staff[actor_id][outcome] += n
         if outcome in VALID:
             staff[actor_id]["reached"] += n
+    for (actor_id, kind), n in contacts_by_actor(organization, start, end).items():
+        if actor_id in staff and kind == "message":
+            staff[actor_id]["messages"] += n
     for staff_id, n in (
         Appointment.objects.filter(
             organization=organization,

@@ -15,6 +15,7 @@ from revisit.customers.cards import (
     card_stores,
     referrer_lookup,
 )
+from revisit.customers.emails import EMAIL_MAX, OPENID_MAX
 from revisit.customers.models import (
     Channel,
     Gender,
@@ -28,6 +29,8 @@ from revisit.web.forms import DATE
 
 AREA = forms.Textarea(attrs={"rows": 2, "cols": 40})
 PHONE_INPUT_LIMIT = 40
+# What the card services check (an address is at most EMAIL_MAX); more is refused here.
+EMAIL_INPUT_LIMIT = EMAIL_MAX + 20
 
 
 def _text(label, limit, *, area=False, required=False):
@@ -50,6 +53,13 @@ class CardForm(forms.Form):
         label=_("Second contact"), max_length=PHONE_INPUT_LIMIT, required=False
     )
     wechat_id = _text(_("WeChat ID"), TEXT_LIMITS["wechat_id"])
+    email = forms.CharField(label=_("Email address"), max_length=EMAIL_INPUT_LIMIT, required=False)
+    wechat_openid = forms.CharField(
+        label=_("WeChat recipient id"),
+        max_length=OPENID_MAX,
+        required=False,
+        help_text=_("openid or WeCom external contact id, for WeChat messages"),
+    )
     address = _text(_("Address (for mailed cards)"), TEXT_LIMITS["address"])
     occupation = _text(_("Occupation"), TEXT_LIMITS["occupation"])
     occupation_group = forms.ChoiceField(

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from revisit.customers.emails import mask_email
 from revisit.customers.phones import mask_phone
 
 register = template.Library()
@@ -10,6 +11,12 @@ register = template.Library()
 def masked(e164: str) -> str:
     """138****5678: pages always show the masked number; the full one needs a reveal."""
     return mask_phone(e164 or "")
+
+
+@register.filter
+def email_masked(address: str) -> str:
+    """z***@example.com: like numbers, the full address shows after the audited reveal."""
+    return mask_email(address or "")
 
 
 @register.filter

@@ -20,6 +20,7 @@ from revisit.core.access import (
 from revisit.core.audit import record_event
 from revisit.core.models import Role
 from revisit.customers.cards import CARD_ROLES, HEALTH_FIELDS
+from revisit.customers.emails import mask_email
 from revisit.customers.flags import must_meet, pretreatment_warnings
 from revisit.customers.models import Customer, RiskFlag, Tier
 from revisit.customers.phones import display_phone, mask_phone
@@ -164,6 +165,8 @@ def _history_value(field: str, text: str, *, health: bool) -> str:
         return _("recorded (hidden)")
     if field in ("mobile", "mobile2"):
         return mask_phone(text)
+    if field == "email":
+        return mask_email(text)
     if field == "birthday_is_lunar":
         return _("Yes") if text == "1" else _("No")
     if field == "tags":
@@ -272,8 +275,14 @@ def customer_detail(request, pk: int):
 def reveal_phone(request, pk: int):
     """Show one customer's full number to a role that may see it; the reveal is audited."""
     customer = access.reveal_phone(request.user, via="page", pk=pk)
-    return HttpResponse(
-        format_html(
-            '<a class="phone" href="tel:{}">{}</a>', customer.mobile, display_phone(customer.mobile)
-        )
+    html = format_html(
+        '<a class="phone" href="tel:{}">{}</a>', customer.mobile, display_phone(customer.mobile)
     )
+    if customer.email:
+        # The same audited reveal shows the email address (swapped in out of band).
+        html += format_html(
+            '<span id="email" hx-swap-oob="true"><a href="mailto:{}">{}</a></span>',
+            customer.email,
+            customer.email,
+        )
+    return HttpResponse(html)

@@ -11,6 +11,7 @@ from revisit.core.access import aggregate_scope, visible_orders
 from revisit.core.clock import local_date
 from revisit.core.models import Role
 from revisit.grading.reads import current_inventory
+from revisit.messaging.figures import messages_by_channel
 from revisit.outreach.campaigns import active_campaign
 from revisit.outreach.figures import daily_figures, survey_progress
 from revisit.outreach.models import Outcome
@@ -25,6 +26,7 @@ SUMMED = [
     "activation_calls",
     "revisit_calls",
     "reached",
+    "messages",
     *Outcome.values,
     "appointments_next_day",
     "appointment_target",
@@ -128,6 +130,7 @@ def daily_report(request):
                 _("Activation calls"),
                 _("Routine revisits"),
                 _("Reached"),
+                _("Messages sent"),
                 *Outcome.labels,
                 _("Appointments for next day"),
                 _("Target"),
@@ -144,6 +147,7 @@ def daily_report(request):
                     r["activation_calls"],
                     r["revisit_calls"],
                     r["reached"],
+                    r["messages"],
                     *(r[o] for o in Outcome.values),
                     r["appointments_next_day"],
                     r["appointment_target"],
@@ -173,6 +177,7 @@ def daily_report(request):
             "sales": sales,
             "sales_total": sum(r["amount"] for r in sales),
             "survey": survey_progress(org, day, aggregate_scope(request.user)),
+            "messages": messages_by_channel(org, day, aggregate_scope(request.user)),
             "campaign": active_campaign(org, day),
         },
     )
