@@ -34,7 +34,7 @@ def test_the_admin_edits_a_journey_and_previews_tomorrow(browser, live_server):
     page.fill("input[name=j-event_on]", (tomorrow + timedelta(days=7)).isoformat())
     page.check("input[name=j-is_active]")
     # Row 1 is the invitation SMS: to members and non-members.
-    page.select_option("select[name=a-1-membership]", label="会员和非会员")
+    page.select_option("select[name=a-1-membership]", label="会员与非会员")
     # An empty row: a store task for tier A.
     page.select_option("select[name=a-2-kind]", label="门店任务")
     page.select_option("select[name=a-2-tier]", label="A")
