@@ -57,7 +57,6 @@ def pytest_collection_modifyitems(items):
 
 
 demo_400_built = demo_fixture(400)
-demo_300_built = demo_fixture(300)
 
 
 @pytest.fixture

@@ -62,9 +62,10 @@ def browser(chromium):
 
 
 @pytest.fixture
-def demo_live(demo_300_built, transactional_db):
-    """The demo organization (300 customers), committed so the live server sees it."""
-    return demo_copy(300)
+def demo_live(demo_400_built, transactional_db):
+    """The demo organization (the same 400 customers as `demo`, built once per session),
+    committed so the live server sees it."""
+    return demo_copy(400)
 
 
 def log_in(browser, live_server, username):
