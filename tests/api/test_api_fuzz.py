@@ -11,7 +11,9 @@ from revisit.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 30
+# Examples per operation and role: the admin reaches every branch; a consultant's requests
+# mostly end at her scope (404/403), which fewer examples cover.
+EXAMPLES_PER_OPERATION = {"admin": 20, "consultant1": 10}
 
 
 @pytest.fixture
@@ -32,11 +34,13 @@ def test_generated_requests_cause_no_server_error(demo, wsgi_app, username):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
     cases = 0
     failures = []
+    operations, tried = 0, set()
     for result in schema.get_all_operations():
+        operations += 1
         operation = result.ok()
 
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
+            max_examples=EXAMPLES_PER_OPERATION[username],
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
@@ -45,10 +49,12 @@ def test_generated_requests_cause_no_server_error(demo, wsgi_app, username):
         def call(case):
             nonlocal cases
             cases += 1
+            tried.add((case.method, case.path))
             response = case.call(headers=headers)
             if response.status_code >= 500:
                 failures.append((case.method, case.formatted_path, case.query, case.body))
 
         call()
     assert not failures, failures[:5]
-    assert cases >= 300
+    assert len(tried) == operations > 50  # every operation was tried
+    assert cases >= 5 * operations

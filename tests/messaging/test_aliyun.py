@@ -52,7 +52,7 @@ class FakeAliyun(BaseHTTPRequestHandler):
 @pytest.fixture
 def aliyun():
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAliyun)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     FakeAliyun.answers, FakeAliyun.received, FakeAliyun.sent = [], [], {}
     yield f"http://127.0.0.1:{server.server_port}/"

@@ -68,7 +68,7 @@ class FakeWeChat(BaseHTTPRequestHandler):
 @pytest.fixture
 def wechat():
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeWeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     FakeWeChat.state = {
         "token": "",
