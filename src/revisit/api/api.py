@@ -434,3 +434,6 @@ api.add_router("", message_campaigns_router)
 from revisit.api.monthly_reports import router as monthly_reports_router  # noqa: E402
 
 api.add_router("", monthly_reports_router)
+from revisit.api.journeys import router as journeys_router  # noqa: E402
+
+api.add_router("", journeys_router)
