@@ -126,7 +126,7 @@ def test_the_report_gives_the_month_kpis_statistics_and_writes_a_table(clinic, t
     assert "2026-03 带新建档 1" in out
     assert "老带新业绩占比" in out and "目标 10.0%" in out
     assert "店长：建档 1/0.0" in out
-    assert "产品 肉毒素：建档 1，来院 0" in out
+    assert "产品 肉毒素：预约 0，建档 1，来院 0" in out
     assert "1-3个月 1" in out
     target = tmp_path / "daily.xlsx"
     run("report", "--staff", "mgr", "--month", "2026-03", "--table", "daily", "--out", str(target))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from revisit.appointments.models import Appointment
 from revisit.core.access import visible_leads
 from revisit.core.models import Role
 from revisit.customers.models import Customer, Satisfaction, Tier
@@ -85,6 +86,20 @@ def month_of_march():
     )
     lead = record_arrival(first, actor=people["admin"], facts=ArrivalFacts(), now=ARRIVED)
     make_order(lead.customer, "2000", on=date(2026, 3, 10), store=store, item=eyes)
+    # She booked her treatment for March; an appointment cancelled or in April is no booking.
+    for starts, status in [
+        (ARRIVED + timedelta(days=2), "booked"),
+        (ARRIVED + timedelta(days=3), "cancelled"),
+        (ARRIVED + timedelta(days=40), "booked"),
+    ]:
+        Appointment.objects.create(
+            organization=org,
+            customer=lead.customer,
+            store=store,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            status=status,
+        )
     return {"org": org, "store": store, "referrer": referrer, **people}
 
 
@@ -168,6 +183,7 @@ def test_statistics_by_product_tier_share_and_timing(month_of_march):
     )
     assert eyes.arrived_share == 1 and eyes.revenue_share == 1
     assert (products["肉毒素"].registered, products["肉毒素"].arrived) == (1, 0)
+    assert (eyes.booked, products["肉毒素"].booked) == (1, 0)
     tiers = {r.label: r for r in by_referrer_tier(leads, month)}
     assert tiers[str(Tier.A.label)].arrived == 1 and tiers[str(Tier.A.label)].revenue_share == 1
     share = channel_share(admin, month)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
+from revisit.appointments.models import Appointment
 from revisit.core.access import visible_leads, visible_order_lines
 from revisit.core.clock import local_date
 from revisit.core.models import Staff
@@ -69,6 +70,7 @@ class Row:
     """One line of a statistics table."""
 
     label: str
+    booked: int = 0  # by product: leads with an appointment in the month (预约量)
     registered: int = 0
     arrived: int = 0
     deals: int = 0
@@ -88,8 +90,9 @@ def _finish(rows: dict[str, Row]) -> list[Row]:
 
 
 def by_product(leads: QuerySet[Lead], month: Month) -> list[Row]:
-    """Per product: registered (建档), arrived (来院), deals (成交), revenue (业绩) in the
-    month, and each product's share of the arrivals and of the revenue."""
+    """Per product: booked (预约: an appointment in the month, not cancelled), registered
+    (建档), arrived (来院), deals (成交), revenue (业绩) in the month, and each product's
+    share of the arrivals and of the revenue."""
     registered = list(
         leads.filter(registered_at__gte=month.start, registered_at__lt=month.end).only(
             "customer_id", "items"
@@ -103,12 +106,27 @@ def by_product(leads: QuerySet[Lead], month: Month) -> list[Row]:
     for lead in registered:
         label = lead_product(lead, items)
         rows.setdefault(label, Row(label)).registered += 1
+    for lead in _booked(leads, month):
+        label = lead_product(lead, items)
+        rows.setdefault(label, Row(label)).booked += 1
     for lead, paid in arrived:
         row = rows.setdefault(lead_product(lead, items), Row(lead_product(lead, items)))
         row.arrived += 1
         row.deals += paid > 0
         row.revenue += paid
     return _finish(rows)
+
+
+def _booked(leads: QuerySet[Lead], month: Month) -> list[Lead]:
+    """The leads whose customer has an appointment starting in the month, not cancelled."""
+    booked = Appointment.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        starts_at__gte=month.start,
+        starts_at__lt=month.end,
+    ).exclude(status=Appointment.Status.CANCELLED)
+    return list(
+        leads.filter(customer__isnull=False).filter(Exists(booked)).only("customer_id", "items")
+    )
 
 
 def by_referrer_tier(leads: QuerySet[Lead], month: Month) -> list[Row]:

@@ -67,8 +67,10 @@ def statistics_table(name: str, staff, month, person=None):
     leads = visible_leads(staff)
     if name in ("products", "tiers"):
         rows = by_product(leads, month) if name == "products" else by_referrer_tier(leads, month)
+        products = name == "products"
         header = [
-            _("Product") if name == "products" else _("Referrer tier"),
+            _("Product") if products else _("Referrer tier"),
+            *([_("Appointments booked")] if products else []),
             _("Registered"),
             _("Arrived"),
             _("Deals"),
@@ -79,6 +81,7 @@ def statistics_table(name: str, staff, month, person=None):
         return header, (
             [
                 r.label,
+                *([r.booked] if products else []),
                 r.registered,
                 r.arrived,
                 r.deals,

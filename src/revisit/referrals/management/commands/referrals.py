@@ -188,7 +188,7 @@ class Command(BaseCommand):
         leads = visible_leads(staff)
         for row in by_product(leads, month):
             self.stdout.write(
-                f"产品 {row.label}：建档 {row.registered}，来院 {row.arrived}，成交 {row.deals}，"
+                f"产品 {row.label}：预约 {row.booked}，建档 {row.registered}，来院 {row.arrived}，成交 {row.deals}，"
                 f"业绩 {row.revenue}，来院占比 {percent(row.arrived_share) or '—'}，"
                 f"业绩占比 {percent(row.revenue_share) or '—'}"
             )
