@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import time as time_of_day
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from revisit.messaging.models import Message
 from revisit.messaging.outbox import send_due
+from revisit.messaging.rules import messaging_settings
 from revisit.messaging.services import queue_message
 from tests.core.test_jobs import _child_env
 from tests.messaging.conftest import sent_lines
@@ -42,6 +44,11 @@ send_due_messages.call_local()
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("when, recovered", [("after", "found_sent"), ("before", "requeued")])
 def test_a_worker_killed_mid_send_sends_exactly_once(shopfront, tmp_path, when, recovered):
+    # The test's clock may be in the quiet hours, which would hold the message until the
+    # morning when it is queued: no quiet hours, so it is due now and the child sends it.
+    settings = messaging_settings(shopfront["org"])
+    settings.quiet_start = settings.quiet_end = time_of_day(0)
+    settings.save()
     message = queue_message(
         shopfront["consenting"],
         template=shopfront["template"],
@@ -50,12 +57,6 @@ def test_a_worker_killed_mid_send_sends_exactly_once(shopfront, tmp_path, when, 
     )
     ready = tmp_path / "ready"
     env = dict(_child_env(), MESSAGING_FILE_DIR=str(shopfront["dir"]), REVISIT_VAR=str(tmp_path))
-    # The test's clock may be in the quiet hours: the child sends at any hour.
-    from revisit.messaging.models import MessagingSettings
-
-    MessagingSettings.objects.filter(organization=shopfront["org"]).update(
-        quiet_start="00:00", quiet_end="00:00"
-    )
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, str(ready), when], env=env, stderr=subprocess.PIPE
     )
