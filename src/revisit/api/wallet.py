@@ -164,10 +164,27 @@ def _key(request, header: str | None, body: _Write) -> str:
     return f"api:{request.auth.pk}:{key}"
 
 
-def _posted(done, account_id: int, **extra):
-    """201 with the movement and the new balance; 200 when the key replayed an earlier one."""
+def _move(request, service, target, body, idempotency_key, extra, **kwargs):
+    """Post one movement through its wallet service and answer: 201 with the movement and
+    the new balance (and `extra(done)`), 200 when the key replayed an earlier one, 400
+    with the service's message when it refuses."""
+    try:
+        done = service(
+            target,
+            body.amount,
+            actor=request.auth,
+            reason=body.reason,
+            idempotency_key=_key(request, idempotency_key, body),
+            **kwargs,
+        )
+    except WalletError as exc:
+        return _refused(exc)
+    return _posted(done, **extra(done))
+
+
+def _posted(done, **extra):
     out = {
-        "account_id": account_id,
+        "account_id": done.account.pk,
         "entry": done.entry,
         "balance": done.balance,
         "replayed": done.replayed,
@@ -227,18 +244,15 @@ def create_top_up(
             return Status(404, {"detail": _("Not found.")})
     else:
         store = stores.filter(pk=customer.home_store_id).first()
-    try:
-        done = top_up(
-            customer,
-            body.amount,
-            actor=staff,
-            store=store,
-            reason=body.reason,
-            idempotency_key=_key(request, idempotency_key, body),
-        )
-    except WalletError as exc:
-        return _refused(exc)
-    return _posted(done, done.account.pk, bonus=done.bonus)
+    return _move(
+        request,
+        top_up,
+        customer,
+        body,
+        idempotency_key,
+        lambda done: {"bonus": done.bonus},
+        store=store,
+    )
 
 
 @router.post(
@@ -251,17 +265,7 @@ def create_spend(
 ):
     _cashier(request)
     account = access.get_cashier_account_or_404(request.auth, pk=account_id)
-    try:
-        done = spend(
-            account,
-            body.amount,
-            actor=request.auth,
-            reason=body.reason,
-            idempotency_key=_key(request, idempotency_key, body),
-        )
-    except WalletError as exc:
-        return _refused(exc)
-    return _posted(done, account.pk)
+    return _move(request, spend, account, body, idempotency_key, lambda done: {})
 
 
 @router.post(
@@ -274,17 +278,14 @@ def create_refund(
 ):
     _cashier(request)
     entry = access.get_cashier_entry_or_404(request.auth, pk=entry_id)
-    try:
-        done = refund(
-            entry,
-            body.amount,
-            actor=request.auth,
-            reason=body.reason,
-            idempotency_key=_key(request, idempotency_key, body),
-        )
-    except WalletError as exc:
-        return _refused(exc)
-    return _posted(done, done.account.pk, bonus_taken_back=done.bonus_taken_back)
+    return _move(
+        request,
+        refund,
+        entry,
+        body,
+        idempotency_key,
+        lambda done: {"bonus_taken_back": done.bonus_taken_back},
+    )
 
 
 __all__ = ["router"]
