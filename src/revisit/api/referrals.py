@@ -1,27 +1,33 @@
 """The referral channel's API: register a referred person, record her arrival (which
-decides the attribution once), read leads and their rewards. Scoped like the pages (404
-outside the scope), phones masked; a refused action answers 400 with the reason in the
-user's language."""
+decides the attribution once), read leads and their rewards, and read the KPI and
+statistics tables of a month (the tables the pages show and download). Scoped like the
+pages (404 outside the scope), phones masked; a refused action answers 400 with the
+reason in the user's language."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from revisit.api.schemas import MAX_ID, Message
 from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
+from revisit.core.clock import local_date
 from revisit.customers.models import Channel
 from revisit.customers.phones import mask_phone
 from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
+from revisit.referrals.kpis import kpi_staff, month_of
 from revisit.referrals.leads import lead_stores, register_lead
 from revisit.referrals.policy import REGISTER_ROLES, ReferralError
-from revisit.web.params import FIRST_DAY, LAST_DAY
+from revisit.referrals.tables import report_table
+from revisit.web.params import FIRST_DAY, LAST_DAY, BadParameter
 from revisit.web.permissions import REFERRAL_ROLES, has_any
+from revisit.web.views.referral_reports import parse_month
 
 router = Router(tags=["referrals"])
 ID = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -89,6 +95,80 @@ class ArrivalIn(Schema):
 
 def _refused(exc: ReferralError):
     return Status(400, {"detail": str(exc.message)})
+
+
+Month = Annotated[str, Field(max_length=7, description="YYYY-MM; empty: this month")]
+KpiTable = Literal["staff", "roles"]
+StatTable = Literal[
+    "products",
+    "tiers",
+    "timing",
+    "daily",
+    "channel",
+    "deviation_staff",
+    "deviation_groups",
+    "deviation_products",
+]
+Cell = int | Decimal | str | None
+
+
+class TableOut(Schema):
+    """One table as the page downloads it: its column titles and rows, in the caller's
+    language (counts as numbers, money as decimals, shares as percentages)."""
+
+    table: str
+    month: str
+    columns: list[str]
+    rows: list[list[Cell]]
+
+
+def _table(request, table: str, month: str, person_id: int | None = None):
+    """The month's `table` as the caller's scope reads it, or 400 for a bad month."""
+    viewer = request.auth
+    if not has_any(viewer, REFERRAL_ROLES):
+        raise PermissionDenied
+    today = local_date(viewer.organization)
+    try:
+        first = parse_month(month, default=today)
+    except BadParameter as exc:
+        return Status(400, {"detail": str(exc.message)})
+    person = None
+    if person_id is not None:
+        # Someone outside the reader's staff is missing, whether she exists or not.
+        person = kpi_staff(viewer).filter(pk=person_id).first()
+        if person is None:
+            raise Http404
+    header, rows = report_table(
+        table, viewer, month_of(viewer.organization, first), person=person, as_of=today
+    )
+    return {
+        "table": table,
+        "month": f"{first:%Y-%m}",
+        "columns": [str(h) for h in header],
+        "rows": [
+            [c if isinstance(c, int | Decimal) or c is None else str(c) for c in row]
+            for row in rows
+        ],
+    }
+
+
+@router.get("/referrals/reports/kpis", response={200: TableOut, 400: Message, 403: Message})
+def kpi_report(request, table: KpiTable = "staff", month: Month = ""):
+    """The referral KPIs of a month per staff member or per role, against their targets."""
+    return _table(request, table, month)
+
+
+@router.get(
+    "/referrals/reports/statistics",
+    response={200: TableOut, 400: Message, 403: Message, 404: Message},
+)
+def statistics_report(
+    request, table: StatTable = "products", month: Month = "", staff: ID | None = None
+):
+    """One statistics table of a month: by product, by referrer tier, time to referral,
+    the daily deviation (of one staff member with `staff`), the channel's share and
+    rebate usage, or the deviation by staff member, customer group or product."""
+    return _table(request, table, month, staff)
 
 
 @router.get("/referrals", response={200: list[LeadOut], 403: Message})

@@ -72,6 +72,15 @@ class ReferralSettings(models.Model):
         _("gift value"), max_digits=12, decimal_places=2, default=Decimal("480")
     )
     gift_description = models.CharField(_("gift"), max_length=100, default="护肤礼品", blank=True)
+    referrer_points_per_yuan = models.DecimalField(
+        _("referrer's points per yuan of the first spend"),
+        max_digits=8,
+        decimal_places=3,
+        default=Decimal("1"),
+        help_text=_(
+            "Earned only while the points program is on; 0: no points. Whole points, rounded down."
+        ),
+    )
     revenue_share_target = models.DecimalField(
         _("target share of revenue from referrals"),
         max_digits=5,
@@ -236,6 +245,7 @@ class RewardSide(models.TextChoices):
 class RewardKind(models.TextChoices):
     REBATE = "rebate", _("Rebate credit")
     GIFT = "gift", _("Gift")
+    POINTS = "points", _("Points")
 
 
 class RewardStatus(models.TextChoices):

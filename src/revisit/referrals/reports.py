@@ -37,8 +37,9 @@ def channel_figures(leads: QuerySet[Lead], *, since: date, until: date | None = 
     figures["revenue"] = OrderLine.objects.filter(
         customer_id__in=dealt.values("customer_id"), amount__gt=0
     ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    # Points are not yuan: counted among the rewards waiting, not in their amount.
     pending = Reward.objects.filter(lead__in=leads, status=RewardStatus.PROPOSED).aggregate(
-        count=Count("pk"), amount=Sum("amount")
+        count=Count("pk"), amount=Sum("amount", filter=~Q(kind=RewardKind.POINTS))
     )
     figures["pending_rewards"] = pending["count"]
     figures["pending_amount"] = pending["amount"] or Decimal(0)

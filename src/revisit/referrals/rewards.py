@@ -1,6 +1,9 @@
 """The rewards of a referred customer's first order: proposed for both sides, approved
-or rejected by the store's manager (an approved rebate is posted to the credit ledger)."""
+or rejected by the store's manager. An approved rebate is posted to the customer's credit
+(美丽金), approved points to her points balance, both on the wallet's one ledger; a gift
+is handed over."""
 
+import math
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -10,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from revisit.core.audit import record_event
+from revisit.core.clock import local_date
 from revisit.core.models import Organization, Staff
 from revisit.core.money import round_money
 from revisit.customers.models import Customer
@@ -18,6 +22,10 @@ from revisit.referrals.policy import ReferralError, may_approve, referral_settin
 from revisit.sales.models import Order, OrderLine
 from revisit.wallet.ledger import Reference, open_account, post
 from revisit.wallet.models import AccountKind, EntryKind, ReferenceType
+from revisit.wallet.points import lot_expiry, points_settings
+
+# What an approved reward is posted to (a gift is handed over, not posted).
+POSTED_TO = {RewardKind.REBATE: AccountKind.CREDIT, RewardKind.POINTS: AccountKind.POINTS}
 
 
 def first_order(customer: Customer) -> tuple[Order, Decimal] | None:
@@ -35,8 +43,10 @@ def first_order(customer: Customer) -> tuple[Order, Decimal] | None:
 
 def propose_rewards(lead: Lead, *, now=None) -> list[Reward]:
     """The rewards of `lead`'s first order, proposed once: a rebate for both sides
-    (a share of the first spend) and the referrer's gift when the spend reaches the
-    threshold. Nothing when she has no paid order yet or rewards exist already."""
+    (a share of the first spend), the referrer's gift when the spend reaches the
+    threshold, and the referrer's points (whole points per yuan of the first spend)
+    while the organization's points program is on. Nothing when she has no paid order
+    yet or rewards exist already."""
     if lead.customer_id is None or lead.rewards.exists():
         return []
     found = first_order(lead.customer)
@@ -71,6 +81,9 @@ def propose_rewards(lead: Lead, *, now=None) -> list[Reward]:
                 program.gift_description,
             )
         )
+    points = math.floor(paid * program.referrer_points_per_yuan)
+    if points > 0 and points_settings(lead.organization).enabled:
+        planned.append((RewardSide.REFERRER, RewardKind.POINTS, lead.referrer, Decimal(points), ""))
     rewards = []
     with transaction.atomic():
         Lead.objects.select_for_update().filter(pk=lead.pk).first()
@@ -115,9 +128,31 @@ def propose_due_rewards(organization: Organization, *, now=None) -> int:
     return sum(len(propose_rewards(lead, now=now)) for lead in due.select_related("organization"))
 
 
-def _decide_reward(reward: Reward, *, actor: Staff, status: str, now, post_rebate: bool, **audit):
-    """Lock a proposed reward, set its decision (posting an approved rebate to the
-    customer's credit), and audit it. Only the store's manager or the admin decides."""
+def _post(reward: Reward, *, actor: Staff, now):
+    """Post an approved rebate to her credit or approved points to her points balance
+    (a points lot expires as the points program says); once, whatever the retries."""
+    kind = POSTED_TO[reward.kind]
+    account = open_account(reward.customer, kind, actor=actor, now=now)
+    expires_on = None
+    if kind == AccountKind.POINTS:
+        program = points_settings(reward.organization)
+        expires_on = lot_expiry(program, local_date(reward.organization, now))
+    return post(
+        account,
+        reward.amount,
+        kind=EntryKind.EARN,
+        actor=actor,
+        reference=Reference(ReferenceType.REFERRAL, str(reward.lead_id)),
+        reason=str(_("Referral points") if kind == AccountKind.POINTS else _("Referral rebate")),
+        idempotency_key=f"referral-reward:{reward.pk}",
+        expires_on=expires_on,
+        now=now,
+    )
+
+
+def _decide_reward(reward: Reward, *, actor: Staff, status: str, now, post_reward: bool, **audit):
+    """Lock a proposed reward, set its decision (posting an approved rebate or points
+    to the ledger), and audit it. Only the store's manager or the admin decides."""
     if actor.organization_id != reward.organization_id or not may_approve(
         actor, reward.lead.store_id
     ):
@@ -127,18 +162,8 @@ def _decide_reward(reward: Reward, *, actor: Staff, status: str, now, post_rebat
         reward = Reward.objects.select_for_update().select_related("lead").get(pk=reward.pk)
         if reward.status != RewardStatus.PROPOSED:
             raise ReferralError(_("This reward has been decided already."))
-        if post_rebate and reward.kind == RewardKind.REBATE:
-            account = open_account(reward.customer, AccountKind.CREDIT, actor=actor, now=now)
-            reward.entry = post(
-                account,
-                reward.amount,
-                kind=EntryKind.EARN,
-                actor=actor,
-                reference=Reference(ReferenceType.REFERRAL, str(reward.lead_id)),
-                reason=str(_("Referral rebate")),
-                idempotency_key=f"referral-reward:{reward.pk}",
-                now=now,
-            )
+        if post_reward and reward.kind in POSTED_TO:
+            reward.entry = _post(reward, actor=actor, now=now)
         reward.status = status
         reward.decided_by = actor
         reward.decided_at = now
@@ -157,13 +182,14 @@ def _decide_reward(reward: Reward, *, actor: Staff, status: str, now, post_rebat
 
 def approve_reward(reward: Reward, *, actor: Staff, now=None) -> Reward:
     """A store manager (or the admin) approves: a rebate is posted to the customer's
-    credit balance (美丽金), a gift is to be handed over. Approving twice posts once."""
+    credit balance (美丽金), points to her points, a gift is to be handed over.
+    Approving twice posts once."""
     return _decide_reward(
         reward,
         actor=actor,
         status=RewardStatus.APPROVED,
         now=now,
-        post_rebate=True,
+        post_reward=True,
         amount=str(reward.amount),
     )
 
@@ -177,6 +203,6 @@ def reject_reward(reward: Reward, *, actor: Staff, reason: str, now=None) -> Rew
         actor=actor,
         status=RewardStatus.REJECTED,
         now=now,
-        post_rebate=False,
+        post_reward=False,
         reason=reason.strip()[:200],
     )

@@ -1,7 +1,8 @@
 """The referral channel's statistics for a month: by product, by the referrer's tier
 (the seed's star levels), the channel's share of revenue against its target, the time
 from the referrer's last treatment to the referral (to check the golden window on the
-clinic's own data), and the daily deviation from the month's targets."""
+clinic's own data), and the deviation from the month's targets: per day, and per staff
+member, customer group (the referrer's value tier, the seed's star levels) and product."""
 
 import re
 from collections import defaultdict
@@ -18,7 +19,7 @@ from revisit.core.clock import local_date
 from revisit.core.models import Staff
 from revisit.core.money import round_money
 from revisit.customers.models import Tier
-from revisit.referrals.kpis import Month, arrivals_with_revenue, staff_kpis
+from revisit.referrals.kpis import TENTH, Month, arrivals_with_revenue, staff_kpis
 from revisit.referrals.models import Attribution, Lead
 from revisit.referrals.policy import referral_settings
 from revisit.sales.models import OrderLine
@@ -224,11 +225,15 @@ def referral_timing(leads: QuerySet[Lead], month: Month) -> list[dict]:
     return out
 
 
-def daily_deviation(viewer: Staff, month: Month, *, person: Staff | None = None) -> list[dict]:
+def daily_deviation(
+    viewer: Staff, month: Month, *, person: Staff | None = None, kpis: list | None = None
+) -> list[dict]:
     """Per day of the month: the day's share of the month's targets (the sum of the staff
     targets `viewer` reads, or `person`'s alone, spread evenly), what happened, the
-    difference, and the same accumulated from the first of the month."""
-    kpis = staff_kpis(viewer, month=month)
+    difference, and the same accumulated from the first of the month. `kpis`: the
+    month's `staff_kpis` of `viewer` when the caller has them already."""
+    if kpis is None:
+        kpis = staff_kpis(viewer, month=month)
     leads = visible_leads(viewer)
     if person is not None:
         kpis = [k for k in kpis if k.staff == person]
@@ -255,7 +260,7 @@ def daily_deviation(viewer: Staff, month: Month, *, person: Staff | None = None)
             done = actual[day][metric]
             running[metric] += done
             planned[metric] = monthly[metric] * number / month.days
-            quantum = Decimal("0.01") if metric == "revenue" else Decimal("0.1")
+            quantum = _quantum(metric)
             row[metric] = {
                 "target": target.quantize(quantum),
                 "actual": done,
@@ -264,6 +269,118 @@ def daily_deviation(viewer: Staff, month: Month, *, person: Staff | None = None)
             }
         rows.append(row)
     return rows
+
+
+DEVIATION_METRICS = ("registrations", "arrivals", "deals", "revenue")
+# The dimensions the seed monitors the deviation by (员工、时间、客户群体、产品); the time
+# is `daily_deviation`.
+DEVIATION_BY = ("staff", "groups", "products")
+
+
+def _quantum(metric: str) -> Decimal:
+    return Decimal("0.01") if metric == "revenue" else TENTH
+
+
+def _served_shares(viewer: Staff, month: Month, by: str) -> dict[str, Decimal]:
+    """Per customer group (her value tier) or product (category, else item name): its
+    share of the customers `viewer` reads who paid for something in the month. The
+    month's targets come from the customers served, so they split the same way."""
+    lines = visible_order_lines(viewer).filter(
+        order_date__gte=month.first, order_date__lte=month.last, amount__gt=0
+    )
+    served: dict[str, set[int]] = defaultdict(set)
+    if by == "groups":
+        labels = dict(Tier.choices)
+        rows = lines.values_list("customer_id", "customer__tier").distinct()
+        for customer, tier in rows.iterator(chunk_size=5000):
+            served[str(labels.get(tier, NO_TIER)) if tier else str(NO_TIER)].add(customer)
+    else:
+        rows = lines.values_list("customer_id", "item__category", "item__name").distinct()
+        for customer, category, name in rows.iterator(chunk_size=5000):
+            served[category or name or str(NOT_GIVEN)].add(customer)
+    total = sum(len(ids) for ids in served.values())
+    return {label: Decimal(len(ids)) / total for label, ids in served.items()} if total else {}
+
+
+def deviation_by(
+    viewer: Staff, month: Month, by: str, *, as_of: date, kpis: list | None = None
+) -> list[dict]:
+    """The month's deviation per staff member (`by="staff"`), customer group (`"groups"`:
+    the referrer's value tier) or product (`"products"`), as of the day `as_of`.
+
+    Each row: its label and, per metric (registrations, arrivals, deals, revenue), the
+    month's target, the target to date (the month's spread evenly over its days, up to
+    `as_of`), what happened in the month so far and the deviation to date. A staff
+    member's targets are her KPI targets; a group's or product's are the month's total
+    (the sum of the staff targets `viewer` reads, as in `daily_deviation`) split by its
+    share of the customers served in the month. What happened counts the referred
+    people `viewer` reads: by the staff member who registered her, her referrer's tier,
+    or her product (her first order's, else the first item she needed). `kpis`: the
+    month's `staff_kpis` of `viewer` when the caller has them already."""
+    if by not in DEVIATION_BY:
+        raise ValueError(f"unknown deviation dimension {by!r}")
+    if kpis is None:
+        kpis = staff_kpis(viewer, month=month)
+    elapsed = min(max((as_of - month.first).days + 1, 0), month.days)
+    targets: dict[str, dict[str, Decimal]] = {}
+    actual: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    if by == "staff":
+        for kpi in kpis:
+            label = str(kpi.staff)
+            targets[label] = {m: kpi.targets.get(m, Decimal(0)) for m in DEVIATION_METRICS}
+            for metric in DEVIATION_METRICS:
+                actual[label][metric] = Decimal(getattr(kpi, metric))
+    else:
+        monthly = {
+            m: sum((k.targets.get(m, Decimal(0)) for k in kpis), Decimal(0))
+            for m in DEVIATION_METRICS
+        }
+        for label, weight in _served_shares(viewer, month, by).items():
+            targets[label] = {m: monthly[m] * weight for m in DEVIATION_METRICS}
+        leads = visible_leads(viewer).select_related("referrer")
+        registered = list(leads.filter(registered_at__gte=month.start, registered_at__lt=month.end))
+        arrived = arrivals_with_revenue(leads, month)
+        items = {}
+        if by == "products":
+            customers = {lead.customer_id for lead in registered if lead.customer_id}
+            customers |= {lead.customer_id for lead, _paid in arrived if lead.customer_id}
+            items = _first_items(sorted(customers))
+        tiers = dict(Tier.choices)
+
+        def label_of(lead: Lead) -> str:
+            if by == "products":
+                return lead_product(lead, items)
+            tier = lead.referrer.tier
+            return str(tiers.get(tier, NO_TIER)) if tier else str(NO_TIER)
+
+        for lead in registered:
+            actual[label_of(lead)]["registrations"] += 1
+        for lead, paid in arrived:
+            row = actual[label_of(lead)]
+            row["arrivals"] += 1
+            row["deals"] += paid > 0
+            row["revenue"] += paid
+    rows = []
+    for label in set(targets) | set(actual):
+        row = {"label": label}
+        for metric in DEVIATION_METRICS:
+            quantum = _quantum(metric)
+            target = targets.get(label, {}).get(metric, Decimal(0))
+            to_date = target * elapsed / month.days
+            done = actual[label][metric]
+            row[metric] = {
+                "target": target.quantize(quantum),
+                "to_date": to_date.quantize(quantum),
+                "actual": round_money(done) if metric == "revenue" else int(done),
+                "deviation": (done - to_date).quantize(quantum),
+            }
+        rows.append(row)
+    if by == "groups":
+        order = [str(label) for _value, label in Tier.choices] + [str(NO_TIER)]
+        return sorted(rows, key=lambda r: order.index(r["label"]) if r["label"] in order else 99)
+    return sorted(
+        rows, key=lambda r: (-r["revenue"]["target"], -r["registrations"]["target"], r["label"])
+    )
 
 
 def previous_months(today: date, count: int = 12) -> list[date]:

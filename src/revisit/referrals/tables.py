@@ -5,12 +5,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from revisit.core.access import visible_leads
+from revisit.core.clock import local_date
 from revisit.core.models import Role
 from revisit.referrals.kpis import role_kpis, staff_kpis
+from revisit.referrals.reports import rebate_usage
 from revisit.referrals.statistics import (
+    DEVIATION_METRICS,
     by_product,
     by_referrer_tier,
+    channel_share,
     daily_deviation,
+    deviation_by,
     referral_timing,
 )
 
@@ -59,11 +64,66 @@ def kpi_row(kpi, name: str) -> list:
     ]
 
 
-STAT_TABLES = {"products", "tiers", "timing", "daily"}
+DEVIATION_TABLES = {
+    "deviation_staff": "staff",
+    "deviation_groups": "groups",
+    "deviation_products": "products",
+}
+STAT_TABLES = {"products", "tiers", "timing", "daily", "channel", *DEVIATION_TABLES}
 
 
-def statistics_table(name: str, staff, month, person=None):
+def _metric_labels():
+    return dict(
+        zip(
+            DEVIATION_METRICS,
+            (_("Registrations"), _("Arrivals"), _("Deals"), _("Revenue")),
+            strict=True,
+        )
+    )
+
+
+def deviation_table(name: str, staff, month, as_of=None):
+    """(header, rows) of the deviation per staff member, customer group or product."""
+    by = DEVIATION_TABLES[name]
+    first = {"staff": _("Staff member"), "groups": _("Customer group"), "products": _("Product")}
+    header = [first[by]]
+    for label in _metric_labels().values():
+        header += [
+            f"{label} {_('monthly target')}",
+            f"{label} {_('target to date')}",
+            f"{label} {_('actual')}",
+            f"{label} {_('deviation to date')}",
+        ]
+    as_of = as_of or local_date(staff.organization)
+    rows = []
+    for row in deviation_by(staff, month, by, as_of=as_of):
+        line = [row["label"]]
+        for metric in DEVIATION_METRICS:
+            cell = row[metric]
+            line += [cell["target"], cell["to_date"], cell["actual"], cell["deviation"]]
+        rows.append(line)
+    return header, rows
+
+
+def channel_table(staff, month):
+    """(header, rows): the channel's share of revenue against its target, and the share
+    of the granted rebates that has been spent."""
+    figures = channel_share(staff, month)
+    return [_("Figure"), _("Value of the figure")], [
+        [_("Referral revenue"), figures["revenue"]],
+        [_("All revenue"), figures["total"]],
+        [_("Share of revenue"), percent(figures["share"])],
+        [_("Target share of revenue"), percent(figures["target"])],
+        [_("Rebates used"), percent(rebate_usage(visible_leads(staff)))],
+    ]
+
+
+def statistics_table(name: str, staff, month, person=None, as_of=None):
     """(header, rows) of one statistics table for the download."""
+    if name in DEVIATION_TABLES:
+        return deviation_table(name, staff, month, as_of)
+    if name == "channel":
+        return channel_table(staff, month)
     leads = visible_leads(staff)
     if name in ("products", "tiers"):
         rows = by_product(leads, month) if name == "products" else by_referrer_tier(leads, month)
@@ -97,7 +157,7 @@ def statistics_table(name: str, staff, month, person=None):
             for b in referral_timing(leads, month)
         )
     header = [_("Date")]
-    for metric in (_("Registrations"), _("Arrivals"), _("Deals"), _("Revenue")):
+    for metric in _metric_labels().values():
         header += [
             f"{metric} {_('target')}",
             f"{metric} {_('actual')}",
@@ -107,7 +167,7 @@ def statistics_table(name: str, staff, month, person=None):
     rows = []
     for row in daily_deviation(staff, month, person=person):
         line = [row["day"].isoformat()]
-        for metric in ("registrations", "arrivals", "deals", "revenue"):
+        for metric in DEVIATION_METRICS:
             cell = row[metric]
             line += [cell["target"], cell["actual"], cell["deviation"], cell["to_date"]]
         rows.append(line)
@@ -117,12 +177,17 @@ def statistics_table(name: str, staff, month, person=None):
 KPI_TABLES = {"staff", "roles"}
 
 
-def report_table(name: str, staff, month):
+def kpi_table(name: str, staff, month):
+    """(header, rows) of the KPIs per staff member (`staff`) or per role (`roles`)."""
+    rows = staff_kpis(staff, month=month)
+    if name == "staff":
+        return KPI_HEADER, [kpi_row(k, str(k.staff)) for k in rows]
+    return KPI_HEADER, [kpi_row(k, "") for k in role_kpis(rows)]
+
+
+def report_table(name: str, staff, month, person=None, as_of=None):
     """(header, rows) of any report table: the KPIs per staff member or role, or one of
-    the statistics."""
+    the statistics (the pages' downloads, the command and the API read these)."""
     if name in KPI_TABLES:
-        rows = staff_kpis(staff, month=month)
-        if name == "staff":
-            return KPI_HEADER, [kpi_row(k, str(k.staff)) for k in rows]
-        return KPI_HEADER, [kpi_row(k, "") for k in role_kpis(rows)]
-    return statistics_table(name, staff, month)
+        return kpi_table(name, staff, month)
+    return statistics_table(name, staff, month, person=person, as_of=as_of)

@@ -84,6 +84,7 @@ class ReferralSettingsForm(forms.ModelForm):
             "gift_threshold",
             "gift_value",
             "gift_description",
+            "referrer_points_per_yuan",
             "revenue_share_target",
         ]
 
@@ -91,6 +92,10 @@ class ReferralSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Left empty, a target keeps its current value (forms of older pages lack them).
         self.stored_share = self.instance.revenue_share_target
+        self.stored_points = self.instance.referrer_points_per_yuan
+        points = self.fields["referrer_points_per_yuan"]
+        points.required = False
+        points.min_value, points.max_value = Decimal(0), Decimal(1000)
         self.fields["revenue_share_target"].required = False
         self.fields["revenue_share_target"].min_value = Decimal(0)
         self.fields["revenue_share_target"].max_value = Decimal(1)
@@ -126,6 +131,9 @@ class ReferralSettingsForm(forms.ModelForm):
             value = cleaned.get(name)
             if value is not None and not (0 <= value <= 1):
                 self.add_error(name, _("Enter a share between 0 and 1."))
+        points = cleaned.get("referrer_points_per_yuan")
+        if points is not None and not (0 <= points <= 1000):
+            self.add_error("referrer_points_per_yuan", _("Enter a number between 0 and 1,000."))
         for name in ("gift_threshold", "gift_value"):
             value = cleaned.get(name)
             if value is not None and not (0 <= value <= Decimal("10000000")):
@@ -136,6 +144,8 @@ class ReferralSettingsForm(forms.ModelForm):
         changes = {name: self.cleaned_data[name] for name in self.Meta.fields}
         if changes["revenue_share_target"] is None:
             changes["revenue_share_target"] = self.stored_share
+        if changes["referrer_points_per_yuan"] is None:
+            changes["referrer_points_per_yuan"] = self.stored_points
         targets = {}
         for role in KPI_ROLES:
             current = self.instance.role_target(role)

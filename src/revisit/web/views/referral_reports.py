@@ -12,11 +12,15 @@ from django.utils.translation import gettext as _
 from revisit.core.access import visible_leads
 from revisit.core.clock import local_date
 from revisit.referrals.kpis import kpi_staff, month_of, role_kpis, staff_kpis
+from revisit.referrals.reports import rebate_usage
 from revisit.referrals.statistics import (
+    DEVIATION_BY,
+    DEVIATION_METRICS,
     by_product,
     by_referrer_tier,
     channel_share,
     daily_deviation,
+    deviation_by,
     previous_months,
     referral_timing,
 )
@@ -114,17 +118,27 @@ def referral_statistics(request):
             raise Http404
     if request.GET.get("export") == "xlsx":
         table = _choice(request.GET.get("table"), STAT_TABLES, "products")
-        header, rows = statistics_table(table, staff, month, person=person)
+        header, rows = statistics_table(table, staff, month, person=person, as_of=today)
         return xlsx_response(
             request, name=f"referral-{table}-{first:%Y-%m}", header=header, rows=rows
         )
     if request.GET.get("table"):
         _choice(request.GET.get("table"), STAT_TABLES, "products")
     leads = visible_leads(staff)
+    kpis = staff_kpis(staff, month=month)
+    deviations = {
+        by: [
+            {"label": row["label"], "cells": [row[m] for m in DEVIATION_METRICS]}
+            for row in deviation_by(staff, month, by, as_of=today, kpis=kpis)
+        ]
+        for by in DEVIATION_BY
+    }
     return render(
         request,
         "web/referrals/statistics.html",
         {
+            "deviations": deviations,
+            "rebate_usage": rebate_usage(leads),
             "month": first,
             "months": previous_months(today),
             "products": by_product(leads, month),
@@ -136,7 +150,7 @@ def referral_statistics(request):
                     "day": row["day"],
                     "cells": [row[m] for m in ("registrations", "arrivals", "deals", "revenue")],
                 }
-                for row in daily_deviation(staff, month, person=person)
+                for row in daily_deviation(staff, month, person=person, kpis=kpis)
             ],
             "people": people,
             "person": person,
