@@ -260,12 +260,11 @@ def daily_deviation(
             done = actual[day][metric]
             running[metric] += done
             planned[metric] = monthly[metric] * number / month.days
-            quantum = _quantum(metric)
             row[metric] = {
-                "target": target.quantize(quantum),
+                "target": _rounded(target, metric),
                 "actual": done,
-                "deviation": (done - target).quantize(quantum),
-                "to_date": (running[metric] - planned[metric]).quantize(quantum),
+                "deviation": _rounded(done - target, metric),
+                "to_date": _rounded(running[metric] - planned[metric], metric),
             }
         rows.append(row)
     return rows
@@ -279,6 +278,11 @@ DEVIATION_BY = ("staff", "groups", "products")
 
 def _quantum(metric: str) -> Decimal:
     return Decimal("0.01") if metric == "revenue" else TENTH
+
+
+def _rounded(value: Decimal, metric: str) -> Decimal:
+    """`value` to the metric's precision, without a negative zero ("-0.0")."""
+    return value.quantize(_quantum(metric)) + 0
 
 
 def _served_shares(viewer: Staff, month: Month, by: str) -> dict[str, Decimal]:
@@ -364,15 +368,14 @@ def deviation_by(
     for label in set(targets) | set(actual):
         row = {"label": label}
         for metric in DEVIATION_METRICS:
-            quantum = _quantum(metric)
             target = targets.get(label, {}).get(metric, Decimal(0))
             to_date = target * elapsed / month.days
             done = actual[label][metric]
             row[metric] = {
-                "target": target.quantize(quantum),
-                "to_date": to_date.quantize(quantum),
+                "target": _rounded(target, metric),
+                "to_date": _rounded(to_date, metric),
                 "actual": round_money(done) if metric == "revenue" else int(done),
-                "deviation": (done - to_date).quantize(quantum),
+                "deviation": _rounded(done - to_date, metric),
             }
         rows.append(row)
     if by == "groups":
