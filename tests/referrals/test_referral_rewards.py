@@ -94,6 +94,7 @@ def test_seed_000_numbers_are_the_defaults():
     assert (program.gift_threshold, program.gift_value) == (Decimal("1000"), Decimal("480"))
     assert program.referrer_rebate_rate == program.referee_rebate_rate == Decimal("0.05")
     assert program.referrer_points_per_yuan == Decimal("1")
+    assert program.gift_credit_rate == 0
 
 
 @pytest.mark.parametrize(("amount", "gift"), [("999.99", False), ("1000", True), ("1000.01", True)])
@@ -113,3 +114,21 @@ def test_the_10_percent_beauty_credit_of_seed_000(clinic):  # noqa: F811
     approve_reward(rewards[("referrer", "rebate")], actor=clinic["manager"])
     credit = Account.objects.get(customer=clinic["referrer"], kind=AccountKind.CREDIT)
     assert credit.balance == Decimal("200.00")
+
+
+def test_the_gift_credit_is_a_share_of_the_first_spend_posted_to_her_credit(clinic):  # noqa: F811
+    # 赠送产品: about 10% of the first spend as deductible credit, beside the rebate.
+    _lead, rewards = first_order(clinic, "2345.67", gift_credit_rate=Decimal("0.10"))
+    gift_credit = rewards[("referrer", "gift_credit")]
+    assert gift_credit.amount == Decimal("234.57")
+    approve_reward(gift_credit, actor=clinic["manager"])
+    approve_reward(rewards[("referrer", "rebate")], actor=clinic["manager"])
+    credit = Account.objects.get(customer=clinic["referrer"], kind=AccountKind.CREDIT)
+    assert credit.balance == Decimal("234.57") + Decimal("117.28")
+    reasons = sorted(credit.entries.values_list("reason", flat=True))
+    assert reasons == sorted(["老带新赠送抵扣金", "老带新返利金"])
+
+
+def test_no_gift_credit_by_default(clinic):  # noqa: F811
+    _lead, rewards = first_order(clinic, "2345.67")
+    assert ("referrer", "gift_credit") not in rewards

@@ -52,6 +52,7 @@ def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live
     admin = log_in(browser, live_server, "admin")
     admin.goto(f"{live_server.url}/settings/referrals/")
     admin.fill("input[name=referrer_points_per_yuan]", "2")
+    admin.fill("input[name=gift_credit_rate]", "0.1")
     admin.click("main form button[type=submit]")
     admin.locator(".messages li", has_text="已保存").wait_for()
     assert (
@@ -104,8 +105,14 @@ def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live
     manager.goto(f"{live_server.url}/referrals/{lead.pk}/")
     points = "tr[data-kind=points]"
     assert manager.inner_text(f"{points} .reward-amount") == "3000 分"  # 1,500 × 2
+    gift_credit = "tr[data-kind=gift_credit]"
+    assert manager.inner_text(f"{gift_credit} .reward-amount") == "¥150.00"  # 10% of 1,500
     manager.click(f"{points} .approve-reward")
     manager.locator(f"{points} .reward-status", has_text="已批准").wait_for()
+    manager.click(f"{gift_credit} .approve-reward")
+    manager.locator(f"{gift_credit} .reward-status", has_text="已批准").wait_for()
     shot(manager, "referral-points-approved")
     account = Account.objects.get(customer=referrer, kind=AccountKind.POINTS)
     assert account.entries.filter(reference_type="referral").get().amount == Decimal("3000")
+    credit = Account.objects.get(customer=referrer, kind=AccountKind.CREDIT)
+    assert credit.entries.filter(reason="老带新赠送抵扣金").get().amount == Decimal("150")

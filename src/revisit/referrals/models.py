@@ -72,6 +72,16 @@ class ReferralSettings(models.Model):
         _("gift value"), max_digits=12, decimal_places=2, default=Decimal("480")
     )
     gift_description = models.CharField(_("gift"), max_length=100, default="护肤礼品", blank=True)
+    gift_credit_rate = models.DecimalField(
+        _("referrer's gift credit (share of the first spend)"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0"),
+        help_text=_(
+            "Products given as deductible credit worth this share of the friend's first "
+            "spend (about 0.10); 0: none."
+        ),
+    )
     referrer_points_per_yuan = models.DecimalField(
         _("referrer's points per yuan of the first spend"),
         max_digits=8,
@@ -245,6 +255,7 @@ class RewardSide(models.TextChoices):
 class RewardKind(models.TextChoices):
     REBATE = "rebate", _("Rebate credit")
     GIFT = "gift", _("Gift")
+    GIFT_CREDIT = "gift_credit", _("Gift credit")
     POINTS = "points", _("Points")
 
 
@@ -266,7 +277,7 @@ class Reward(models.Model):
         Customer, models.PROTECT, related_name="referral_rewards", verbose_name=_("customer")
     )
     side = models.CharField(_("side"), max_length=10, choices=RewardSide.choices)
-    kind = models.CharField(_("reward"), max_length=10, choices=RewardKind.choices)
+    kind = models.CharField(_("reward"), max_length=12, choices=RewardKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     description = models.CharField(_("description"), max_length=200, blank=True)
     order = models.ForeignKey(

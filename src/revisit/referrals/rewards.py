@@ -25,7 +25,16 @@ from revisit.wallet.models import AccountKind, EntryKind, ReferenceType
 from revisit.wallet.points import lot_expiry, points_settings
 
 # What an approved reward is posted to (a gift is handed over, not posted).
-POSTED_TO = {RewardKind.REBATE: AccountKind.CREDIT, RewardKind.POINTS: AccountKind.POINTS}
+POSTED_TO = {
+    RewardKind.REBATE: AccountKind.CREDIT,
+    RewardKind.GIFT_CREDIT: AccountKind.CREDIT,
+    RewardKind.POINTS: AccountKind.POINTS,
+}
+REASONS = {
+    RewardKind.REBATE: _("Referral rebate"),
+    RewardKind.GIFT_CREDIT: _("Referral gift credit"),
+    RewardKind.POINTS: _("Referral points"),
+}
 
 
 def first_order(customer: Customer) -> tuple[Order, Decimal] | None:
@@ -44,7 +53,7 @@ def first_order(customer: Customer) -> tuple[Order, Decimal] | None:
 def propose_rewards(lead: Lead, *, now=None) -> list[Reward]:
     """The rewards of `lead`'s first order, proposed once: a rebate for both sides
     (a share of the first spend), the referrer's gift when the spend reaches the
-    threshold, and the referrer's points (whole points per yuan of the first spend)
+    threshold, her gift credit (a share of the spend, when the program gives one), and the referrer's points (whole points per yuan of the first spend)
     while the organization's points program is on. Nothing when she has no paid order
     yet or rewards exist already."""
     if lead.customer_id is None or lead.rewards.exists():
@@ -81,6 +90,15 @@ def propose_rewards(lead: Lead, *, now=None) -> list[Reward]:
                 program.gift_description,
             )
         )
+    planned.append(
+        (
+            RewardSide.REFERRER,
+            RewardKind.GIFT_CREDIT,
+            lead.referrer,
+            paid * program.gift_credit_rate,
+            "",
+        )
+    )
     points = math.floor(paid * program.referrer_points_per_yuan)
     if points > 0 and points_settings(lead.organization).enabled:
         planned.append((RewardSide.REFERRER, RewardKind.POINTS, lead.referrer, Decimal(points), ""))
@@ -129,7 +147,7 @@ def propose_due_rewards(organization: Organization, *, now=None) -> int:
 
 
 def _post(reward: Reward, *, actor: Staff, now):
-    """Post an approved rebate to her credit or approved points to her points balance
+    """Post an approved rebate or gift credit to her credit, approved points to her points balance
     (a points lot expires as the points program says); once, whatever the retries."""
     kind = POSTED_TO[reward.kind]
     account = open_account(reward.customer, kind, actor=actor, now=now)
@@ -143,7 +161,7 @@ def _post(reward: Reward, *, actor: Staff, now):
         kind=EntryKind.EARN,
         actor=actor,
         reference=Reference(ReferenceType.REFERRAL, str(reward.lead_id)),
-        reason=str(_("Referral points") if kind == AccountKind.POINTS else _("Referral rebate")),
+        reason=str(REASONS[reward.kind]),
         idempotency_key=f"referral-reward:{reward.pk}",
         expires_on=expires_on,
         now=now,

@@ -84,19 +84,27 @@ class ReferralSettingsForm(forms.ModelForm):
             "gift_threshold",
             "gift_value",
             "gift_description",
+            "gift_credit_rate",
             "referrer_points_per_yuan",
             "revenue_share_target",
         ]
 
+    # Left empty, these keep their current value (forms of older pages lack them).
+    KEEP_WHEN_EMPTY = ("revenue_share_target", "referrer_points_per_yuan", "gift_credit_rate")
+    SHARES = (
+        "referrer_rebate_rate",
+        "referee_rebate_rate",
+        "revenue_share_target",
+        "gift_credit_rate",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Left empty, a target keeps its current value (forms of older pages lack them).
-        self.stored_share = self.instance.revenue_share_target
-        self.stored_points = self.instance.referrer_points_per_yuan
+        self.stored = {name: getattr(self.instance, name) for name in self.KEEP_WHEN_EMPTY}
+        for name in self.KEEP_WHEN_EMPTY:
+            self.fields[name].required = False
         points = self.fields["referrer_points_per_yuan"]
-        points.required = False
         points.min_value, points.max_value = Decimal(0), Decimal(1000)
-        self.fields["revenue_share_target"].required = False
         self.fields["revenue_share_target"].min_value = Decimal(0)
         self.fields["revenue_share_target"].max_value = Decimal(1)
         labels = dict(Role.choices)
@@ -127,7 +135,7 @@ class ReferralSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("referrer_rebate_rate", "referee_rebate_rate", "revenue_share_target"):
+        for name in self.SHARES:
             value = cleaned.get(name)
             if value is not None and not (0 <= value <= 1):
                 self.add_error(name, _("Enter a share between 0 and 1."))
@@ -142,10 +150,9 @@ class ReferralSettingsForm(forms.ModelForm):
 
     def changes(self) -> dict:
         changes = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        if changes["revenue_share_target"] is None:
-            changes["revenue_share_target"] = self.stored_share
-        if changes["referrer_points_per_yuan"] is None:
-            changes["referrer_points_per_yuan"] = self.stored_points
+        for name, stored in self.stored.items():
+            if changes[name] is None:
+                changes[name] = stored
         targets = {}
         for role in KPI_ROLES:
             current = self.instance.role_target(role)
