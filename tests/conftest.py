@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from django.conf import settings as django_settings
 from django.test import override_settings
 from huey.contrib.djhuey import HUEY
@@ -49,11 +50,30 @@ def own_state_folder():
     HUEY.storage = HUEY.create_storage()
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """The browser tests run after all others, in their order: they share one Chromium
     for the session (tests/web/browser.py), whose event loop then stays set in the
     thread, and no other test should run with it."""
     items.sort(key=lambda item: "chromium" in item.fixturenames)
+    _group_for_xdist(config, items)
+
+
+def _group_for_xdist(config, items):
+    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by the
+    "@group" suffix pytest-xdist puts on their ids. pytest-xdist 3.8 sets it on `_nodeid`,
+    which pytest 9 no longer reads (it keeps the id in `_id`), so every worker ran the
+    group's session fixture (a migrate from nothing each): the suffix is put here."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if not names or item.nodeid.endswith(suffix) or not hasattr(item, "_id"):
+            continue
+        item._id = coerce_node_id(item.nodeid + suffix)
 
 
 demo_400_built = demo_fixture(400)
