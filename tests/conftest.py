@@ -8,6 +8,7 @@ from django.test import override_settings
 from huey.contrib.djhuey import HUEY
 
 from revisit.core.models import Role, Staff
+from tests import db_template
 from tests.factories import make_customer, make_org, make_staff, make_store
 from tests.snapshots import demo_copy, demo_fixture
 
@@ -20,6 +21,30 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """On SQLite the test database is a copy of the migrated template when one matches
+    the migrations (tests/db_template.py): Django then keeps it and migrates nothing."""
+    if not db_template.enabled(request.config):
+        return request.config.getvalue("reuse_db")
+    return db_template.copy_into_test_database(db_template.path())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_keepdb, request):
+    """pytest-django's, then the migrated database kept as the template when it was
+    migrated here."""
+    if db_template.enabled(request.config) and not django_db_keepdb:
+        db_template.save(db_template.path())
+    yield
+    if db_template.enabled(request.config) and django_db_keepdb:
+        # A copy of the template: gone at the end like a migrated one.
+        from django.db import connections
+
+        connections.close_all()
+        db_template.remove_test_database()
 
 
 @pytest.fixture(scope="session", autouse=True)
