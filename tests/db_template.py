@@ -20,6 +20,10 @@ import django
 from django.conf import settings
 from django.db import connection
 
+# The state folder of the whole run (read before a worker moves VAR_DIR to its own), so
+# the workers of this run and the next ones share the templates.
+TEMPLATES = Path(settings.VAR_DIR) / "test-templates"
+
 
 def enabled(config) -> bool:
     return (
@@ -43,7 +47,7 @@ def path() -> Path:
         module = sys.modules[loader.disk_migrations[key].__module__]
         digest.update("/".join(key).encode())
         digest.update(Path(module.__file__).read_bytes())
-    return Path(settings.VAR_DIR) / "test-templates" / f"{digest.hexdigest()[:20]}.sqlite3"
+    return TEMPLATES / f"{digest.hexdigest()[:20]}.sqlite3"
 
 
 def _remove(database: Path) -> None:
