@@ -2,11 +2,13 @@ import os
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from django.conf import settings as django_settings
 from django.test import override_settings
 from huey.contrib.djhuey import HUEY
 
 from revisit.core.models import Role, Staff
+from tests import db_template
 from tests.factories import make_customer, make_org, make_staff, make_store
 from tests.snapshots import demo_copy, demo_fixture
 
@@ -19,6 +21,30 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """On SQLite the test database is a copy of the migrated template when one matches
+    the migrations (tests/db_template.py): Django then keeps it and migrates nothing."""
+    if not db_template.enabled(request.config):
+        return request.config.getvalue("reuse_db")
+    return db_template.copy_into_test_database(db_template.path())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_keepdb, request):
+    """pytest-django's, then the migrated database kept as the template when it was
+    migrated here."""
+    if db_template.enabled(request.config) and not django_db_keepdb:
+        db_template.save(db_template.path())
+    yield
+    if db_template.enabled(request.config) and django_db_keepdb:
+        # A copy of the template: gone at the end like a migrated one.
+        from django.db import connections
+
+        connections.close_all()
+        db_template.remove_test_database()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,11 +75,30 @@ def own_state_folder():
     HUEY.storage = HUEY.create_storage()
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """The browser tests run after all others, in their order: they share one Chromium
     for the session (tests/web/browser.py), whose event loop then stays set in the
     thread, and no other test should run with it."""
     items.sort(key=lambda item: "chromium" in item.fixturenames)
+    _group_for_xdist(config, items)
+
+
+def _group_for_xdist(config, items):
+    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by the
+    "@group" suffix pytest-xdist puts on their ids. pytest-xdist 3.8 sets it on `_nodeid`,
+    which pytest 9 no longer reads (it keeps the id in `_id`), so every worker ran the
+    group's session fixture (a migrate from nothing each): the suffix is put here."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if not names or item.nodeid.endswith(suffix) or not hasattr(item, "_id"):
+            continue
+        item._id = coerce_node_id(item.nodeid + suffix)
 
 
 demo_400_built = demo_fixture(400)

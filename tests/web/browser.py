@@ -80,4 +80,11 @@ def log_in(browser, live_server, username):
 
 
 def shot(page, name):
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    """The whole page; one that fits in the window is taken as the window shows it, the
+    same picture without Playwright stretching the window for a full-page shot."""
+    width, height = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    window = page.viewport_size
+    fits = width <= window["width"] and height <= window["height"]
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=not fits)

@@ -128,7 +128,8 @@ def test_a_survey_reason_puts_its_win_back_offer_on_the_next_task(browser, live_
     page = log_in(browser, live_server, consultant.username)
     card = page.locator(f"#task-{task.pk}")
     card.locator("select[name=outcome]").select_option("valid_2")
-    page.wait_for_load_state("networkidle")
+    # The outcome's own fields are swapped in (htmx) before the form is filled on.
+    card.locator("[name=event_on]").wait_for()
     card.locator("select[name=satisfaction]").select_option("dissatisfied")
     card.locator("select[name=dissatisfaction_reason]").select_option("price")
     card.locator("button[type=submit]").last.click()

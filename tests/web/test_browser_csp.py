@@ -11,7 +11,11 @@ def violations_while_visiting(page, url):
     seen = []
     page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else 0)
     page.goto(url)
-    page.wait_for_load_state("networkidle")
+    # Every script has run: the page has loaded (goto), no htmx request is still on its
+    # way, and the API docs have fetched the schema and drawn its operations.
+    page.wait_for_function("!document.querySelector('.htmx-request')")
+    if url.endswith("/api/docs"):
+        page.locator("#swagger-ui .opblock").first.wait_for()
     return seen
 
 

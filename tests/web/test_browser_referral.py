@@ -40,7 +40,7 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     desk.select_option("select[name=intention]", "1")
     shot(desk, "referral-register")
     desk.click("#lead-form button[type=submit]")
-    desk.wait_for_load_state("networkidle")
+    desk.locator("ul.messages", has_text="已登记被推荐人").wait_for()
     assert "已登记被推荐人" in desk.content()
     lead = Lead.objects.get(organization=org, name="林小姐")
     card = lead.customer
@@ -50,12 +50,12 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     tomorrow = local_date(org) + timedelta(days=1)
     desk.goto(f"{live_server.url}/customers/{card.pk}/")
     desk.click("#book-appointment")
-    desk.wait_for_load_state("networkidle")
+    desk.locator("#booking").wait_for()
     desk.fill("input[name=day]", tomorrow.isoformat())
     desk.fill("input[name=time]", "11:00")
     desk.select_option("select[name=practitioner]", str(doctor.pk))
     desk.click("#booking button[type=submit]")
-    desk.wait_for_load_state("networkidle")
+    desk.locator("ul.messages", has_text="预约成功").wait_for()
     assert Appointment.objects.filter(customer=card).exists()
 
     # The next day she comes with her friend: registered the day before, a referral.
@@ -63,7 +63,7 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     desk.goto(f"{live_server.url}/referrals/{lead.pk}/")
     desk.check("input[name=referrer_came]")
     desk.click("#record-arrival")
-    desk.wait_for_load_state("networkidle")
+    desk.locator("ul.messages", has_text="已记录到院").wait_for()
     assert desk.inner_text("#attribution-label") == "朋友介绍（老带新）"
     assert desk.inner_text("#attribution-rule") == "提前一天登记：老带新"
     shot(desk, "referral-arrived")
@@ -87,8 +87,9 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     assert int(manager.inner_text("#pending-rewards")) == pending + 3
     manager.goto(f"{live_server.url}/referrals/{lead.pk}/")
     for side in ("referrer", "referee"):
-        manager.click(f"tr[data-side={side}][data-kind=rebate] .approve-reward")
-        manager.wait_for_load_state("networkidle")
+        row = f"tr[data-side={side}][data-kind=rebate]"
+        manager.click(f"{row} .approve-reward")
+        manager.locator(f"{row} .reward-status", has_text="已批准").wait_for()
     assert (
         manager.locator("tr[data-kind=rebate] .reward-status")
         .all_inner_texts()[0]

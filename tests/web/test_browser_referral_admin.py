@@ -57,7 +57,7 @@ def test_reject_a_reward_and_correct_an_attribution(browser, live_server, demo_l
     assert lead.rewards.get(kind="gift").status == RewardStatus.PROPOSED
     manager.fill(f"{gift} input[name=reason]", "礼品已停发")
     manager.click(f"{gift} button.secondary")
-    manager.wait_for_load_state("networkidle")
+    manager.locator("ul.messages", has_text="奖励已驳回").wait_for()
     assert "奖励已驳回" in manager.content()
     assert manager.inner_text(f"{gift} .reward-status").startswith("已驳回")
     assert lead.rewards.get(kind="gift").status == RewardStatus.REJECTED
@@ -70,7 +70,7 @@ def test_reject_a_reward_and_correct_an_attribution(browser, live_server, demo_l
     admin.select_option("#correction-form select[name=attribution]", "walk_in")
     admin.fill("#correction-form [name=reason]", "顾客点名咨询师，前台漏记")
     admin.click("#correction-form button[type=submit]")
-    admin.wait_for_load_state("networkidle")
+    admin.locator("ul.messages", has_text="业绩归属已更正").wait_for()
     assert "业绩归属已更正" in admin.content()
     assert admin.inner_text("#attribution-label") == "路过（直接来院）"
     lead.refresh_from_db()
@@ -94,11 +94,11 @@ def test_golden_window_settings_kpis_and_statistics(browser, live_server, demo_l
     manager = log_in(browser, live_server, "manager1")
     manager.goto(f"{live_server.url}/referrals/")
     manager.click("#golden-window-link")
-    manager.wait_for_load_state("networkidle")
+    manager.wait_for_url(lambda url: "/referrals/golden-window/" in url)
     table = manager.inner_text("#golden-window")
     assert recent.name in table
     manager.click("#windows a:has-text('4-11')")
-    manager.wait_for_load_state("networkidle")
+    manager.wait_for_url(lambda url: "window=4-11" in url)
     assert "window=4-11" in manager.url
     assert later.name in manager.inner_text("#golden-window")
     shot(manager, "referral-golden-window")
@@ -112,17 +112,17 @@ def test_golden_window_settings_kpis_and_statistics(browser, live_server, demo_l
     admin = log_in(browser, live_server, "admin")
     admin.goto(f"{live_server.url}/referrals/")
     admin.click("#kpis-link")
-    admin.wait_for_load_state("networkidle")
+    admin.wait_for_url(lambda url: "/referrals/kpis/" in url)
     desk_row = f"#staff-kpis tr[data-staff='{people['desk1'].pk}']"
     assert admin.inner_text(f"{desk_row} .kpi-registrations").startswith("1")
 
     # The admin raises the consultants' registration target from its settings.
     admin.click("#edit-targets")
-    admin.wait_for_load_state("networkidle")
+    admin.wait_for_url(lambda url: "/settings/referrals/" in url)
     admin.fill("input[name=target_consultant_registrations]", "50")
     admin.fill("input[name=revenue_share_target]", "0.2")
     admin.click("main form button[type=submit]")
-    admin.wait_for_load_state("networkidle")
+    admin.locator("ul.messages", has_text="已保存").wait_for()
     assert "已保存" in admin.content()
     program = org.referral_settings
     program.refresh_from_db()
@@ -140,19 +140,19 @@ def test_golden_window_settings_kpis_and_statistics(browser, live_server, demo_l
 
     # The statistics of the previous month, then this month's with the friend's product.
     admin.click("#kpi-month a:has-text('老带新统计')")
-    admin.wait_for_load_state("networkidle")
+    admin.wait_for_url(lambda url: "/referrals/statistics/" in url)
     assert "眼部整形" in admin.inner_text("#by-product")
     previous = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     admin.select_option("#statistics-month select[name=month]", previous)
     admin.click("#statistics-month button[type=submit]")
-    admin.wait_for_load_state("networkidle")
+    admin.wait_for_url(lambda url: f"month={previous}" in url)
     assert f"month={previous}" in admin.url
     assert "周小姐" not in admin.content()
     assert len(admin.locator("#daily-deviation tbody tr").all()) >= 28
     # One staff member's daily deviation.
     admin.select_option("#deviation-staff select[name=staff]", str(consultant.pk))
     admin.click("#deviation-staff button[type=submit]")
-    admin.wait_for_load_state("networkidle")
+    admin.wait_for_url(lambda url: f"staff={consultant.pk}" in url)
     assert f"staff={consultant.pk}" in admin.url and f"month={previous}" in admin.url
     assert str(consultant) in admin.inner_text("h2:has-text('日偏差')")
     shot(admin, "referral-statistics")
