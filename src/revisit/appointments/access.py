@@ -42,15 +42,31 @@ def calendar_stores(staff: Staff) -> QuerySet[Store]:
     )
 
 
+def _desk_store_ids(staff: Staff, roles) -> list[int] | None:
+    """The ids of the stores where `staff` works the desk with one of `roles`; None for
+    every store of her organization (the admin)."""
+    assignments = list(staff.role_assignments.all())
+    if Role.ADMIN in roles and any(a.role == Role.ADMIN for a in assignments):
+        return None
+    return [a.store_id for a in assignments if a.role in roles and a.store_id]
+
+
 def desk_stores(staff: Staff, roles=DESK_ROLES) -> QuerySet[Store]:
     """The stores where `staff` works the desk (or, with `roles`, keeps the roster)."""
     if not _active(staff):
         return Store.objects.none()
     stores = Store.objects.filter(organization_id=staff.organization_id)
-    assignments = list(staff.role_assignments.all())
-    if Role.ADMIN in roles and any(a.role == Role.ADMIN for a in assignments):
-        return stores
-    return stores.filter(pk__in=[a.store_id for a in assignments if a.role in roles and a.store_id])
+    ids = _desk_store_ids(staff, roles)
+    return stores if ids is None else stores.filter(pk__in=ids)
+
+
+def works_desk_at(staff: Staff, store: Store | None, roles=DESK_ROLES) -> bool:
+    """Whether `store` is one of desk_stores(staff, roles), from her roles (read with
+    her) rather than a query."""
+    if store is None or not _active(staff) or store.organization_id != staff.organization_id:
+        return False
+    ids = _desk_store_ids(staff, roles)
+    return ids is None or store.pk in ids
 
 
 def visible_appointments(staff: Staff) -> QuerySet[Appointment]:

@@ -15,5 +15,5 @@ def check_jobs() -> int:
 
 @db_periodic_task(crontab(minute="40", hour="3"))
 def nightly_statistics() -> bool:
-    """Every night: SQLite's planner statistics follow the data (see refresh_statistics)."""
+    """Every night: the planner's statistics follow the data (see refresh_statistics)."""
     return refresh_statistics()

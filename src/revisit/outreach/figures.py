@@ -30,8 +30,8 @@ def daily_figures(
     orders and amount from customers they had contacted in the last 30 days. `staff_ids`
     limits the rows to those people; `settings` spares reading the organization's outreach
     settings when they are at hand; `brief` stops at the calls and the next day's
-    appointments (arrivals, consultations, orders and amount stay 0), which is all a
-    queue's progress shows."""
+    appointments (messages, arrivals, consultations, orders and amount stay 0), which is
+    all a queue's progress shows."""
     settings = settings or outreach_settings(organization)
     start, end = day_bounds(organization, day)
     next_start, next_end = day_bounds(organization, day + timedelta(days=1))
@@ -90,7 +90,8 @@ def daily_figures(
         staff[actor_id][outcome] += n
         if outcome in VALID:
             staff[actor_id]["reached"] += n
-    for (actor_id, kind), n in contacts_by_actor(organization, start, end).items():
+    contacts = {} if brief else contacts_by_actor(organization, start, end)
+    for (actor_id, kind), n in contacts.items():
         if actor_id in staff and kind == "message":
             staff[actor_id]["messages"] += n
     for staff_id, n in (

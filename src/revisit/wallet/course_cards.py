@@ -569,6 +569,13 @@ class CardSummary:
         }
 
 
+# What summarize() reads of a card and its item.
+SUMMARY_FIELDS = (
+    *("customer_id", "card_number", "item_id", "item_category", "balance", "unit_value"),
+    *("expires_on", "item__name", "item__category", "item__list_price"),
+)
+
+
 def summarize(card: Account, on: date) -> CardSummary:
     return CardSummary(
         id=card.pk,
@@ -595,6 +602,7 @@ def open_cards_of(customer_ids, on: date) -> dict[int, list[CardSummary]]:
             balance__gt=0,
         )
         .select_related("item")
+        .only(*SUMMARY_FIELDS)  # the queue asks for dozens of customers' cards
         .order_by("customer_id", "expires_on", "pk")
     ):
         cards.setdefault(card.customer_id, []).append(summarize(card, on))

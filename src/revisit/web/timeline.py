@@ -36,7 +36,11 @@ def _note(staff, text: str) -> str:
 
 
 def orders(customer, staff, limit):
-    lines = Prefetch("lines", queryset=OrderLine.objects.select_related("item"))
+    # An order's lines in their order, without the model's ordering, which joins the
+    # orders table to sort by it.
+    lines = Prefetch(
+        "lines", queryset=OrderLine.objects.select_related("item").order_by("order_id", "line_no")
+    )
     found = customer.orders.prefetch_related(lines).order_by("-order_date", "-id")[:limit]
     entries = []
     for order in found:

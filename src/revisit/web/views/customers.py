@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from revisit.appointments.access import DESK_ROLES, desk_stores
+from revisit.appointments.access import DESK_ROLES, works_desk_at
 from revisit.core import access
 from revisit.core.access import (
     HEALTH_ROLES,
@@ -237,11 +237,14 @@ def customer_detail(request, pk: int):
         "may_book": may_book,
         # Book at her home store when the user works its desk (else at the user's own).
         "book_store": customer.home_store_id
-        if may_book and desk_stores(staff).filter(pk=customer.home_store_id).exists()
+        if may_book and works_desk_at(staff, customer.home_store)
         else None,
         "may_correct": perm.has_any(staff, {Role.ADMIN}),
         "may_change_owner": may_change_owner,
-        "owner_form": OwnerForm(owners=owner_choices(staff)) if may_change_owner else None,
+        # The choices' labels are their names: the rest of their rows stays in the database.
+        "owner_form": OwnerForm(owners=owner_choices(staff).only("pk", "display_name", "username"))
+        if may_change_owner
+        else None,
         "correction_form": CorrectionForm(
             initial={
                 "channel": customer.channel,

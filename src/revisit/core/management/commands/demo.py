@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 summary = build_demo(replace=opts["replace"], **options)
         except (DemoExists, ValueError) as exc:
             raise CommandError(str(exc)) from None
-        refresh_statistics()  # thousands of new rows: SQLite plans with fresh statistics
+        refresh_statistics()  # thousands of new rows: the planner gets their statistics
         self.stdout.write(
             f"演示机构 {summary.organization.code} 已创建 (demo created): {summary.customers} 位客户, "
             f"{summary.orders} 张消费单, {summary.lines} 条消费明细"
