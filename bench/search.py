@@ -357,13 +357,7 @@ def plan(driver: Driver) -> tuple[list[dict], dict]:
 
     from revisit.core.models import Organization, Staff
     from revisit.customers.models import Customer
-    from revisit.web.search import (
-        PAGE_SIZE,
-        PageRequest,
-        customer_page_query,
-        page_query,
-        read_page,
-    )
+    from revisit.web.search import PageRequest, customer_page_query, page_query, read_page
     from revisit.web.views.customers import table_customers
 
     org = Organization.objects.get(code="bench")
@@ -390,19 +384,19 @@ def plan(driver: Driver) -> tuple[list[dict], dict]:
             if "page" in params:  # page N as a user reaches it: the previous page's link
                 wanted = PageRequest()
                 while wanted.number < int(params["page"]):
-                    page = read_page(customers, ordering, wanted, form.scope)
-                    wanted = PageRequest(page.number + 1, after=page.ids[-1])
+                    page = read_page(customers, ordering, wanted, form.scope, table_customers())
+                    wanted = PageRequest(page.number + 1, after=page.rows[-1].pk)
                 params = {**params, "after": str(wanted.after)}
                 data = QueryDict(urlencode(params))
-            ids, _wanted = page_query(customers, ordering, PageRequest.from_query(data), form.scope)
-            # The page reads its ids, then those customers' rows (with owner and store).
-            rows = table_customers().filter(pk__in=list(ids)[:PAGE_SIZE]).order_by()
+            rows, _wanted = page_query(
+                customers, ordering, PageRequest.from_query(data), form.scope, table_customers()
+            )
             items.append(
                 {
                     "key": f"{username}|{kind}",
                     "user": username,
                     "path": "/customers/" + (f"?{urlencode(params)}" if params else ""),
-                    "statements": [driver.statement(ids), driver.statement(rows)],
+                    "statements": [driver.statement(rows)],
                 }
             )
     return items, sample

@@ -216,22 +216,12 @@ class PageRequest(NamedTuple):
 
 @dataclasses.dataclass
 class Page:
-    """A page of customers: their ids in page order; `rows` once loaded."""
+    """A page of customers, in page order."""
 
-    ids: list[int]
+    rows: list
     number: int
     has_previous: bool
     has_next: bool
-    rows: list = dataclasses.field(default_factory=list)
-
-    def load(self, customers: QuerySet) -> list:
-        """The page's customers read from `customers` by id (its columns and joins), in
-        page order. The page's ids come from a statement on the customers table alone:
-        a join in it could make PostgreSQL sort every match, trusting an estimate of
-        one row for a name range that holds hundreds."""
-        found = customers.in_bulk(self.ids) if self.ids else {}
-        self.rows = [found[pk] for pk in self.ids if pk in found]
-        return self.rows
 
     def links(self, query: str) -> dict:
         """The previous and next pages' query strings after the filters' `query`: the
@@ -243,10 +233,10 @@ class Page:
             links["previous_href"] = (
                 f"?{query}"
                 if self.number <= 2
-                else f"?{prefix}before={self.ids[0]}&page={self.number - 1}"
+                else f"?{prefix}before={self.rows[0].pk}&page={self.number - 1}"
             )
         if self.has_next:
-            links["next_href"] = f"?{prefix}after={self.ids[-1]}&page={self.number + 1}"
+            links["next_href"] = f"?{prefix}after={self.rows[-1].pk}&page={self.number + 1}"
         return links
 
 
@@ -264,38 +254,54 @@ def _beyond(ordering: list[str], values: tuple, *, after: bool) -> Q:
 
 
 def page_query(
-    customers: QuerySet, ordering: list[str], wanted: PageRequest, anchors: QuerySet
+    customers: QuerySet,
+    ordering: list[str],
+    wanted: PageRequest,
+    anchors: QuerySet,
+    rows: QuerySet,
 ) -> tuple[QuerySet, PageRequest]:
-    """The statement for a page's ids, one more than a page (which tells whether
+    """The statement for a page: one more customer than a page (which tells whether
     another page follows; for a page `before`, whether one precedes), in page order
-    except `before` (reversed), and the page it reads: the first page when the
-    customer it continues from is not among `anchors` (gone, or never visible)."""
-    ids = customers.values_list("pk", flat=True)
+    except `before` (reversed), read from `rows` (its columns and joins); and the page
+    it reads: the first when the customer it continues from is not among `anchors`
+    (gone, or never visible).
+
+    The page's customers are picked by a subquery on the customers table alone, then
+    read by id with `rows`'s joins: with the joins in the same query, PostgreSQL
+    sorted every match of a name search, trusting an estimate of one row for a name
+    range that held hundreds."""
+    ids = customers.values("pk")
     anchor = wanted.after or wanted.before
     if anchor:
         fields = [f.removeprefix("-") for f in ordering]
         # Unordered: the model's ordering would join the organization for one row.
         found = list(anchors.filter(pk=anchor).order_by().values_list(*fields)[:1])
-        if not found:
-            return ids[: PAGE_SIZE + 1], PageRequest()
-        after = wanted.after is not None
-        ids = ids.filter(_beyond(ordering, found[0], after=after))
-        return (ids if after else ids.reverse())[: PAGE_SIZE + 1], wanted
-    start = (wanted.number - 1) * PAGE_SIZE
-    return ids[start : start + PAGE_SIZE + 1], wanted
+        if found:
+            ids = ids.filter(_beyond(ordering, found[0], after=wanted.after is not None))
+            ids = ids if wanted.after else ids.reverse()
+        else:
+            wanted = PageRequest()
+    start = (wanted.number - 1) * PAGE_SIZE if not anchor else 0
+    page = rows.filter(pk__in=ids[start : start + PAGE_SIZE + 1]).order_by(*ordering)
+    return (page.reverse() if wanted.before else page), wanted
 
 
 def read_page(
-    customers: QuerySet, ordering: list[str], wanted: PageRequest, anchors: QuerySet
+    customers: QuerySet,
+    ordering: list[str],
+    wanted: PageRequest,
+    anchors: QuerySet,
+    rows: QuerySet,
 ) -> Page:
-    """One page of `customers` (in `ordering`, which ends in a unique key): its ids."""
-    query, wanted = page_query(customers, ordering, wanted, anchors)
-    ids = list(query)
+    """One page of `customers` (in `ordering`, which ends in a unique key), read from
+    `rows`."""
+    query, wanted = page_query(customers, ordering, wanted, anchors, rows)
+    found = list(query)
     if wanted.before:
-        if len(ids) <= PAGE_SIZE:  # nothing before them any more: the first page
-            return read_page(customers, ordering, PageRequest(), anchors)
-        ids.reverse()
-        return Page(ids[1:], max(wanted.number, 2), True, True)
+        if len(found) <= PAGE_SIZE:  # nothing before them any more: the first page
+            return read_page(customers, ordering, PageRequest(), anchors, rows)
+        found.reverse()
+        return Page(found[1:], max(wanted.number, 2), True, True)
     if wanted.after:
-        return Page(ids[:PAGE_SIZE], max(wanted.number, 2), True, len(ids) > PAGE_SIZE)
-    return Page(ids[:PAGE_SIZE], wanted.number, wanted.number > 1, len(ids) > PAGE_SIZE)
+        return Page(found[:PAGE_SIZE], max(wanted.number, 2), True, len(found) > PAGE_SIZE)
+    return Page(found[:PAGE_SIZE], wanted.number, wanted.number > 1, len(found) > PAGE_SIZE)

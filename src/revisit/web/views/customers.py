@@ -125,10 +125,9 @@ def customer_list(request):
             ),
             phone_column=2,
         )
-    page = read_page(
-        customers, form.ordering(), PageRequest.from_query(request.GET), anchors=form.scope
-    )
-    rows = page.load(table_customers())
+    wanted = PageRequest.from_query(request.GET)
+    page = read_page(customers, form.ordering(), wanted, form.scope, table_customers())
+    rows = page.rows
     segments = {}
     if rows:  # their segments in the current inventory (none without one)
         segments = dict(
