@@ -11,9 +11,10 @@ the same function) executed directly through the driver on one open connection, 
 static file served by the same server. Results go to bench/results/search.{md,json}.
 
   .venv/bin/python bench/search.py [--customers 1000000] [--databases sqlite,postgres]
-      [--samples 250] [--rounds 5] [--reuse]
+      [--samples 250] [--rounds 5] [--reuse] [--build-only] [--explain]
 
---reuse measures the database a previous run built (migrated first) instead of building.
+--reuse measures the database a previous run built (migrated first) instead of building;
+--explain prints each query kind's SQL and plan (with --reuse: on the built databases).
 """
 
 import argparse
@@ -23,7 +24,6 @@ import math
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 from databases import PG_SERVER, fresh_database, run_child  # noqa: E402
-from load import Session, free_port  # noqa: E402
+from load import Session, listening_port, server_environment  # noqa: E402
 
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # load.py put it back
 
@@ -242,6 +242,7 @@ def queries(sample: dict) -> dict[str, dict]:
         "store + segment": {"store": sample["store"], "segment": "B4"},
         "last visit in a month": {"visited_after": "2024-11-01", "visited_before": "2024-11-30"},
         "tag + channel": {"tag": sample["tag"], "channel": "referral"},
+        # Reached through the pages' "next" links, as a user does (seek paging).
         "page 20 of a segment": {"segment": "A2", "page": "20"},
     }
 
@@ -293,12 +294,15 @@ class Driver:
             sql = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
         return sql, list(params)
 
-    def run(self, sql: str, params: list) -> int:
-        cursor = self.conn.cursor()
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        cursor.close()
-        return len(rows)
+    def run(self, statements: list[tuple[str, list]]) -> int:
+        """Run the page's statements in turn; the number of rows of the first."""
+        counts = []
+        for sql, params in statements:
+            cursor = self.conn.cursor()
+            cursor.execute(sql, params)
+            counts.append(len(cursor.fetchall()))
+            cursor.close()
+        return counts[0]
 
 
 _LOOP = asyncio.new_event_loop()
@@ -353,8 +357,8 @@ def plan(driver: Driver) -> tuple[list[dict], dict]:
 
     from revisit.core.models import Organization, Staff
     from revisit.customers.models import Customer
-    from revisit.web.params import parse_page
-    from revisit.web.search import PAGE_SIZE, customer_page_query
+    from revisit.web.search import PageRequest, customer_page_query, page_query, read_page
+    from revisit.web.views.customers import table_customers
 
     org = Organization.objects.get(code="bench")
     # A customer of the manager's store, so the scoped searches find her too.
@@ -375,19 +379,55 @@ def plan(driver: Driver) -> tuple[list[dict], dict]:
         staff = Staff.objects.get(username=username)
         for kind, params in queries(sample).items():
             data = QueryDict(urlencode(params))
-            _form, customers = customer_page_query(staff, data)
-            start = (parse_page(data.get("page")) - 1) * PAGE_SIZE
-            sql, sql_params = driver.statement(customers[start : start + PAGE_SIZE + 1])
+            form, customers = customer_page_query(staff, data)
+            ordering = form.ordering()
+            if "page" in params:  # page N as a user reaches it: the previous page's link
+                wanted = PageRequest()
+                while wanted.number < int(params["page"]):
+                    page = read_page(customers, ordering, wanted, form.scope, table_customers())
+                    wanted = PageRequest(page.number + 1, after=page.rows[-1].pk)
+                params = {**params, "after": str(wanted.after)}
+                data = QueryDict(urlencode(params))
+            rows, _wanted = page_query(
+                customers, ordering, PageRequest.from_query(data), form.scope, table_customers()
+            )
             items.append(
                 {
                     "key": f"{username}|{kind}",
                     "user": username,
                     "path": "/customers/" + (f"?{urlencode(params)}" if params else ""),
-                    "sql": sql,
-                    "params": sql_params,
+                    "statements": [driver.statement(rows)],
                 }
             )
     return items, sample
+
+
+def explain_all() -> dict:
+    """Child process: each query kind's plan for its page's rows, as the database runs it
+    (EXPLAIN QUERY PLAN on SQLite; EXPLAIN ANALYZE with buffers on PostgreSQL, which
+    also says whether JIT compiled the statement)."""
+    _setup()
+    driver = Driver()
+    items, _sample = plan(driver)
+    plans = {}
+    for item in items:
+        sqls, lines = [], []
+        for sql, params in item["statements"]:
+            cursor = driver.conn.cursor()
+            if driver.vendor == "postgresql":
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                lines += [row[0] for row in cursor.fetchall()]
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                depth = {0: -1}
+                for node, parent, _unused, detail in cursor.fetchall():
+                    depth[node] = depth.get(parent, -1) + 1
+                    lines.append("  " * depth[node] + detail)
+            cursor.close()
+            sqls.append(sql)
+            lines.append("")
+        plans[item["key"]] = {"path": item["path"], "sql": sqls, "plan": lines}
+    return plans
 
 
 def measure(port: int, samples: int, rounds: int, group: int) -> dict:
@@ -420,7 +460,7 @@ def measure(port: int, samples: int, rounds: int, group: int) -> dict:
     for item in items:  # warm caches and check the page and its SQL agree
         for _ in range(3):
             _t, body = get(sessions[item["user"]], item["path"])
-            count = driver.run(item["sql"], item["params"])
+            count = driver.run(item["statements"])
         shown = len(set(CUSTOMER_LINK.findall(body.decode())))
         if shown != min(count, 50):
             raise RuntimeError(f"{item['key']}: page shows {shown} rows, its SQL finds {count}")
@@ -439,7 +479,7 @@ def measure(port: int, samples: int, rounds: int, group: int) -> dict:
                 http[item["key"]].append(get(sessions[item["user"]], item["path"])[0])
                 cpu_ms[item["key"]] += (server_cpu.seconds() - before) * 1000
                 start = time.perf_counter()
-                driver.run(item["sql"], item["params"])
+                driver.run(item["statements"])
                 sql[item["key"]].append((time.perf_counter() - start) * 1000)
             static_times.append(get(static, "/static/web/revisit.css")[0])
         for key, values in http.items():
@@ -482,25 +522,22 @@ def database_env(database: str, *, fresh: bool) -> dict:
 
 @contextmanager
 def server(env: dict):
-    """`revisit serve` (gunicorn with its default workers and threads) on a free port."""
+    """`revisit serve` (gunicorn with its default workers and threads) on a port gunicorn
+    picks itself (named in its log), as load.py starts it."""
+    env = server_environment(dict(env))
     revisit = [sys.executable, "-m", "revisit.cli"]
     subprocess.run([*revisit, "collectstatic", "--noinput", "-v", "0"], env=env, check=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [*revisit, "serve", "--no-worker", "--addr", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = Path(env["REVISIT_VAR"]) / "serve.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*revisit, "serve", "--no-worker", "--addr", "127.0.0.1:0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
-        yield port, process.pid
+        yield listening_port(process, log), process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
@@ -517,6 +554,8 @@ def run_one(database: str, args) -> dict:
         build = run_child(__file__, ["build", str(args.customers), str(args.seed)], env)
     if args.build_only:
         return {"database": database, "build": build}
+    if args.explain:
+        return {"database": database, "plans": run_child(__file__, ["explain"], env)}
     with server(env) as (port, group):
         load_before = os.getloadavg()[0]
         measured = run_child(
@@ -605,6 +644,8 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         if sys.argv[2] == "build":
             print(json.dumps(build(int(sys.argv[3]), int(sys.argv[4]))))
+        elif sys.argv[2] == "explain":
+            print(json.dumps(explain_all(), ensure_ascii=False))
         else:
             print(json.dumps(measure(*(int(a) for a in sys.argv[3:7]))))
         return
@@ -617,10 +658,19 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the last run's databases")
     parser.add_argument("--build-only", action="store_true", help="build, do not measure")
     parser.add_argument("--no-record", action="store_true", help="print, do not write results")
+    parser.add_argument(
+        "--explain", action="store_true", help="print each query kind's plan, do not measure"
+    )
     args = parser.parse_args()
     measured = commit()  # the code the run starts with (commits made meanwhile are not it)
     results = [run_one(db, args) for db in args.databases.split(",")]
-    if args.no_record or args.build_only:
+    if args.explain:
+        for r in results:
+            for key, found in r["plans"].items():
+                print(f"== {r['database']} | {key} | {found['path']}")
+                print("\n".join(found["sql"]))
+                print("\n".join(found["plan"]), end="\n\n")
+    elif args.no_record or args.build_only:
         print(json.dumps(results, indent=1, ensure_ascii=False))
     else:
         write_results(results, args, measured)

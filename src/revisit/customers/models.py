@@ -288,7 +288,10 @@ class Customer(models.Model):
             # Name searches are ranges on the name, in page order (name, then code).
             models.Index(fields=["organization", "name", "code"]),
             models.Index(fields=["organization", "phone_last4"]),
-            models.Index(fields=["organization", "last_visit"]),
+            # A last-visit filter pages by (last visit, id), newest first: with the id in
+            # the index PostgreSQL reads a page in order instead of sorting a whole day's
+            # customers (SQLite's indexes end in the rowid anyway).
+            models.Index(fields=["organization", "last_visit", "id"]),
             # No index on tier or tier_changed_on: an inventory sets them on every
             # customer, and on PostgreSQL an update touching no indexed column is HOT
             # (no new entry in any index) when the page has room (see the fillfactor
@@ -296,6 +299,11 @@ class Customer(models.Model):
             # Owner and store come with the page order, so a filtered page is one range.
             models.Index(fields=["owner", "code"]),
             models.Index(fields=["home_store", "code"]),
+            # A channel filter, alone or with a tag (probed per customer), walks its
+            # customers in page order instead of every customer of the organization.
+            # Channels are set when a card is registered, not by inventories or imports'
+            # last-visit refresh, so updates stay HOT.
+            models.Index(fields=["organization", "channel", "code"]),
         ]
 
     def __str__(self) -> str:

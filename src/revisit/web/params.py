@@ -65,7 +65,13 @@ def id_param(value: str | None, *, required: bool = True) -> int | None:
     value = (value or "").strip()
     if not value and not required:
         return None
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    # Length first: Python refuses to convert more than 4,300 digits (a ValueError, a 500).
+    if (
+        not value.isascii()
+        or not value.isdigit()
+        or len(value) > len(str(MAX_ID))
+        or not 0 < int(value) <= MAX_ID
+    ):
         raise BadParameter(_("“%(value)s” is not a valid number.") % {"value": value[:40]})
     return int(value)
 

@@ -36,8 +36,7 @@ from revisit.web.card_forms import CorrectionForm, NoteForm, OwnerForm, TagsForm
 from revisit.web.exports import wants_xlsx, xlsx_response
 from revisit.web.forms import FollowUpForm
 from revisit.web.links import pk_link
-from revisit.web.params import parse_page
-from revisit.web.search import PAGE_SIZE, customer_page_query
+from revisit.web.search import PageRequest, customer_page_query, read_page
 from revisit.web.templatetags.revisit import segment_name
 from revisit.web.timeline import published_grades, timeline
 from revisit.web.views.cards import OWNER_ROLES, owner_choices
@@ -50,6 +49,11 @@ TABLE_FIELDS = (
     *("code", "name", "mobile", "tier", "last_visit", "owner", "home_store"),
     *("owner__display_name", "owner__username", "home_store__name"),
 )
+
+
+def table_customers():
+    """The customers with the columns (and owner and store) the table shows."""
+    return Customer.objects.select_related("owner", "home_store").only(*TABLE_FIELDS)
 
 
 _ROW = (
@@ -121,9 +125,9 @@ def customer_list(request):
             ),
             phone_column=2,
         )
-    page = parse_page(request.GET.get("page"))
-    start = (page - 1) * PAGE_SIZE
-    rows = list(customers.only(*TABLE_FIELDS)[start : start + PAGE_SIZE + 1])
+    wanted = PageRequest.from_query(request.GET)
+    page = read_page(customers, form.ordering(), wanted, form.scope, table_customers())
+    rows = page.rows
     segments = {}
     if rows:  # their segments in the current inventory (none without one)
         segments = dict(
@@ -137,14 +141,17 @@ def customer_list(request):
         c.segment = segments.get(c.pk, "")
         c.url = link(c.pk)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    query = query.urlencode()
     context = {
         "form": form,
-        "customers": rows[:PAGE_SIZE],
-        "rows": table_rows(rows[:PAGE_SIZE]),
-        "page": page,
-        "has_next": len(rows) > PAGE_SIZE,
-        "query": query.urlencode(),
+        "customers": rows,
+        "rows": table_rows(rows),
+        "page": page.number,
+        "has_next": page.has_next,
+        **page.links(query),
+        "query": query,
         "may_reveal": may_reveal_phones(request.user),
         "may_create": perm.has_any(request.user, set(CARD_ROLES)),
         "may_send": perm.has_any(request.user, perm.MESSAGE_SEND_ROLES),
