@@ -133,6 +133,12 @@ def test_the_report_gives_the_month_kpis_statistics_and_writes_a_table(clinic, t
     rows = list(load_workbook(target).active.values)
     assert len(rows) == 32 and rows[0][0] == "日期"
     assert AuditEvent.objects.filter(action="export", data__table="referral-daily").exists()
+    for table, first in (("deviation_groups", "客户群体"), ("channel", "指标")):
+        target = tmp_path / f"{table}.xlsx"
+        run(
+            "report", "--staff", "mgr", "--month", "2026-03", "--table", table, "--out", str(target)
+        )
+        assert list(load_workbook(target).active.values)[0][0] == first
     for bad in (["--month", "2026-13"], ["--month", "x" * 500], ["--table", "daily"]):
         with pytest.raises(CommandError):
             run("report", "--staff", "mgr", *bad)

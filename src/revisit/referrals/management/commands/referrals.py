@@ -5,9 +5,11 @@
            [--intention 1|2|3] [--store CODE] [--via CHANNEL] [--expected YYYY-MM-DD]
   attribute --lead ID [--referrer-came] [--asked-consultant] [--group]
   rewards                       propose the rewards of first orders that came in
-  report [--month YYYY-MM] [--table staff|roles|products|tiers|timing|daily --out FILE]
+  report [--month YYYY-MM] [--table TABLE --out FILE]
                                 a month's figures, share of revenue, KPIs per role and
-                                statistics; --table writes one table to a .csv/.xlsx
+                                statistics; --table writes one table to a .csv/.xlsx:
+                                staff|roles (KPIs), products|tiers|timing|daily|channel,
+                                deviation_staff|deviation_groups|deviation_products
   export --out FILE.csv|.xlsx [--full-phones --reason TEXT]
 """
 
