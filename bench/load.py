@@ -7,7 +7,8 @@ deadline: one request, then a think time of 0.5-1.5 s, as a person at a desk wou
 baseline, measured in the same run under the same load, is a static file served by the
 same server: the latency of the server and the machine themselves. All users run in one
 asyncio process (a load generator that burns a core would take it from the server); the
-CPU the server and the generator used is reported next to the latencies.
+CPU the server, PostgreSQL's backends and the generator used is reported next to the
+latencies.
 
     python bench/load.py [--databases sqlite,postgres] [--users 50] [--seconds 60]
                          [--serve-args "--workers 3 --threads 4"]
@@ -201,7 +202,7 @@ async def user_loop(session, username, deadline, seed, samples, errors):
     session.close()
 
 
-async def crowd(port, users, seconds, samples, errors, server_group) -> dict:
+async def crowd(port, users, seconds, samples, errors, server_group, database_name) -> dict:
     """Everyone logs in first (a login hashes a password: it is not part of the mix),
     then works until the deadline. Returns the CPU the server and this generator used
     while they worked."""
@@ -215,6 +216,7 @@ async def crowd(port, users, seconds, samples, errors, server_group) -> dict:
             await session.log_in(name)
 
     await asyncio.gather(*(log_in(s, n) for s, n in zip(sessions, names, strict=True)))
+    database_before = database_cpu(database_name)
     server_cpu, own_cpu, start = cpu_seconds(server_group), time.process_time(), time.monotonic()
     deadline = start + seconds
     await asyncio.gather(
@@ -224,9 +226,13 @@ async def crowd(port, users, seconds, samples, errors, server_group) -> dict:
         )
     )
     wall = time.monotonic() - start
+    database_after = database_cpu(database_name)
     return {
         "wall_s": wall,
         "server_cpu_s": cpu_seconds(server_group) - server_cpu,
+        # A backend that started during the run counts from zero; one that ended is lost
+        # (the server keeps its connections 60 s: few end within a run).
+        "database_cpu_s": sum(t - database_before.get(pid, 0) for pid, t in database_after.items()),
         "generator_cpu_s": time.process_time() - own_cpu,
     }
 
@@ -255,6 +261,25 @@ def cpu_seconds(group: int) -> float:
         if int(fields[2]) == group:  # pgrp
             total += int(fields[11]) + int(fields[12])  # utime, stime (of live processes)
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu(name: str | None) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to database `name` (by its process
+    title, "postgres: … user NAME host(port) state"); nothing for SQLite, whose work is the
+    server's own."""
+    found = {}
+    if not name:
+        return found
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {name} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(proc.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def percentile(values, p):
@@ -291,7 +316,8 @@ def run(database: str, users: int, seconds: int, customers: int, serve_args: lis
         single = asyncio.run(one_user_queue(port))
         samples: dict[str, list[float]] = {}
         errors: list = []
-        cpu = asyncio.run(crowd(port, users, seconds, samples, errors, server.pid))
+        pg_name = "revisit_load" if database == "postgres" else None
+        cpu = asyncio.run(crowd(port, users, seconds, samples, errors, server.pid, pg_name))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -318,9 +344,10 @@ def run(database: str, users: int, seconds: int, customers: int, serve_args: lis
         "one_user_queue_median_ms": round(statistics.median(single), 1),
         "load_average_before": round(load_before, 1),
         # Where the machine's two cores went during the run (PostgreSQL's own processes
-        # are not counted in the server's share).
+        # apart: database CPU).
         "server_cpu_ms_per_request": round(cpu["server_cpu_s"] * 1000 / max(total, 1), 1),
         "server_cores_busy": round(cpu["server_cpu_s"] / cpu["wall_s"], 2),
+        "database_cpu_ms_per_request": round(cpu["database_cpu_s"] * 1000 / max(total, 1), 1),
         "generator_cores_busy": round(cpu["generator_cpu_s"] / cpu["wall_s"], 2),
         "kinds": kinds,
     }
@@ -344,16 +371,19 @@ def write_results(results: list[dict]) -> None:
         "think time of 0.5-1.5 s, over and over. The baseline is a static file from the "
         "same server, requested by the same users in the same run (10% of the clicks). "
         "The load comes from one asyncio process; its CPU is reported (generator cores). "
-        "Server CPU is gunicorn's and the background worker's (not PostgreSQL's).",
+        "Server CPU is gunicorn's and the background worker's; database CPU is PostgreSQL's "
+        "backends' for this database (SQLite's work is in the server's).",
         "",
-        "| database | users | req/s | errors | server CPU ms / request | server cores "
-        "| generator cores | one-user queue median | load average before |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| database | users | req/s | errors | server CPU ms / request "
+        "| database CPU ms / request | server cores | generator cores "
+        "| one-user queue median | load average before |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['database']} | {r['users']} | {r['requests_per_s']} | {r['errors']} "
-            f"| {r['server_cpu_ms_per_request']} | {r['server_cores_busy']} "
+            f"| {r['server_cpu_ms_per_request']} | {r.get('database_cpu_ms_per_request', 0)} "
+            f"| {r['server_cores_busy']} "
             f"| {r['generator_cores_busy']} | {r['one_user_queue_median_ms']} ms "
             f"| {r['load_average_before']} |"
         )
