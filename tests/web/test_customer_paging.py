@@ -209,3 +209,15 @@ def test_a_channel_filter_pages_through_its_own_index_in_code_order(demo):
     ), plan
     # ... then read by id: the only sort is of the page's own rows.
     assert any("USING INTEGER PRIMARY KEY (rowid=?)" in d for _n, _p, d in plan), plan
+
+
+@pytest.mark.parametrize("past", ["page=100000", "after={last}&page=9"])
+def test_a_page_past_the_last_customer_is_empty_with_a_way_back(client, demo, past):
+    client.force_login(demo["admin"])
+    last = Customer.objects.filter(organization=demo["org"]).order_by("code").last()
+    response = client.get(f"/customers/?{past.format(last=last.pk)}")
+    assert response.status_code == 200 and response.context["customers"] == []
+    html = response.content.decode()
+    assert _link(NEXT, html) is None
+    back = client.get(f"/customers/?{_link(PREVIOUS, html)}")
+    assert back.status_code == 200

@@ -230,11 +230,12 @@ class Page:
         prefix = f"{query}&" if query else ""
         links = {"previous_href": None, "next_href": None}
         if self.has_previous:
-            links["previous_href"] = (
-                f"?{query}"
-                if self.number <= 2
-                else f"?{prefix}before={self.rows[0].pk}&page={self.number - 1}"
-            )
+            if self.number <= 2:
+                links["previous_href"] = f"?{query}"
+            elif self.rows:
+                links["previous_href"] = f"?{prefix}before={self.rows[0].pk}&page={self.number - 1}"
+            else:  # past the end (a typed page number, or after the last customer)
+                links["previous_href"] = f"?{prefix}page={self.number - 1}"
         if self.has_next:
             links["next_href"] = f"?{prefix}after={self.rows[-1].pk}&page={self.number + 1}"
         return links
