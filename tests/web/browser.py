@@ -88,3 +88,10 @@ def shot(page, name):
     window = page.viewport_size
     fits = width <= window["width"] and height <= window["height"]
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=not fits)
+
+
+def count_in(page, selector: str) -> int:
+    """The count a table cell shows before its target ("3 / 0.5" is 3); 0 when the row
+    is not there (nobody has a figure yet)."""
+    found = page.locator(selector)
+    return int(found.inner_text().split("/")[0].strip() or 0) if found.count() else 0

@@ -1,6 +1,7 @@
 """The referral channel in a real browser: the desk registers a friend from the referrer's
 card, books her, marks her arrived the next day (a referral), her first order is imported
-from a real file, the store manager approves both rebates, and the channel's figures move."""
+from a real file, the store manager approves both rebates, and the channel's figures and
+the desk's KPI move."""
 
 from datetime import time, timedelta
 
@@ -14,7 +15,7 @@ from revisit.customers.models import Customer
 from revisit.imports.services import import_orders
 from revisit.referrals.models import Lead
 from revisit.wallet.models import Account, AccountKind
-from tests.web.browser import BROWSER_MARKS, log_in, shot
+from tests.web.browser import BROWSER_MARKS, count_in, log_in, shot
 
 pytestmark = BROWSER_MARKS
 
@@ -72,6 +73,11 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
     manager.goto(f"{live_server.url}/referrals/")
     deals = int(manager.inner_text("#referral-deals"))
     pending = int(manager.inner_text("#pending-rewards"))
+    # The desk's referral KPI: her registered friend's deal counts for her.
+    desk_row = f"#staff-kpis tr[data-staff='{people['desk1'].pk}']"
+    manager.goto(f"{live_server.url}/referrals/kpis/")
+    manager.locator("#staff-kpis").wait_for()
+    desk_deals = count_in(manager, f"{desk_row} .kpi-deals")
 
     # Her first order arrives in the day's import file.
     orders = tmp_path / "orders.csv"
@@ -96,6 +102,10 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
         .startswith("已批准")
     )
     shot(manager, "referral-rewards")
+    manager.goto(f"{live_server.url}/referrals/kpis/")
+    manager.locator("#staff-kpis").wait_for()
+    assert count_in(manager, f"{desk_row} .kpi-deals") == desk_deals + 1
+    shot(manager, "referral-kpis-moved")
     manager.goto(f"{live_server.url}/referrals/")
     assert int(manager.inner_text("#pending-rewards")) == pending + 1  # the gift waits
     credit = Account.objects.get(customer=referrer, kind=AccountKind.CREDIT)

@@ -20,19 +20,9 @@ from revisit.referrals.rewards import propose_due_rewards
 from revisit.wallet.models import Account, AccountKind
 from revisit.wallet.points import points_settings
 from tests.factories import make_order
-from tests.web.browser import BROWSER_MARKS, log_in, shot
+from tests.web.browser import BROWSER_MARKS, count_in, log_in, shot
 
 pytestmark = BROWSER_MARKS
-
-
-def _number(text: str) -> int:
-    """The count before the target in a cell like "3 / 0.5"."""
-    return int(text.split("/")[0].strip() or 0)
-
-
-def _cell(page, selector: str) -> int:
-    found = page.locator(selector)
-    return _number(found.inner_text()) if found.count() else 0
 
 
 def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live):
@@ -64,12 +54,12 @@ def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live
     desk_row = f"#staff-kpis tr[data-staff='{people['desk1'].pk}']"
     manager.goto(f"{live_server.url}/referrals/kpis/")
     manager.locator("#staff-kpis").wait_for()
-    arrivals = _cell(manager, f"{desk_row} .kpi-arrivals")
-    deals = _cell(manager, f"{desk_row} .kpi-deals")
+    arrivals = count_in(manager, f"{desk_row} .kpi-arrivals")
+    deals = count_in(manager, f"{desk_row} .kpi-deals")
     group_arrivals = f"#deviation-groups tr[data-label='{group}'] td:nth-child(8)"
     manager.goto(f"{live_server.url}/referrals/statistics/")
     manager.locator("#deviation-groups").wait_for()
-    before_group = _cell(manager, group_arrivals)
+    before_group = count_in(manager, group_arrivals)
 
     # Her friend, registered by the desk two days ago, arrives today and pays 1,500.
     lead = register_lead(
@@ -88,11 +78,11 @@ def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live
 
     manager.goto(f"{live_server.url}/referrals/kpis/")
     manager.locator("#staff-kpis").wait_for()
-    assert _cell(manager, f"{desk_row} .kpi-arrivals") == arrivals + 1
-    assert _cell(manager, f"{desk_row} .kpi-deals") == deals + 1
+    assert count_in(manager, f"{desk_row} .kpi-arrivals") == arrivals + 1
+    assert count_in(manager, f"{desk_row} .kpi-deals") == deals + 1
     manager.goto(f"{live_server.url}/referrals/statistics/")
     manager.locator("#deviation-groups").wait_for()
-    assert _cell(manager, group_arrivals) == before_group + 1
+    assert count_in(manager, group_arrivals) == before_group + 1
     shot(manager, "referral-deviation")
     with manager.expect_download() as download:
         manager.click("#export-deviation-groups")
