@@ -41,6 +41,15 @@ def progress(request, settings=None) -> dict:
     return rows[0] if rows else {}
 
 
+# The task block (web/rows.py), its script (outreach/scripts.py) and the campaign's
+# overrides read these of the customer.
+_CUSTOMER_USED = {"id", "organization", "code", "name", "mobile", "gender", "tier", "home_store"}
+_CUSTOMER_UNUSED = [
+    f"customer__{f.name}"
+    for f in Customer._meta.concrete_fields
+    if f.name not in _CUSTOMER_USED
+]
+
 ROUTINE_LAST = Case(When(source=CallTask.Source.SCHEDULED, then=1), default=0)
 
 
@@ -52,6 +61,9 @@ def _my_tasks(request):
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
         .select_related("customer", "strategy", "campaign", "customer__home_store")
+        # Of the customer, only what the task block and its script show (her record has
+        # dozens of columns; the queue builds one per task).
+        .defer(*_CUSTOMER_UNUSED)
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
