@@ -103,6 +103,7 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
             )
         )
         .filter(customer_id__in=ids, recent__lte=3)
+        .only("customer_id", "contacted_at", "outcome", "note")  # what the block shows
         .order_by("customer_id", "recent")  # the page shows when and what, not who
     ):
         history.setdefault(f.customer_id, []).append(f)
