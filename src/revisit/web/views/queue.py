@@ -92,6 +92,10 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
         line.customer_id: line
         for line in OrderLine.objects.filter(pk__in=_last_paid_line_ids(org, ids))
         .select_related("item")
+        # What the script and the trade-up offer read of the line and its item.
+        .only(
+            "customer_id", "order_date", "quantity", "amount", "item__name", "item__category"
+        )
         .order_by()  # any order: not the model's, which joins the orders
     }
     # The last three contacts of each customer.
