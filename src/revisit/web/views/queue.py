@@ -45,9 +45,7 @@ def progress(request, settings=None) -> dict:
 # overrides read these of the customer.
 _CUSTOMER_USED = {"id", "organization", "code", "name", "mobile", "gender", "tier", "home_store"}
 _CUSTOMER_UNUSED = [
-    f"customer__{f.name}"
-    for f in Customer._meta.concrete_fields
-    if f.name not in _CUSTOMER_USED
+    f"customer__{f.name}" for f in Customer._meta.concrete_fields if f.name not in _CUSTOMER_USED
 ]
 
 ROUTINE_LAST = Case(When(source=CallTask.Source.SCHEDULED, then=1), default=0)
@@ -93,9 +91,7 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
         for line in OrderLine.objects.filter(pk__in=_last_paid_line_ids(org, ids))
         .select_related("item")
         # What the script and the trade-up offer read of the line and its item.
-        .only(
-            "customer_id", "order_date", "quantity", "amount", "item__name", "item__category"
-        )
+        .only("customer_id", "order_date", "quantity", "amount", "item__name", "item__category")
         .order_by()  # any order: not the model's, which joins the orders
     }
     # The last three contacts of each customer.
