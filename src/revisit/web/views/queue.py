@@ -1,5 +1,8 @@
 """My call queue: today's tasks, recording an outcome in place, quota progress."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.db.models import Case, F, OuterRef, Subquery, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
@@ -47,6 +50,19 @@ _CUSTOMER_USED = {"id", "organization", "code", "name", "mobile", "gender", "tie
 _CUSTOMER_UNUSED = [
     f"customer__{f.name}" for f in Customer._meta.concrete_fields if f.name not in _CUSTOMER_USED
 ]
+
+
+class LastContact(NamedTuple):
+    """One of a customer's last contacts, as her task shows it (when, what, the note):
+    the queue shows three per task, read as rows rather than built as follow-ups."""
+
+    contacted_at: datetime
+    outcome: str
+    note: str
+
+    def get_outcome_display(self) -> str:  # as the follow-up's (web/queue/_task.html)
+        return str(dict(Outcome.choices).get(self.outcome, self.outcome))
+
 
 ROUTINE_LAST = Case(When(source=CallTask.Source.SCHEDULED, then=1), default=0)
 
@@ -103,10 +119,10 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
             )
         )
         .filter(customer_id__in=ids, recent__lte=3)
-        .only("customer_id", "contacted_at", "outcome", "note")  # what the block shows
         .order_by("customer_id", "recent")  # the page shows when and what, not who
+        .values_list("customer_id", "contacted_at", "outcome", "note")
     ):
-        history.setdefault(f.customer_id, []).append(f)
+        history.setdefault(f[0], []).append(LastContact(*f[1:]))
     done = dict(
         FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
     )
