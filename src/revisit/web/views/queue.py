@@ -1,5 +1,8 @@
 """My call queue: today's tasks, recording an outcome in place, quota progress."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.db.models import Case, F, OuterRef, Subquery, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, render
@@ -41,6 +44,26 @@ def progress(request, settings=None) -> dict:
     return rows[0] if rows else {}
 
 
+# The task block (web/rows.py), its script (outreach/scripts.py) and the campaign's
+# overrides read these of the customer.
+_CUSTOMER_USED = {"id", "organization", "code", "name", "mobile", "gender", "tier", "home_store"}
+_CUSTOMER_UNUSED = [
+    f"customer__{f.name}" for f in Customer._meta.concrete_fields if f.name not in _CUSTOMER_USED
+]
+
+
+class LastContact(NamedTuple):
+    """One of a customer's last contacts, as her task shows it (when, what, the note):
+    the queue shows three per task, read as rows rather than built as follow-ups."""
+
+    contacted_at: datetime
+    outcome: str
+    note: str
+
+    def get_outcome_display(self) -> str:  # as the follow-up's (web/queue/_task.html)
+        return str(dict(Outcome.choices).get(self.outcome, self.outcome))
+
+
 ROUTINE_LAST = Case(When(source=CallTask.Source.SCHEDULED, then=1), default=0)
 
 
@@ -52,6 +75,9 @@ def _my_tasks(request):
         .exclude(status=CallTask.Status.CANCELLED)
         .exclude(status=CallTask.Status.DONE, due_date__lt=today)
         .select_related("customer", "strategy", "campaign", "customer__home_store")
+        # Of the customer, only what the task block and its script show (her record has
+        # dozens of columns; the queue builds one per task).
+        .defer(*_CUSTOMER_UNUSED)
         # Activation calls (the quota) apart from routine revisits; in each, open tasks
         # first (by the strategy's priority), what is done today below them.
         .order_by(ROUTINE_LAST, "-status", "strategy__priority", "due_date", "id")
@@ -80,6 +106,8 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
         line.customer_id: line
         for line in OrderLine.objects.filter(pk__in=_last_paid_line_ids(org, ids))
         .select_related("item")
+        # What the script and the trade-up offer read of the line and its item.
+        .only("customer_id", "order_date", "quantity", "amount", "item__name", "item__category")
         .order_by()  # any order: not the model's, which joins the orders
     }
     # The last three contacts of each customer.
@@ -92,8 +120,9 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
         )
         .filter(customer_id__in=ids, recent__lte=3)
         .order_by("customer_id", "recent")  # the page shows when and what, not who
+        .values_list("customer_id", "contacted_at", "outcome", "note")
     ):
-        history.setdefault(f.customer_id, []).append(f)
+        history.setdefault(f[0], []).append(LastContact(*f[1:]))
     done = dict(
         FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
     )
