@@ -37,6 +37,7 @@ from revisit.wallet.ledger import (
     InsufficientBalance,
     Reference,
     WalletError,
+    entry_by_key,
     open_account,
     post,
     transfer,
@@ -169,7 +170,7 @@ def sell_course_card(
     now = now or timezone.now()
     org_id = customer.organization_id
     if idempotency_key:
-        done = Entry.objects.filter(organization_id=org_id, idempotency_key=idempotency_key).first()
+        done = entry_by_key(org_id, idempotency_key)
         if done is not None:
             return done.account
     sessions = _parse_sessions(sessions)
@@ -248,9 +249,7 @@ def consume_session(
     none does. With an `idempotency_key` already used, returns that entry."""
     now = now or timezone.now()
     if idempotency_key:
-        done = Entry.objects.filter(
-            organization_id=customer.organization_id, idempotency_key=idempotency_key
-        ).first()
+        done = entry_by_key(customer.organization_id, idempotency_key)
         if done is not None:
             used = done.account
             if (

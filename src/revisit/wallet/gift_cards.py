@@ -25,7 +25,13 @@ from revisit.core.models import Staff, Store
 from revisit.customers.models import Customer
 from revisit.sales.models import Item
 from revisit.wallet.amounts import check_amount
-from revisit.wallet.ledger import InsufficientBalance, WalletError, open_account, post
+from revisit.wallet.ledger import (
+    InsufficientBalance,
+    WalletError,
+    entry_by_key,
+    open_account,
+    post,
+)
 from revisit.wallet.models import (
     Account,
     AccountKind,
@@ -125,9 +131,7 @@ def issue_card(
     now = now or timezone.now()
     with transaction.atomic():
         if idempotency_key:
-            done = Entry.objects.filter(
-                organization_id=holder.organization_id, idempotency_key=idempotency_key
-            ).first()
+            done = entry_by_key(holder.organization_id, idempotency_key)
             if done is not None:
                 if done.account.customer_id != holder.pk or done.amount != check_amount(value):
                     raise WalletError(_("This request key was already used for another movement."))
@@ -230,13 +234,7 @@ def redeem_card(
         amount = check_amount(amount)
     with transaction.atomic():
         if idempotency_key:
-            done = (
-                Entry.objects.filter(
-                    organization_id=card.organization_id, idempotency_key=idempotency_key
-                )
-                .select_related("redemption")
-                .first()
-            )
+            done = entry_by_key(card.organization_id, idempotency_key, "redemption")
             if done is not None:
                 redemption = getattr(done, "redemption", None)
                 if (
