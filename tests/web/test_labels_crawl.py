@@ -90,6 +90,7 @@ CODE_PATTERN_EXTRA = re.compile(r"\b(?:revisit|intent|quantile):\S*")
 ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,}){2,}\b")
 ALLOWED_ENGLISH = {"Revisit", "SVIP", "RFM", "API", "JSON", "xlsx", "English"}
 
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 SKIP = ("/accounts/logout/", "/i18n/", "/api/", "/static/", "/admin/")
 
 
@@ -138,9 +139,14 @@ def crawl(client, start_urls):
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        html = response.content.decode()
         parser = TextAndLinks()
-        parser.feed(response.content.decode())
+        parser.feed(html)
         bad = [p for text in parser.texts for p in _problems(text)]
+        # The tab's title is text: markup there is a template's block gone astray.
+        title = TITLE.search(html)
+        if title and "<" in title.group(1):
+            bad.append(f"markup in the title: {title.group(1)[:80]}")
         if bad:
             problems[url] = sorted(set(bad))
         for href in parser.links:
