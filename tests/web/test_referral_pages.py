@@ -24,9 +24,11 @@ ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doct
 
 def _referrer(demo, store_code="SH01"):
     return (
+        # No wallet yet: the demo's referral history gives some referrers credit.
         Customer.objects.filter(
             organization=demo["org"], home_store__code=store_code, mobile__gt=""
         )
+        .filter(wallet_accounts__isnull=True)
         .order_by("pk")
         .first()
     )
