@@ -36,6 +36,17 @@ TIMING_BUCKETS = [
 ]
 
 
+def tier_label(tier: str) -> str:
+    """A referrer's value tier as the tables show it (未分级 when she has none)."""
+    return str(Tier(tier).label) if tier in Tier.values else str(NO_TIER)
+
+
+def in_tier_order(rows: list, label) -> list:
+    """`rows` in tier order (SVIP first), the ungraded last; `label(row)` is its tier's."""
+    order = [str(choice.label) for choice in Tier] + [str(NO_TIER)]
+    return sorted(rows, key=lambda row: order.index(label(row)) if label(row) in order else 99)
+
+
 def share(part, whole) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)) if whole else None
 
@@ -134,18 +145,14 @@ def by_referrer_tier(leads: QuerySet[Lead], month: Month) -> list[Row]:
     """Per referrer tier (the seed's star levels): the people referred (arrived in the
     month), deals, revenue and their shares."""
     arrived = arrivals_with_revenue(leads.select_related("referrer"), month)
-    labels = dict(Tier.choices)
-    rows: dict[str, Row] = {str(labels[t]): Row(str(labels[t])) for t in Tier.values}
+    rows: dict[str, Row] = {tier_label(t): Row(tier_label(t)) for t in Tier.values}
     for lead, paid in arrived:
-        tier = lead.referrer.tier
-        label = str(labels.get(tier, NO_TIER)) if tier else str(NO_TIER)
+        label = tier_label(lead.referrer.tier)
         row = rows.setdefault(label, Row(label))
         row.arrived += 1
         row.deals += paid > 0
         row.revenue += paid
-    order = [str(labels[t]) for t in Tier.values] + [str(NO_TIER)]
-    finished = _finish(rows)
-    return sorted(finished, key=lambda r: order.index(r.label) if r.label in order else 99)
+    return in_tier_order(_finish(rows), lambda r: r.label)
 
 
 def channel_share(viewer: Staff, month: Month) -> dict:
@@ -294,10 +301,9 @@ def _served_shares(viewer: Staff, month: Month, by: str) -> dict[str, Decimal]:
     )
     served: dict[str, set[int]] = defaultdict(set)
     if by == "groups":
-        labels = dict(Tier.choices)
         rows = lines.values_list("customer_id", "customer__tier").distinct()
         for customer, tier in rows.iterator(chunk_size=5000):
-            served[str(labels.get(tier, NO_TIER)) if tier else str(NO_TIER)].add(customer)
+            served[tier_label(tier)].add(customer)
     else:
         rows = lines.values_list("customer_id", "item__category", "item__name").distinct()
         for customer, category, name in rows.iterator(chunk_size=5000):
@@ -349,13 +355,11 @@ def deviation_by(
             customers = {lead.customer_id for lead in registered if lead.customer_id}
             customers |= {lead.customer_id for lead, _paid in arrived if lead.customer_id}
             items = _first_items(sorted(customers))
-        tiers = dict(Tier.choices)
 
         def label_of(lead: Lead) -> str:
             if by == "products":
                 return lead_product(lead, items)
-            tier = lead.referrer.tier
-            return str(tiers.get(tier, NO_TIER)) if tier else str(NO_TIER)
+            return tier_label(lead.referrer.tier)
 
         for lead in registered:
             actual[label_of(lead)]["registrations"] += 1
@@ -379,8 +383,7 @@ def deviation_by(
             }
         rows.append(row)
     if by == "groups":
-        order = [str(label) for _value, label in Tier.choices] + [str(NO_TIER)]
-        return sorted(rows, key=lambda r: order.index(r["label"]) if r["label"] in order else 99)
+        return in_tier_order(rows, lambda r: r["label"])
     return sorted(
         rows, key=lambda r: (-r["revenue"]["target"], -r["registrations"]["target"], r["label"])
     )
