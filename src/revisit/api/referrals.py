@@ -25,9 +25,8 @@ from revisit.referrals.kpis import kpi_staff, month_of
 from revisit.referrals.leads import lead_stores, register_lead
 from revisit.referrals.policy import REGISTER_ROLES, ReferralError
 from revisit.referrals.tables import report_table
-from revisit.web.params import FIRST_DAY, LAST_DAY, BadParameter
+from revisit.web.params import FIRST_DAY, LAST_DAY, BadParameter, parse_month
 from revisit.web.permissions import REFERRAL_ROLES, has_any
-from revisit.web.views.referral_reports import parse_month
 
 router = Router(tags=["referrals"])
 ID = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -3,6 +3,7 @@ client) types answers 400 (or 404 for a page past the end) with a message in the
 language, never a 500 from a number too large for the database or a date that does not
 exist."""
 
+import re
 from datetime import date
 from functools import wraps
 
@@ -40,6 +41,20 @@ def parse_page(raw: str | None) -> int:
     raise BadParameter(
         _("The page number must be a whole number from 1 to %(max)s.") % {"max": MAX_PAGE}
     )
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_month(raw: str | None, *, default: date) -> date:
+    """The first day of a month written YYYY-MM; missing or empty is `default`'s."""
+    raw = (raw or "").strip()
+    if not raw:
+        return default.replace(day=1)
+    match = MONTH.match(raw) if len(raw) <= 7 else None
+    if match and FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year and 1 <= int(match[2]) <= 12:
+        return date(int(match[1]), int(match[2]), 1)
+    raise BadParameter(_("“%(value)s” is not a month (write it as YYYY-MM).") % {"value": raw[:40]})
 
 
 def parse_day(raw: str | None, *, default: date) -> date:

@@ -2,9 +2,6 @@
 their targets; by product, by the referrer's tier, the channel's share of revenue, the
 time from treatment to referral and the daily deviation. Every table downloads as xlsx."""
 
-import re
-from datetime import date
-
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -33,26 +30,7 @@ from revisit.referrals.tables import (
 )
 from revisit.web import permissions as perm
 from revisit.web.exports import xlsx_response
-from revisit.web.params import (
-    FIRST_DAY,
-    LAST_DAY,
-    BadParameter,
-    answers_bad_parameters,
-    id_param,
-)
-
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def parse_month(raw: str | None, *, default: date) -> date:
-    """The first day of a month written YYYY-MM; missing or empty is `default`'s."""
-    raw = (raw or "").strip()
-    if not raw:
-        return default.replace(day=1)
-    match = MONTH.match(raw) if len(raw) <= 7 else None
-    if match and FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year and 1 <= int(match[2]) <= 12:
-        return date(int(match[1]), int(match[2]), 1)
-    raise BadParameter(_("“%(value)s” is not a month (write it as YYYY-MM).") % {"value": raw[:40]})
+from revisit.web.params import BadParameter, answers_bad_parameters, id_param, parse_month
 
 
 def _choice(raw: str | None, allowed, default: str) -> str:
