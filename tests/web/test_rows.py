@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from revisit.customers.models import Customer
-from revisit.outreach.models import CallTask, FollowUp
+from revisit.outreach.models import CallTask
 from revisit.web.forms import FollowUpForm
 from revisit.web.rows import Labels, task_html
 from revisit.web.views import queue as queue_views
@@ -63,8 +63,8 @@ def _variants(task: CallTask):
         ),
         script_text=f"第一行\n{HOSTILE}\r\n第三行",
         history=[
-            FollowUp(contacted_at=timezone.now(), outcome="valid_1", note=HOSTILE * 3),
-            FollowUp(contacted_at=timezone.now() - timedelta(days=40), outcome="invalid_2"),
+            queue_views.LastContact(timezone.now(), HOSTILE, HOSTILE * 3),
+            queue_views.LastContact(timezone.now() - timedelta(days=40), "无效二级", ""),
         ],
     )
     yield _like(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from revisit.customers.phones import mask_phone
 from revisit.grading.models import Segment
-from revisit.outreach.models import CallTask, Outcome
+from revisit.outreach.models import CallTask
 
 
 def _value(value) -> str:
@@ -53,9 +53,6 @@ class Labels:
         self.last_contacts = gettext("Last contacts")
         self.recorded = gettext("Recorded")
         self.not_graded = gettext("Not graded")
-        # The outcomes' labels, as get_outcome_display gives them (which looks through
-        # the choices on every call: three calls per task).
-        self.outcomes = {value: str(label) for value, label in Outcome.choices}
 
 
 def task_html(task: CallTask, controls, *, may_reveal: bool, labels: Labels) -> SafeString:
@@ -142,7 +139,7 @@ def task_html(task: CallTask, controls, *, may_reveal: bool, labels: Labels) -> 
         contacts = []
         for f in task.history:
             when = date_format(template_localtime(f.contacted_at), "m-d")
-            text = f"{conditional_escape(when)} {_value(labels.outcomes.get(f.outcome, f.outcome))}"
+            text = f"{conditional_escape(when)} {_value(f.outcome_label)}"
             if f.note:
                 text += f" ({conditional_escape(Truncator(f.note).chars(30))})"
             contacts.append(text)

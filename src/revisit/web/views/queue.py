@@ -57,11 +57,8 @@ class LastContact(NamedTuple):
     the queue shows three per task, read as rows rather than built as follow-ups."""
 
     contacted_at: datetime
-    outcome: str
+    outcome_label: str
     note: str
-
-    def get_outcome_display(self) -> str:  # as the follow-up's (web/queue/_task.html)
-        return str(dict(Outcome.choices).get(self.outcome, self.outcome))
 
 
 ROUTINE_LAST = Case(When(source=CallTask.Source.SCHEDULED, then=1), default=0)
@@ -110,9 +107,10 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
         .only("customer_id", "order_date", "quantity", "amount", "item__name", "item__category")
         .order_by()  # any order: not the model's, which joins the orders
     }
+    labels = dict(Outcome.choices)
     # The last three contacts of each customer.
     history: dict[int, list] = {}
-    for f in (
+    for customer_id, contacted_at, outcome, note in (
         FollowUp.objects.annotate(
             recent=Window(
                 RowNumber(), partition_by=F("customer_id"), order_by=F("contacted_at").desc()
@@ -122,11 +120,11 @@ def _with_history(tasks: list[CallTask], staff=None, settings=None) -> list[Call
         .order_by("customer_id", "recent")  # the page shows when and what, not who
         .values_list("customer_id", "contacted_at", "outcome", "note")
     ):
-        history.setdefault(f[0], []).append(LastContact(*f[1:]))
+        label = str(labels.get(outcome, outcome))
+        history.setdefault(customer_id, []).append(LastContact(contacted_at, label, note))
     done = dict(
         FollowUp.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "outcome")
     )
-    labels = dict(Outcome.choices)
     # What a scheduled task is for (a post-treatment revisit, an intent follow-up...).
     reasons: dict[int, list[str]] = {}
     course_calls: set[int] = set()  # customers called about their course card
