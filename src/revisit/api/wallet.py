@@ -164,10 +164,10 @@ def _key(request, header: str | None, body: _Write) -> str:
     return f"api:{request.auth.pk}:{key}"
 
 
-def _move(request, service, target, body, idempotency_key, extra, **kwargs):
+def _move(request, service, target, body, idempotency_key, extra=(), **kwargs):
     """Post one movement through its wallet service and answer: 201 with the movement and
-    the new balance (and `extra(done)`), 200 when the key replayed an earlier one, 400
-    with the service's message when it refuses."""
+    the new balance (and the result's `extra` fields), 200 when the key replayed an
+    earlier one, 400 with the service's message when it refuses."""
     try:
         done = service(
             target,
@@ -179,7 +179,7 @@ def _move(request, service, target, body, idempotency_key, extra, **kwargs):
         )
     except WalletError as exc:
         return _refused(exc)
-    return _posted(done, **extra(done))
+    return _posted(done, **{name: getattr(done, name) for name in extra})
 
 
 def _posted(done, **extra):
@@ -250,7 +250,7 @@ def create_top_up(
         customer,
         body,
         idempotency_key,
-        lambda done: {"bonus": done.bonus},
+        ("bonus",),
         store=store,
     )
 
@@ -265,7 +265,7 @@ def create_spend(
 ):
     _cashier(request)
     account = access.get_cashier_account_or_404(request.auth, pk=account_id)
-    return _move(request, spend, account, body, idempotency_key, lambda done: {})
+    return _move(request, spend, account, body, idempotency_key)
 
 
 @router.post(
@@ -284,7 +284,7 @@ def create_refund(
         entry,
         body,
         idempotency_key,
-        lambda done: {"bonus_taken_back": done.bonus_taken_back},
+        ("bonus_taken_back",),
     )
 
 

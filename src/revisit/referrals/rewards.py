@@ -53,9 +53,10 @@ def first_order(customer: Customer) -> tuple[Order, Decimal] | None:
 def propose_rewards(lead: Lead, *, now=None) -> list[Reward]:
     """The rewards of `lead`'s first order, proposed once: a rebate for both sides
     (a share of the first spend), the referrer's gift when the spend reaches the
-    threshold, her gift credit (a share of the spend, when the program gives one), and the referrer's points (whole points per yuan of the first spend)
-    while the organization's points program is on. Nothing when she has no paid order
-    yet or rewards exist already."""
+    threshold, her gift credit (a share of the spend, when the program gives one), and
+    her points (whole points per yuan of the first spend) while the organization's
+    points program is on. Nothing when she has no paid order yet or rewards exist
+    already."""
     if lead.customer_id is None or lead.rewards.exists():
         return []
     found = first_order(lead.customer)
@@ -147,8 +148,9 @@ def propose_due_rewards(organization: Organization, *, now=None) -> int:
 
 
 def _post(reward: Reward, *, actor: Staff, now):
-    """Post an approved rebate or gift credit to her credit, approved points to her points balance
-    (a points lot expires as the points program says); once, whatever the retries."""
+    """Post an approved rebate or gift credit to her credit, approved points to her
+    points balance (a points lot expires as the points program says); once, whatever
+    the retries."""
     kind = POSTED_TO[reward.kind]
     account = open_account(reward.customer, kind, actor=actor, now=now)
     expires_on = None
@@ -169,8 +171,8 @@ def _post(reward: Reward, *, actor: Staff, now):
 
 
 def _decide_reward(reward: Reward, *, actor: Staff, status: str, now, post_reward: bool, **audit):
-    """Lock a proposed reward, set its decision (posting an approved rebate or points
-    to the ledger), and audit it. Only the store's manager or the admin decides."""
+    """Lock a proposed reward, set its decision (posting an approved rebate, gift credit
+    or points to the ledger), and audit it. Only the store's manager or the admin decides."""
     if actor.organization_id != reward.organization_id or not may_approve(
         actor, reward.lead.store_id
     ):

@@ -202,15 +202,16 @@ class PageRequest(NamedTuple):
     def from_query(cls, data) -> "PageRequest":
         """From the query string; a malformed value answers 400 with a message."""
         number = parse_page(data.get("page"))
+        invalid = BadParameter(
+            gettext("This page link is not valid. Open the first page and page on from it.")
+        )
         try:
             after = id_param(data.get("after"), required=False)
             before = id_param(data.get("before"), required=False)
-            if after and before:
-                raise BadParameter("both")
         except BadParameter:
-            raise BadParameter(
-                gettext("This page link is not valid. Open the first page and page on from it.")
-            ) from None
+            raise invalid from None
+        if after and before:
+            raise invalid
         return cls(number, after, before)
 
 
