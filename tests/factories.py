@@ -43,6 +43,21 @@ def make_customer(org: Organization, code: str | None = None, **fields) -> Custo
     return Customer.objects.create(organization=org, code=code or f"C{next(_seq):06d}", **fields)
 
 
+def demo_referrer(org: Organization, store_code: str = "SH01") -> Customer:
+    """A demo customer of the store who can refer a friend: a mobile on record, and no
+    wallet yet (the demo's referral history gives some referrers credit already)."""
+    return (
+        Customer.objects.filter(
+            organization=org,
+            home_store__code=store_code,
+            mobile__gt="",
+            wallet_accounts__isnull=True,
+        )
+        .order_by("code")
+        .first()
+    )
+
+
 def make_order(
     customer: Customer,
     amount: Decimal | str,

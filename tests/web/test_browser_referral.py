@@ -11,10 +11,10 @@ from revisit.appointments.models import Appointment, Shift
 from revisit.appointments.shifts import add_shift
 from revisit.core.clock import local_date
 from revisit.core.models import Staff, Store
-from revisit.customers.models import Customer
 from revisit.imports.services import import_orders
 from revisit.referrals.models import Lead
 from revisit.wallet.models import Account, AccountKind
+from tests.factories import demo_referrer
 from tests.web.browser import BROWSER_MARKS, count_in, log_in, shot
 
 pytestmark = BROWSER_MARKS
@@ -30,12 +30,7 @@ def test_register_book_arrive_import_approve(browser, live_server, demo_live, tm
         add_shift(
             sh01, doctor, weekday=day, starts=time(6), ends=time(23), actor=people["manager1"]
         )
-    # No wallet yet: the demo's referral history gives some referrers credit.
-    referrer = (
-        Customer.objects.filter(organization=org, home_store=sh01, wallet_accounts__isnull=True)
-        .order_by("code")
-        .first()
-    )
+    referrer = demo_referrer(org)
 
     desk = log_in(browser, live_server, "desk1")
     desk.goto(f"{live_server.url}/customers/{referrer.pk}/")

@@ -17,7 +17,7 @@ from revisit.referrals.leads import register_lead
 from revisit.referrals.models import Lead, RewardStatus
 from revisit.referrals.rewards import propose_due_rewards
 from revisit.sales.models import Order
-from tests.factories import make_order
+from tests.factories import demo_referrer, make_order
 from tests.web.browser import BROWSER_MARKS, log_in, shot
 
 pytestmark = BROWSER_MARKS
@@ -25,11 +25,7 @@ pytestmark = BROWSER_MARKS
 
 def _arrived_lead(org, people):
     sh01 = Store.objects.get(organization=org, code="SH01")
-    referrer = (
-        Customer.objects.filter(organization=org, home_store=sh01, mobile__gt="")
-        .order_by("code")
-        .first()
-    )
+    referrer = demo_referrer(org)
     lead = register_lead(
         referrer,
         actor=people["desk1"],

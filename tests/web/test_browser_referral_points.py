@@ -12,14 +12,13 @@ from django.utils import timezone
 
 from revisit.core.clock import local_date
 from revisit.core.models import Staff, Store
-from revisit.customers.models import Customer
 from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.leads import register_lead
 from revisit.referrals.rewards import propose_due_rewards
 from revisit.wallet.models import Account, AccountKind
 from revisit.wallet.points import points_settings
-from tests.factories import make_order
+from tests.factories import demo_referrer, make_order
 from tests.web.browser import BROWSER_MARKS, count_in, log_in, shot
 
 pytestmark = BROWSER_MARKS
@@ -32,11 +31,7 @@ def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live
     program.enabled = True
     program.save()
     sh01 = Store.objects.get(organization=org, code="SH01")
-    referrer = (
-        Customer.objects.filter(organization=org, home_store=sh01, mobile__gt="")
-        .order_by("code")
-        .first()
-    )
+    referrer = demo_referrer(org)
     group = referrer.get_tier_display() or "未分级"
 
     admin = log_in(browser, live_server, "admin")
@@ -91,6 +86,13 @@ def test_points_rate_kpis_deviation_and_approval(browser, live_server, demo_live
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "客户群体"
     assert next(r for r in rows[1:] if r[0] == group)[7] == before_group + 1
+    # The channel's figures download beside them, with the page's rebate usage.
+    usage = manager.inner_text("#statistics-rebate-usage")
+    with manager.expect_download() as download:
+        manager.click("#export-channel")
+    with open(download.value.path(), "rb") as file:
+        figures = dict(list(openpyxl.load_workbook(file).active.values)[1:])
+    assert (figures["返利金使用率"] or "—") == usage
 
     manager.goto(f"{live_server.url}/referrals/{lead.pk}/")
     points = "tr[data-kind=points]"

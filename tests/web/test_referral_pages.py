@@ -15,7 +15,14 @@ from revisit.referrals.leads import register_lead
 from revisit.referrals.models import Lead, RewardStatus
 from revisit.referrals.rewards import propose_due_rewards
 from revisit.wallet.models import Account, AccountKind
-from tests.factories import make_customer, make_order, make_org, make_staff, make_store
+from tests.factories import (
+    demo_referrer,
+    make_customer,
+    make_order,
+    make_org,
+    make_staff,
+    make_store,
+)
 from tests.web.test_labels_crawl import crawl
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +30,7 @@ ROLE_USERS = ["admin", "supervisor", "manager1", "consultant1", "caller1", "doct
 
 
 def _referrer(demo, store_code="SH01"):
-    return (
-        # No wallet yet: the demo's referral history gives some referrers credit.
-        Customer.objects.filter(
-            organization=demo["org"], home_store__code=store_code, mobile__gt=""
-        )
-        .filter(wallet_accounts__isnull=True)
-        .order_by("pk")
-        .first()
-    )
+    return demo_referrer(demo["org"], store_code)
 
 
 def _lead(demo, store_code="SH01", **kwargs):

@@ -11,11 +11,10 @@ from openpyxl import load_workbook
 
 from revisit.core.access import visible_staff
 from revisit.core.models import Staff
-from revisit.customers.models import Customer
 from revisit.referrals.arrival import record_arrival
 from revisit.referrals.attribution import ArrivalFacts
 from revisit.referrals.leads import register_lead
-from tests.factories import make_org, make_staff
+from tests.factories import demo_referrer, make_org, make_staff
 from tests.web.test_labels_crawl import crawl
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +23,7 @@ PAGES = ["/referrals/kpis/", "/referrals/statistics/"]
 
 
 def _lead(demo, actor="desk1"):
-    referrer = (
-        Customer.objects.filter(organization=demo["org"], home_store__code="SH01", mobile__gt="")
-        .order_by("pk")
-        .first()
-    )
+    referrer = demo_referrer(demo["org"])
     lead = register_lead(
         referrer,
         actor=demo[actor],
