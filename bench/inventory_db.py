@@ -625,9 +625,9 @@ def write_report(results: list[dict]) -> None:
     lines += ["", *[f"- {note}" for r in results for note in r.get("notes", [])]]
     lines += [
         "",
-        "Recorded on a 2-core machine shared with other sessions' test and benchmark runs",
-        "(the load average column: lowest and highest seen during the rounds): absolute",
-        "seconds are pessimistic and noisy; CPU seconds and the ratios, measured interleaved",
+        "Recorded on a 2-core machine; the load average column gives the lowest and highest",
+        "seen during the rounds. Above 2, other work shared the cores: absolute seconds are",
+        "then pessimistic and noisy, and CPU seconds and the ratios, measured interleaved",
         "under the same load, matter most.",
     ]
     (RESULTS / "inventory_db.md").write_text("\n".join(lines) + "\n")

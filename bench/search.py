@@ -583,8 +583,9 @@ def write_results(results: list[dict], args, measured: str) -> None:
         "# Customer search over HTTP",
         "",
         f"Measured {record['date']} on commit {measured}, `python bench/search.py` on a 2-core "
-        "machine **shared with other helper sessions running tests and benchmarks at the same "
-        "time**: absolute times are noisy, the ratios to the baselines matter most.",
+        "machine (the load average at the start and end of each database's measurement is "
+        "given below: above 2, other work shared the cores and absolute times are inflated; "
+        "the ratios to the baselines, measured interleaved, hold better).",
         "",
         f"{args.customers:,} customers in one organization (3 stores, 30 consultants, a "
         "published inventory). `revisit serve` (gunicorn, DEBUG off, default workers and "
