@@ -1,19 +1,16 @@
 """The REST API: token-authenticated, scoped and masked like the pages, paginated."""
 
-from datetime import date
-from typing import Annotated
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Query, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja.pagination import paginate
 
 from revisit.api.auth import TokenAuth
 from revisit.api.schemas import (
-    MAX_ID,
+    ID,
     CallTaskOut,
     CardChangeOut,
     CardFields,
@@ -22,6 +19,7 @@ from revisit.api.schemas import (
     ConsentOut,
     CorrectionIn,
     CustomerOut,
+    Day,
     DuplicateOut,
     FollowUpIn,
     FollowUpOut,
@@ -30,6 +28,7 @@ from revisit.api.schemas import (
     InventoryOut,
     Message,
     OrderOut,
+    Pages,
     PhoneOut,
 )
 from revisit.api.validation import install as install_validation_messages
@@ -61,24 +60,8 @@ from revisit.grading.models import Inventory
 from revisit.grading.reads import scoped_grades, segment_table
 from revisit.outreach.followups import FollowUpError, record_followup
 from revisit.outreach.models import CallTask
-from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import INVENTORY_VIEW_ROLES, QUEUE_ROLES, has_any
 from revisit.web.search import CustomerFilter
-
-# Database ids are 64-bit; a larger number cannot name anything and must not reach SQL.
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Dates in the same bounds as the pages' (revisit.web.params); outside them, a typing mistake.
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
-MAX_OFFSET = 10_000_000
-
-
-class Pages(LimitOffsetPagination):
-    """limit (1–200, default 50) and offset, both bounded."""
-
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=200)
-        offset: int = Field(0, ge=0, le=MAX_OFFSET)
-
 
 api = NinjaAPI(
     title="Revisit API",

@@ -4,13 +4,12 @@ the pages: a customer or card outside the caller's scope is 404."""
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from revisit.api.schemas import MAX_ID, Message
+from revisit.api.schemas import ID, Message
 from revisit.core.access import get_customer_or_404
 from revisit.core.clock import local_date
 from revisit.sales.models import Item
@@ -25,7 +24,6 @@ from revisit.wallet.models import Account, AccountKind, ReferenceType
 from revisit.web.permissions import has_any
 
 router = Router(tags=["course cards"])
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class CourseCardOut(Schema):

@@ -3,7 +3,7 @@ today's arrivals and walk-ins, consultations, and the practitioners' roster. Sco
 the pages (404 outside the scope), phones masked; a refused action answers 400 with the
 reason in the user's language."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from revisit.api.schemas import MAX_ID, Message
+from revisit.api.schemas import ID, Day, Message
 from revisit.appointments import access
 from revisit.appointments.consultations import record_consultation
 from revisit.appointments.desk import (
@@ -47,12 +47,9 @@ from revisit.core.clock import day_bounds, local_date, org_zone
 from revisit.core.models import Role
 from revisit.customers.phones import mask_phone
 from revisit.sales.models import Item, Order
-from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import REPORT_ROLES, has_any
 
 router = Router(tags=["desk"])
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Minutes = Annotated[int, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)]
 Moment = Annotated[
     datetime,

@@ -4,21 +4,19 @@ the journeys settings page (admin, region supervisor, store manager); the touche
 those of the caller's own customers."""
 
 from datetime import date, timedelta
-from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
 
+from revisit.api.schemas import Day
 from revisit.core.access import visible_customers
 from revisit.core.clock import local_date
 from revisit.journeys.services import journeys_of
 from revisit.journeys.tick import preview_day, suppression_summary
-from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import SETTINGS_VIEW_ROLES, has_any
 from revisit.web.views.journeys import action_label, when
 
 router = Router(tags=["journeys"])
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 MAX_TOUCHES = 1000
 
 

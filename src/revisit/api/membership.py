@@ -3,17 +3,15 @@ Scoped like the pages: 404 outside the user's scope."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
 
 from django.http import Http404
 from ninja import Field, Router, Schema
 
-from revisit.api.schemas import MAX_ID, Message
+from revisit.api.schemas import ID, Message
 from revisit.core.access import get_customer_or_404
 from revisit.wallet.membership import membership_summary
 
 router = Router(tags=["wallet"])
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class MembershipChangeOut(Schema):

@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from revisit.api.messaging import ID, Pages
-from revisit.api.schemas import Message
+from revisit.api.schemas import ID, Day, Message, Pages
 from revisit.messaging.campaign_models import MessageCampaign
 from revisit.messaging.campaign_sends import (
     approve_campaign,
@@ -27,11 +26,9 @@ from revisit.messaging.campaign_sends import (
 from revisit.messaging.models import MessageTemplate
 from revisit.messaging.rendering import TemplateError
 from revisit.messaging.services import MessagingError
-from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import MESSAGE_SEND_ROLES, MESSAGE_VIEW_ROLES, has_any
 
 router = Router(tags=["message campaigns"])
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Note = Annotated[str, Field(max_length=200)]
 
 

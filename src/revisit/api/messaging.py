@@ -1,15 +1,15 @@
 """The messaging API: the organization's templates, the outbox (scoped like the pages,
 phones masked) and queueing one message to a customer."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from revisit.api.schemas import MAX_ID, Message
+from revisit.api.schemas import ID, Day, Message, Pages
 from revisit.core.access import get_customer_or_404
 from revisit.core.clock import org_zone
 from revisit.customers.phones import mask_phone
@@ -18,22 +18,11 @@ from revisit.messaging.models import Message as OutboxMessage
 from revisit.messaging.models import MessageChannel, MessageTemplate
 from revisit.messaging.rendering import TemplateError
 from revisit.messaging.services import MessagingError, queue_message
-from revisit.web.params import FIRST_DAY, LAST_DAY
 from revisit.web.permissions import MESSAGE_SEND_ROLES, MESSAGE_VIEW_ROLES, has_any
 
 router = Router(tags=["messaging"])
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Moment = Annotated[datetime, Field(description="ISO 8601; without a zone, local time")]
 Context = Annotated[str, Field(max_length=40)]
-
-
-class Pages(LimitOffsetPagination):
-    """limit (1–200, default 50) and offset, both bounded."""
-
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=200)
-        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class TemplateOut(Schema):

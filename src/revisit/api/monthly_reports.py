@@ -8,8 +8,7 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema, Status
 
-from revisit.api.messaging import ID
-from revisit.api.schemas import Message
+from revisit.api.schemas import ID, Message
 from revisit.core.clock import local_date
 from revisit.reports import monthly
 from revisit.reports.models import SUGGESTION_MAX, TEXT_MAX, RegionSummary

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from revisit.api.schemas import MAX_ID, Message
+from revisit.api.schemas import ID, Message, Pages
 from revisit.core.access import get_customer_or_404, get_lead_or_404, visible_leads
 from revisit.core.clock import local_date
 from revisit.customers.models import Channel
@@ -29,14 +29,7 @@ from revisit.web.params import FIRST_DAY, LAST_DAY, BadParameter, parse_month
 from revisit.web.permissions import REFERRAL_ROLES, has_any
 
 router = Router(tags=["referrals"])
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, Field(max_length=200)]
-
-
-class Pages(LimitOffsetPagination):
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=200)
-        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class RewardOut(Schema):

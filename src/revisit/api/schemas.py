@@ -3,16 +3,33 @@ reveal endpoint."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
 
 from revisit.core.access import may_reveal_phones, may_see_health
 from revisit.core.log_filters import mask_phones
 from revisit.customers.emails import EMAIL_MAX, mask_email
 from revisit.customers.models import MarketingConsent
 from revisit.customers.phones import mask_phone
+from revisit.web.params import FIRST_DAY, LAST_DAY
 
+# Database ids are 64-bit; a larger number cannot name anything and must not reach SQL.
 MAX_ID = 2**63 - 1
+MAX_OFFSET = 10_000_000
+# The input types every router shares: a row id as the database can hold it, and a day in
+# the same bounds as the pages' (revisit.web.params; outside them, a typing mistake).
+ID = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+class Pages(LimitOffsetPagination):
+    """limit (1–200, default 50) and offset, both bounded."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=200)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ConsentOut(Schema):

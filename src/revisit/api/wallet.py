@@ -12,9 +12,9 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from revisit.api.schemas import MAX_ID, Message
+from revisit.api.schemas import ID, Message, Pages
 from revisit.core.access import (
     get_customer_or_404,
     get_wallet_account_or_404,
@@ -29,7 +29,6 @@ from revisit.wallet.stored_value import refund, spend, top_up
 from revisit.web.permissions import has_any
 
 router = Router(tags=["wallet"])
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
 Amount = Annotated[
     Decimal,
     Field(
@@ -42,12 +41,6 @@ Amount = Annotated[
 ]
 KeyText = Annotated[str, Field(max_length=64)]
 KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
-
-
-class Pages(LimitOffsetPagination):
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=200)
-        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class AccountOut(Schema):
