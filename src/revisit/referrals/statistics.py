@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
@@ -101,16 +102,34 @@ def _finish(rows: dict[str, Row]) -> list[Row]:
     return sorted(rows.values(), key=lambda r: (-r.revenue, -r.arrived, -r.registered, r.label))
 
 
-def by_product(leads: QuerySet[Lead], month: Month) -> list[Row]:
+class Referred(NamedTuple):
+    """The referred people `viewer` reads who registered in a month, and those who
+    arrived in it with what they paid (`arrivals_with_revenue`)."""
+
+    registered: list[Lead]
+    arrived: list[tuple[Lead, Decimal]]
+
+
+def referred_in(viewer: Staff, month: Month) -> Referred:
+    leads = visible_leads(viewer).select_related("referrer")
+    registered = list(leads.filter(registered_at__gte=month.start, registered_at__lt=month.end))
+    return Referred(registered, arrivals_with_revenue(leads, month))
+
+
+def by_product(leads: QuerySet[Lead], month: Month, referred: Referred | None = None) -> list[Row]:
     """Per product: booked (预约: an appointment in the month, not cancelled), registered
     (建档), arrived (来院), deals (成交), revenue (业绩) in the month, and each product's
-    share of the arrivals and of the revenue."""
-    registered = list(
-        leads.filter(registered_at__gte=month.start, registered_at__lt=month.end).only(
-            "customer_id", "items"
+    share of the arrivals and of the revenue. `referred`: the month's `referred_in` of
+    the reader of `leads`, when the caller has it already."""
+    if referred is None:
+        registered = list(
+            leads.filter(registered_at__gte=month.start, registered_at__lt=month.end).only(
+                "customer_id", "items"
+            )
         )
-    )
-    arrived = arrivals_with_revenue(leads, month)
+        arrived = arrivals_with_revenue(leads, month)
+    else:
+        registered, arrived = referred
     customers = {lead.customer_id for lead in registered if lead.customer_id}
     customers |= {lead.customer_id for lead, _paid in arrived if lead.customer_id}
     items = _first_items(sorted(customers))
@@ -141,10 +160,15 @@ def _booked(leads: QuerySet[Lead], month: Month) -> list[Lead]:
     )
 
 
-def by_referrer_tier(leads: QuerySet[Lead], month: Month) -> list[Row]:
+def by_referrer_tier(
+    leads: QuerySet[Lead], month: Month, referred: Referred | None = None
+) -> list[Row]:
     """Per referrer tier (the seed's star levels): the people referred (arrived in the
-    month), deals, revenue and their shares."""
-    arrived = arrivals_with_revenue(leads.select_related("referrer"), month)
+    month), deals, revenue and their shares. `referred`: as for `by_product`."""
+    if referred is None:
+        arrived = arrivals_with_revenue(leads.select_related("referrer"), month)
+    else:
+        arrived = referred.arrived
     rows: dict[str, Row] = {tier_label(t): Row(tier_label(t)) for t in Tier.values}
     for lead, paid in arrived:
         label = tier_label(lead.referrer.tier)
@@ -313,7 +337,13 @@ def _served_shares(viewer: Staff, month: Month, by: str) -> dict[str, Decimal]:
 
 
 def deviation_by(
-    viewer: Staff, month: Month, by: str, *, as_of: date, kpis: list | None = None
+    viewer: Staff,
+    month: Month,
+    by: str,
+    *,
+    as_of: date,
+    kpis: list | None = None,
+    referred: Referred | None = None,
 ) -> list[dict]:
     """The month's deviation per staff member (`by="staff"`), customer group (`"groups"`:
     the referrer's value tier) or product (`"products"`), as of the day `as_of`.
@@ -325,8 +355,9 @@ def deviation_by(
     (the sum of the staff targets `viewer` reads, as in `daily_deviation`) split by its
     share of the customers served in the month. What happened counts the referred
     people `viewer` reads: by the staff member who registered her, her referrer's tier,
-    or her product (her first order's, else the first item she needed). `kpis`: the
-    month's `staff_kpis` of `viewer` when the caller has them already."""
+    or her product (her first order's, else the first item she needed). `kpis` and
+    `referred`: the month's `staff_kpis` and `referred_in` of `viewer` when the caller
+    has them already (a page showing several dimensions reads them once)."""
     if by not in DEVIATION_BY:
         raise ValueError(f"unknown deviation dimension {by!r}")
     if kpis is None:
@@ -347,9 +378,7 @@ def deviation_by(
         }
         for label, weight in _served_shares(viewer, month, by).items():
             targets[label] = {m: monthly[m] * weight for m in DEVIATION_METRICS}
-        leads = visible_leads(viewer).select_related("referrer")
-        registered = list(leads.filter(registered_at__gte=month.start, registered_at__lt=month.end))
-        arrived = arrivals_with_revenue(leads, month)
+        registered, arrived = referred or referred_in(viewer, month)
         items = {}
         if by == "products":
             customers = {lead.customer_id for lead in registered if lead.customer_id}

@@ -20,6 +20,7 @@ from revisit.referrals.statistics import (
     deviation_by,
     previous_months,
     referral_timing,
+    referred_in,
 )
 from revisit.referrals.tables import (
     KPI_HEADER,
@@ -104,10 +105,11 @@ def referral_statistics(request):
         _choice(request.GET.get("table"), STAT_TABLES, "products")
     leads = visible_leads(staff)
     kpis = staff_kpis(staff, month=month)
+    referred = referred_in(staff, month)
     deviations = {
         by: [
             {"label": row["label"], "cells": [row[m] for m in DEVIATION_METRICS]}
-            for row in deviation_by(staff, month, by, as_of=today, kpis=kpis)
+            for row in deviation_by(staff, month, by, as_of=today, kpis=kpis, referred=referred)
         ]
         for by in DEVIATION_BY
     }
@@ -119,8 +121,8 @@ def referral_statistics(request):
             "rebate_usage": rebate_usage(leads),
             "month": first,
             "months": previous_months(today),
-            "products": by_product(leads, month),
-            "tiers": by_referrer_tier(leads, month),
+            "products": by_product(leads, month, referred),
+            "tiers": by_referrer_tier(leads, month, referred),
             "share": channel_share(staff, month),
             "timing": referral_timing(leads, month),
             "daily": [
