@@ -43,6 +43,7 @@ messages: $(STAMP)
 	cd src/revisit && ../../$(BIN)/revisit makemessages -l zh_Hans --no-obsolete
 	cd src/revisit && ../../$(BIN)/revisit compilemessages
 
+## Every benchmark, one after the other (run them on an otherwise idle machine).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/import_orders.py
@@ -50,6 +51,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/inventory_db.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/calendar.py
+	$(BIN)/python bench/journeys.py
+	$(BIN)/python bench/messages.py
+	$(BIN)/python bench/points_import.py
 
 clean:
 	rm -rf $(VENV) var
