@@ -35,7 +35,6 @@ PG_DB = "wt_wpoints_bench"
 
 
 def _setup():
-
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revisit.settings")
