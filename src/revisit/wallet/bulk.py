@@ -22,7 +22,7 @@ from revisit.core.bulk import insert_frame, temporary_table
 from revisit.core.models import Organization, Staff
 from revisit.customers.models import Customer
 from revisit.wallet.ledger import InsufficientBalance, WalletError
-from revisit.wallet.models import Account, AccountStatus, Entry
+from revisit.wallet.models import Account, AccountStatus, Entry, keyed
 
 AMOUNT = pl.Decimal(14, 2)
 BATCH_COLUMNS = {
@@ -84,7 +84,7 @@ def _already_posted(organization: Organization, keys: pl.Series) -> set[str]:
         cursor.execute(
             f"SELECT e.idempotency_key FROM {entry} e JOIN {table} k "
             "ON e.organization_id = %s AND e.idempotency_key = k.key "
-            "WHERE e.idempotency_key <> ''",
+            f"WHERE {keyed('e')}",
             [organization.pk],
         )
         return {row[0] for row in cursor.fetchall()}

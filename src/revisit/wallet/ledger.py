@@ -107,7 +107,8 @@ def entry_by_key(organization_id: int, key: str, *related: str) -> Entry | None:
     """The entry an idempotency key already posted, or None: one probe of the unique
     (organization, key) index. Unordered on purpose: the model's ordering joins the
     account, customer and organization to sort, and PostgreSQL without statistics walked
-    that order for LIMIT 1 (seconds a lookup); `<> ''` matches the index's condition."""
+    that order for LIMIT 1 (seconds a lookup). The exclude is the index's own condition
+    (`models.keyed`), which SQLite needs to use it."""
     found = Entry.objects.filter(organization_id=organization_id, idempotency_key=key).exclude(
         idempotency_key=""
     )

@@ -259,3 +259,12 @@ from revisit.wallet.points_models import (  # noqa: E402, F401
     MembershipChange,
     PointsSettings,
 )
+
+
+def keyed(alias: str) -> str:
+    """The SQL condition "this entry has an idempotency key", written exactly as the
+    unique (organization, idempotency_key) index's own condition: SQLite uses a partial
+    index only for a query that repeats its condition, so `<> ''` is not enough (it
+    probed every entry of the organization once per line: a second points run over
+    100,000 lines did not finish in 8 minutes; with the index it takes about a second)."""
+    return f"NOT ({alias}.idempotency_key = '')"

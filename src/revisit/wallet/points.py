@@ -23,7 +23,7 @@ from revisit.core.models import Organization, Staff
 from revisit.customers.models import Customer
 from revisit.sales.models import Item, OrderLine
 from revisit.wallet.bulk import date_param, ensure_accounts, post_batch, quote
-from revisit.wallet.models import Account, AccountKind, Entry, EntryKind, ReferenceType
+from revisit.wallet.models import Account, AccountKind, Entry, EntryKind, ReferenceType, keyed
 from revisit.wallet.points_models import PointsSettings
 
 LINE_KEY = "line:"
@@ -123,11 +123,11 @@ def _unposted_lines(organization: Organization, settings, after_id: int) -> pl.D
         f"FROM {line} l LEFT JOIN {item} i ON i.id = l.item_id "
         f"JOIN {customer} c ON c.id = l.customer_id "
         f"WHERE l.organization_id = %s AND l.id > %s AND l.amount <> 0 {since}"
-        # Probed through the unique (organization, idempotency key) index: the key
-        # condition with `<> ''` matches that partial index (a probe by reference_id
-        # made SQLite scan the entries once per line).
+        # Probed through the unique (organization, idempotency key) index, whose
+        # condition `keyed` repeats (a probe by reference_id made SQLite scan the
+        # entries once per line).
         f"AND NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.organization_id = %s "
-        f"AND e.idempotency_key <> '' "
+        f"AND {keyed('e')} "
         f"AND e.idempotency_key = '{LINE_KEY}' || CAST(l.id AS {_text()})) "
         "ORDER BY l.order_date, l.id"
     )
