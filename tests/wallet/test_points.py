@@ -114,6 +114,38 @@ def test_a_refund_takes_no_more_than_the_balance_and_the_purchase_earned(shop):
     assert points_of("K1") == 0
 
 
+def test_a_refund_entered_before_its_same_day_purchase_is_reversed_in_the_first_run(shop):
+    org, _store, _manager = shop
+    customer = make_customer(org, "K1")
+    coat = Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
+    make_order(customer, "-400", on=date(2024, 5, 1), item=coat)  # the lower line id
+    make_order(customer, "1000", on=date(2024, 5, 1), item=coat)
+    assert post_order_points(org, now=NOW) == 2
+    assert points_of("K1") == 600
+    assert post_order_points(org, now=NOW) == 0  # run again: nothing more
+
+
+def test_a_refund_that_found_nothing_left_never_takes_later_points(shop):
+    org, _store, manager = shop
+    customer = make_customer(org, "K1")
+    coat = Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
+    make_order(customer, "1000", on=date(2024, 5, 1), item=coat)
+    post_order_points(org, now=NOW)
+    redeem_cashback(customer, actor=manager, now=NOW)  # all 1000 points spent
+    make_order(customer, "-1000", on=date(2024, 5, 2), item=coat)
+    post_order_points(org, now=NOW)
+    refund = Entry.objects.get(kind=EntryKind.REFUND)
+    assert refund.amount == 0  # settled at its turn: there was nothing to take
+    # A later purchase, posted by its import's hook (only the new lines) ...
+    last = OrderLine.objects.order_by("-pk").first().pk
+    make_order(customer, "500", on=date(2024, 5, 3), item=coat)
+    post_order_points(org, after_line_id=last, now=NOW)
+    assert points_of("K1") == 500
+    # ... and the nightly sweep over every line: the old refund is not made again.
+    assert post_order_points(org, now=NOW) == 0
+    assert points_of("K1") == 500
+
+
 def test_category_rates_tier_and_campaign_multipliers_and_exclusions(shop):
     org, _store, _manager = shop
     settings = points_settings(org)

@@ -119,9 +119,13 @@ def post_batch(
     actor: Staff | None,
     action: str,
     now=None,
+    keep_zero: bool = False,
 ) -> pl.DataFrame:
     """Post `rows` (columns of `BATCH_COLUMNS`; in the order they apply per account) as
     entries in one transaction and return the rows posted (with `balance_after`). Rows
+    of amount 0 are left out unless `keep_zero` (an entry that records a decision, such as
+    a refund that found nothing left to take, so that a later run does not make it again).
+    Rows
     whose key is already posted are skipped; raises `InsufficientBalance` when a
     balance would go below zero and `WalletError` for a closed account."""
     now = now or timezone.now()
@@ -132,7 +136,8 @@ def post_batch(
         pl.col("idempotency_key").fill_null(""),
         pl.col("reason").fill_null(""),
     )
-    rows = rows.filter(pl.col("amount") != 0)
+    if not keep_zero:
+        rows = rows.filter(pl.col("amount") != 0)
     if rows.is_empty():
         return rows
     with transaction.atomic():
@@ -140,10 +145,10 @@ def post_batch(
         if done:
             rows = rows.filter(~pl.col("idempotency_key").is_in(list(done)))
         # A key twice in one batch posts once.
-        keyed = rows.filter(pl.col("idempotency_key") != "").unique(
+        with_key = rows.filter(pl.col("idempotency_key") != "").unique(
             "idempotency_key", keep="first", maintain_order=True
         )
-        rows = pl.concat([keyed, rows.filter(pl.col("idempotency_key") == "")])
+        rows = pl.concat([with_key, rows.filter(pl.col("idempotency_key") == "")])
         if rows.is_empty():
             return rows
         accounts = _lock_balances(rows["account_id"].unique().sort().to_list())

@@ -275,7 +275,11 @@ def post_order_points(
         if lines.is_empty():
             return 0
         lines = _refund_points(organization, line_points(settings, lines, organization))
-        lines = lines.filter(pl.col("points") != 0)
+        # A day's purchases before its refunds: a refund of that day's purchase (often an
+        # earlier line of the same order) must find the points it reverses on the balance.
+        lines = lines.filter(pl.col("points") != 0).sort(
+            "order_date", pl.col("points") < 0, "line_id"
+        )
         if lines.is_empty():
             return 0
         accounts = ensure_accounts(
@@ -314,7 +318,11 @@ def post_order_points(
                 )
             )
             rows = _clamp_to_balance(rows, balances)
-        posted = post_batch(organization, rows, actor=actor, action="wallet.earn_orders", now=now)
+        # A refund clamped to nothing is posted as 0: settled at its turn, it must not
+        # take points earned later on a later run.
+        posted = post_batch(
+            organization, rows, actor=actor, action="wallet.earn_orders", now=now, keep_zero=True
+        )
         issue_and_promote(
             organization, posted["account_id"].unique().to_list(), actor=actor, now=now
         )
