@@ -52,6 +52,7 @@ def child(path: str, per_line: int) -> dict:
     from django.db import connection, transaction
 
     from revisit.core.models import Organization
+    from revisit.customers.models import Customer
     from revisit.imports.services import import_orders
     from revisit.sales.models import OrderLine
     from revisit.wallet.ledger import Reference, post
@@ -90,17 +91,26 @@ def child(path: str, per_line: int) -> dict:
     start = time.perf_counter()
     out["expired_accounts"] = expire_points(org, on=date(2100, 1, 1))
     out["expire_s"] = round(time.perf_counter() - start, 2)
-    # The per-line way: one locked post per line (another organization, same customers).
+    # The per-line way: one locked post per line (another organization, copies of the customers).
     other = Organization.objects.create(code="bench2", name="bench2")
     lines = list(
         OrderLine.objects.filter(organization=org, amount__gt=0)
         .select_related("customer")
         .order_by("pk")[:per_line]
     )
+    # A customer has one points account: the other organization gets copies of them
+    # (made untimed).
+    copies = {
+        c.code: c
+        for c in Customer.objects.bulk_create(
+            Customer(organization=other, code=code, name=name)
+            for code, name in {(line.customer.code, line.customer.name) for line in lines}
+        )
+    }
     accounts = {}
     start = time.perf_counter()
     for line in lines:
-        customer = line.customer
+        customer = copies[line.customer.code]
         account = accounts.get(customer.pk)
         if account is None:
             with transaction.atomic():
