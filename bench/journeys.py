@@ -255,7 +255,7 @@ def main():
         "about three purchase days a year each). Target: 1,000,000 customers under "
         f"{TARGET_S} s. Commit measured: `{commit}`. {result['machine']}. "
         f"Load average (1, 5, 15 min) before: {result['load_before']}, after: "
-        f"{result['load_after']} (a shared machine: other work was running).",
+        f"{result['load_after']} (above 2 on these 2 cores, other work was running).",
         "",
         f"Baseline in the same run: a Python loop over each customer, day and journey, on "
         f"{args.sample:,} customers: {loop_s:.1f} s (the planner: {sample_plan_s:.2f} s on "
