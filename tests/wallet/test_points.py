@@ -53,6 +53,10 @@ def write(path, rows):
     return path
 
 
+def make_coat(org) -> Item:
+    return Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
+
+
 def points_of(code) -> int:
     account = Account.objects.filter(customer__code=code, kind=AccountKind.POINTS).first()
     if account is None:
@@ -97,7 +101,7 @@ def test_imported_orders_earn_once_and_refunds_reverse(shop, tmp_path):
 def test_a_refund_takes_no_more_than_the_balance_and_the_purchase_earned(shop):
     org, _store, manager = shop
     customer = make_customer(org, "K1")
-    coat = Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
+    coat = make_coat(org)
     make_order(customer, "1000", on=date(2024, 5, 1), item=coat)
     post_order_points(org, now=NOW)
     earned = Entry.objects.get(kind=EntryKind.EARN)
@@ -117,7 +121,7 @@ def test_a_refund_takes_no_more_than_the_balance_and_the_purchase_earned(shop):
 def test_a_refund_entered_before_its_same_day_purchase_is_reversed_in_the_first_run(shop):
     org, _store, _manager = shop
     customer = make_customer(org, "K1")
-    coat = Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
+    coat = make_coat(org)
     make_order(customer, "-400", on=date(2024, 5, 1), item=coat)  # the lower line id
     make_order(customer, "1000", on=date(2024, 5, 1), item=coat)
     assert post_order_points(org, now=NOW) == 2
@@ -128,7 +132,7 @@ def test_a_refund_entered_before_its_same_day_purchase_is_reversed_in_the_first_
 def test_a_refund_that_found_nothing_left_never_takes_later_points(shop):
     org, _store, manager = shop
     customer = make_customer(org, "K1")
-    coat = Item.objects.create(organization=org, code="coat", name="大衣", category="外套")
+    coat = make_coat(org)
     make_order(customer, "1000", on=date(2024, 5, 1), item=coat)
     post_order_points(org, now=NOW)
     redeem_cashback(customer, actor=manager, now=NOW)  # all 1000 points spent

@@ -103,15 +103,15 @@ def _finish(rows: dict[str, Row]) -> list[Row]:
 
 
 class Referred(NamedTuple):
-    """The referred people `viewer` reads who registered in a month, and those who
-    arrived in it with what they paid (`arrivals_with_revenue`)."""
+    """The people of `leads` who registered in a month, and those who arrived in it with
+    what they paid (`arrivals_with_revenue`): read once for the tables that count them."""
 
     registered: list[Lead]
     arrived: list[tuple[Lead, Decimal]]
 
 
-def referred_in(viewer: Staff, month: Month) -> Referred:
-    leads = visible_leads(viewer).select_related("referrer")
+def referred_in(leads: QuerySet[Lead], month: Month) -> Referred:
+    leads = leads.select_related("referrer")
     registered = list(leads.filter(registered_at__gte=month.start, registered_at__lt=month.end))
     return Referred(registered, arrivals_with_revenue(leads, month))
 
@@ -119,17 +119,9 @@ def referred_in(viewer: Staff, month: Month) -> Referred:
 def by_product(leads: QuerySet[Lead], month: Month, referred: Referred | None = None) -> list[Row]:
     """Per product: booked (预约: an appointment in the month, not cancelled), registered
     (建档), arrived (来院), deals (成交), revenue (业绩) in the month, and each product's
-    share of the arrivals and of the revenue. `referred`: the month's `referred_in` of
-    the reader of `leads`, when the caller has it already."""
-    if referred is None:
-        registered = list(
-            leads.filter(registered_at__gte=month.start, registered_at__lt=month.end).only(
-                "customer_id", "items"
-            )
-        )
-        arrived = arrivals_with_revenue(leads, month)
-    else:
-        registered, arrived = referred
+    share of the arrivals and of the revenue. `referred`: `referred_in(leads, month)`,
+    when the caller has it already."""
+    registered, arrived = referred or referred_in(leads, month)
     customers = {lead.customer_id for lead in registered if lead.customer_id}
     customers |= {lead.customer_id for lead, _paid in arrived if lead.customer_id}
     items = _first_items(sorted(customers))
@@ -165,10 +157,10 @@ def by_referrer_tier(
 ) -> list[Row]:
     """Per referrer tier (the seed's star levels): the people referred (arrived in the
     month), deals, revenue and their shares. `referred`: as for `by_product`."""
-    if referred is None:
-        arrived = arrivals_with_revenue(leads.select_related("referrer"), month)
-    else:
+    if referred is not None:
         arrived = referred.arrived
+    else:  # the arrivals alone
+        arrived = arrivals_with_revenue(leads.select_related("referrer"), month)
     rows: dict[str, Row] = {tier_label(t): Row(tier_label(t)) for t in Tier.values}
     for lead, paid in arrived:
         label = tier_label(lead.referrer.tier)
@@ -356,8 +348,9 @@ def deviation_by(
     share of the customers served in the month. What happened counts the referred
     people `viewer` reads: by the staff member who registered her, her referrer's tier,
     or her product (her first order's, else the first item she needed). `kpis` and
-    `referred`: the month's `staff_kpis` and `referred_in` of `viewer` when the caller
-    has them already (a page showing several dimensions reads them once)."""
+    `referred`: the month's `staff_kpis` of `viewer` and `referred_in` of her
+    `visible_leads`, when the caller has them already (a page showing several
+    dimensions reads them once)."""
     if by not in DEVIATION_BY:
         raise ValueError(f"unknown deviation dimension {by!r}")
     if kpis is None:
@@ -378,7 +371,7 @@ def deviation_by(
         }
         for label, weight in _served_shares(viewer, month, by).items():
             targets[label] = {m: monthly[m] * weight for m in DEVIATION_METRICS}
-        registered, arrived = referred or referred_in(viewer, month)
+        registered, arrived = referred or referred_in(visible_leads(viewer), month)
         items = {}
         if by == "products":
             customers = {lead.customer_id for lead in registered if lead.customer_id}

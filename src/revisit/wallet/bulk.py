@@ -125,8 +125,7 @@ def post_batch(
     entries in one transaction and return the rows posted (with `balance_after`). Rows
     of amount 0 are left out unless `keep_zero` (an entry that records a decision, such as
     a refund that found nothing left to take, so that a later run does not make it again).
-    Rows
-    whose key is already posted are skipped; raises `InsufficientBalance` when a
+    Rows whose key is already posted are skipped; raises `InsufficientBalance` when a
     balance would go below zero and `WalletError` for a closed account."""
     now = now or timezone.now()
     rows = rows.select(

@@ -105,7 +105,7 @@ def referral_statistics(request):
         _choice(request.GET.get("table"), STAT_TABLES, "products")
     leads = visible_leads(staff)
     kpis = staff_kpis(staff, month=month)
-    referred = referred_in(staff, month)
+    referred = referred_in(leads, month)
     deviations = {
         by: [
             {"label": row["label"], "cells": [row[m] for m in DEVIATION_METRICS]}

@@ -46,6 +46,7 @@ from revisit.referrals.statistics import (
     by_referrer_tier,
     channel_share,
     referral_timing,
+    referred_in,
 )
 from revisit.referrals.tables import (
     KPI_TABLES,
@@ -188,13 +189,14 @@ class Command(BaseCommand):
                 f"{t.get('deals', '—')}，成交额 {kpi.revenue}/{t.get('revenue', '—')}"
             )
         leads = visible_leads(staff)
-        for row in by_product(leads, month):
+        referred = referred_in(leads, month)
+        for row in by_product(leads, month, referred):
             self.stdout.write(
                 f"产品 {row.label}：预约 {row.booked}，建档 {row.registered}，来院 {row.arrived}，成交 {row.deals}，"
                 f"业绩 {row.revenue}，来院占比 {percent(row.arrived_share) or '—'}，"
                 f"业绩占比 {percent(row.revenue_share) or '—'}"
             )
-        for row in by_referrer_tier(leads, month):
+        for row in by_referrer_tier(leads, month, referred):
             if row.arrived:
                 self.stdout.write(
                     f"推荐人等级 {row.label}：带新 {row.arrived}，"
